@@ -1,0 +1,161 @@
+"""The vocabulary: pillars, problems, requirements, services, DR strategies, regions, best practices."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from advisor.errors import InputError
+from advisor.resources import data_dir
+from advisor.spec import INVALID, Ctx, Field, ListOf, Num, Obj, Str
+from advisor.yamlsafe import YamlProblem, load_file
+
+ID = r"[a-z0-9]+(-[a-z0-9]+)*"
+BP_ID = r"(OPS|SEC|REL|PERF|COST|SUS)(0[1-9]|1[0-3])-BP(0[1-9]|1[0-9])"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An id with a human title (pillars, services, requirements, protocols)."""
+
+    id: str
+    title: str
+    statement: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A customer problem and the requirements it implies."""
+
+    id: str
+    title: str
+    statement: str
+    implies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """A Well-Architected pillar with its Tool id and best-practice prefix."""
+
+    id: str
+    title: str
+    wa_tool_id: str
+    prefix: str
+
+
+@dataclass(frozen=True)
+class DrStrategy:
+    """A DR strategy with the tightest objectives it reaches, cheapest first."""
+
+    id: str
+    title: str
+    rpo_minutes: float
+    rto_minutes: float
+    recovery_region: str
+
+
+@dataclass(frozen=True)
+class BestPractice:
+    """A Well-Architected best practice: id, verbatim title, risk, documentation page."""
+
+    id: str
+    title: str
+    risk: str
+    url: str
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Every id the workload and rule files may use."""
+
+    pillars: dict[str, Pillar]
+    problems: dict[str, Problem]
+    requirements: dict[str, Entry]
+    services: dict[str, Entry]
+    protocols: dict[str, Entry]
+    dr_strategies: tuple[DrStrategy, ...]
+    regions: dict[str, str]
+    best_practices: dict[str, BestPractice]
+
+
+_TEXT = Str(max_length=500)
+_ENTRY = Obj({"id": Field(Str(pattern=ID), True), "name": Field(_TEXT, True)})
+_CATALOG = Obj(
+    {
+        "pillars": Field(ListOf(Obj({
+            "id": Field(Str(pattern=ID), True), "name": Field(_TEXT, True),
+            "wa_tool_id": Field(Str(pattern=r"[a-zA-Z]+"), True), "prefix": Field(Str(pattern=r"[A-Z]+"), True),
+        })), True),
+        "problems": Field(ListOf(Obj({
+            "id": Field(Str(pattern=ID), True), "title": Field(_TEXT, True),
+            "statement": Field(_TEXT, True), "implies": Field(ListOf(Str(pattern=ID)), True),
+        })), True),
+        "requirements": Field(ListOf(Obj({
+            "id": Field(Str(pattern=ID), True), "title": Field(_TEXT, True), "statement": Field(_TEXT, True),
+        })), True),
+        "services": Field(ListOf(_ENTRY), True),
+        "subscriber_protocols": Field(ListOf(_ENTRY), True),
+        "dr_strategies": Field(ListOf(Obj({
+            "id": Field(Str(pattern=ID), True), "title": Field(_TEXT, True),
+            "rpo_minutes": Field(Num(), True), "rto_minutes": Field(Num(), True),
+            "recovery_region": Field(_TEXT, True),
+        })), True),
+        "regions": Field(Obj({}, what="region"), True),
+    }
+)
+_BEST_PRACTICES = ListOf(Obj({
+    "id": Field(Str(pattern=BP_ID), True),
+    "title": Field(Str(max_length=300), True),
+    "risk": Field(Str(enum=("high", "medium", "low")), True),
+    "url": Field(Str(pattern=r"https://docs\.aws\.amazon\.com/wellarchitected/\S+"), True),
+}), unique=False)
+
+
+def _load(path: Path, spec: Obj | ListOf) -> object:
+    try:
+        node = load_file(str(path))
+    except YamlProblem as problem:
+        raise InputError([problem.diagnostic], what="catalog") from None
+    if isinstance(spec, Obj) and node.kind == "map" and "regions" in node.value:
+        # Region codes are data, not a fixed key set: accept any code mapping to a code.
+        regions = node.value["regions"]
+        spec = Obj({**spec.fields, "regions": Field(Obj({k: Field(Str(pattern=r"[a-z]{2}-[a-z]+-\d")) for k in regions.value} if regions.kind == "map" else {}), True)})
+    ctx = Ctx(str(path))
+    value = spec.check(node, ctx, "")
+    if value is INVALID or ctx.diagnostics:
+        raise InputError(ctx.diagnostics, what="catalog")
+    return value
+
+
+@lru_cache(maxsize=4)
+def load_catalog(rules_dir: Path | None = None) -> Catalog:
+    """Load and cross-check the bundled vocabulary."""
+    root = rules_dir or data_dir("rules")
+    raw = _load(root / "catalog.yaml", _CATALOG)
+    bps = _load(root / "best-practices.yaml", _BEST_PRACTICES)
+    assert isinstance(raw, dict) and isinstance(bps, list)
+    catalog = Catalog(
+        pillars={p["id"]: Pillar(p["id"], p["name"], p["wa_tool_id"], p["prefix"]) for p in raw["pillars"]},
+        problems={p["id"]: Problem(p["id"], p["title"], p["statement"], tuple(p["implies"])) for p in raw["problems"]},
+        requirements={r["id"]: Entry(r["id"], r["title"], r["statement"]) for r in raw["requirements"]},
+        services={s["id"]: Entry(s["id"], s["name"]) for s in raw["services"]},
+        protocols={s["id"]: Entry(s["id"], s["name"]) for s in raw["subscriber_protocols"]},
+        dr_strategies=tuple(DrStrategy(**d) for d in raw["dr_strategies"]),
+        regions=dict(sorted(raw["regions"].items())),
+        best_practices={b["id"]: BestPractice(**b) for b in bps},
+    )
+    for problem in catalog.problems.values():
+        for req in problem.implies:
+            if req not in catalog.requirements:
+                raise AssertionError(f"catalog: problem {problem.id} implies unknown requirement {req}")
+    for region, pair in catalog.regions.items():
+        if pair not in catalog.regions or pair == region:
+            raise AssertionError(f"catalog: region {region} recovers into unknown region {pair}")
+    return catalog
+
+
+def bp_pattern() -> re.Pattern[str]:
+    """The shape of a Well-Architected best-practice id."""
+    return re.compile(BP_ID)

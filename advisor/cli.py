@@ -1,0 +1,286 @@
+"""The command line: parse arguments, call the core, print, and turn errors into exit codes.
+
+This is the only module that prints, reads the environment or exits.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
+
+import typer
+
+from advisor import __version__
+from advisor.errors import AdvisorError, UsageError
+
+DEFAULT_FILE = "advisor.yaml"
+EXIT_INTERNAL = 70
+
+app = typer.Typer(
+    name="advisor",
+    help="Architecture advisor and cost estimator for AWS: recommend, cost, render.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def handled(func: F) -> F:
+    """The one place where errors become messages and exit codes; never a traceback for user errors."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AdvisorError as exc:
+            for line in exc.lines():
+                _err(line)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+            if os.environ.get("ADVISOR_DEBUG"):
+                raise
+            _err(f"internal error: {type(exc).__name__}: {exc}")
+            _err("this is a bug in advisor; run again with ADVISOR_DEBUG=1 to see the traceback")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class RecommendFormat(str, Enum):
+    """Output formats of `recommend`."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class DataFormat(str, Enum):
+    """Output formats of listings."""
+
+    table = "table"
+    json = "json"
+
+
+class ValidateFormat(str, Enum):
+    """Output formats of `validate`."""
+
+    text = "text"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"advisor {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Architecture advisor and cost estimator for AWS."""
+
+
+def _workload_path(file: Optional[Path]) -> str:
+    if file is not None:
+        return str(file)
+    if not Path(DEFAULT_FILE).exists():
+        raise UsageError(f"no workload file given and no {DEFAULT_FILE} in the current folder",
+                         hint="pass a file: advisor recommend examples/order-intake.yaml")
+    return DEFAULT_FILE
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+
+
+def _console() -> Any:
+    from rich.console import Console  # only terminal output pays for rich
+
+    return Console(no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False)
+
+
+FILE_ARG = typer.Argument(None, help=f"Workload file (default: ./{DEFAULT_FILE}).", show_default=False)
+
+
+@app.command()
+@handled
+def recommend(
+    file: Optional[Path] = FILE_ARG,
+    fmt: Optional[RecommendFormat] = typer.Option(None, "--format", "-f",
+                                                  help="table (default on a terminal), json (default otherwise) or markdown."),
+) -> None:
+    """Choose services, flows and decisions for a workload.
+
+    Example: advisor recommend examples/order-intake.yaml --format json
+    """
+    from advisor.architecture import to_json
+    from advisor.catalog import load_catalog
+    from advisor.engine import recommend as run
+    from advisor.workload import load_workload
+
+    catalog = load_catalog()
+    workload = load_workload(_workload_path(file), catalog)
+    arch = run(workload, catalog=catalog)
+    chosen = fmt or (RecommendFormat.table if _is_terminal() else RecommendFormat.json)
+    if chosen is RecommendFormat.json:
+        _emit_json(to_json(arch))
+        return
+    from advisor.views import recommendation_view
+
+    view = recommendation_view(workload, arch, catalog)
+    if chosen is RecommendFormat.markdown:
+        from advisor.templating import render_template
+
+        sys.stdout.write(render_template("recommend.md.j2", v=view))
+        return
+    _print_recommendation(view)
+
+
+def _print_recommendation(view: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{_esc(view['workload'])}[/bold] in {view['region']}")
+    services = Table(title="Services", title_justify="left")
+    for column in ("service", "name", "components"):
+        services.add_column(column)
+    for s in view["services"]:
+        services.add_row(s["id"], s["name"], ", ".join(s["components"]))
+    console.print(services)
+    flows = Table(title="Flows", title_justify="left")
+    flows.add_column("flow")
+    flows.add_column("steps")
+    for f in view["flows"]:
+        flows.add_row(f["id"], " → ".join(_esc(s) for s in f["steps"]))
+    console.print(flows)
+    decisions = Table(title="Decisions", title_justify="left")
+    for column in ("rule", "title", "pillars", "best practices", "because"):
+        decisions.add_column(column)
+    for d in view["decisions"]:
+        decisions.add_row(d["rule"], _esc(d["title"]), ", ".join(d["pillars"]),
+                          ", ".join(b["id"] for b in d["best_practices"]), ", ".join(d["because"]))
+    console.print(decisions)
+    if view["dr"]:
+        dr = view["dr"]
+        console.print(f"Disaster recovery: [bold]{dr['title']}[/bold] (RPO {dr['rpo_minutes']:g} min, "
+                      f"RTO {dr['rto_minutes']:g} min, {dr['primary_region']} → {dr['secondary_region']})")
+    for warning in view["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@app.command()
+@handled
+def validate(
+    file: Optional[Path] = FILE_ARG,
+    fmt: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Check a workload file; every error with line:column and a hint.
+
+    Example: advisor validate advisor.yaml
+    """
+    from advisor.errors import InputError
+    from advisor.workload import load_workload
+
+    path = _workload_path(file)
+    try:
+        workload = load_workload(path)
+    except InputError as exc:
+        if fmt is ValidateFormat.json:
+            _emit_json({"file": path, "valid": False, "errors": [d.as_dict() for d in exc.diagnostics],
+                        "warnings": []})
+            raise typer.Exit(exc.exit_code) from None
+        raise
+    if fmt is ValidateFormat.json:
+        _emit_json({"file": path, "valid": True, "errors": [], "warnings": list(workload.warnings)})
+        return
+    for warning in workload.warnings:
+        _err(f"{path}: warning: {warning}")
+    _err(f"{path}: ok ({len(workload.problems)} problems, {len(workload.requirements)} requirements in force)")
+
+
+@app.command()
+@handled
+def schema() -> None:
+    """Print the JSON Schema (2020-12) of the workload file, for editors.
+
+    Example: advisor schema > workload.schema.json
+    """
+    from advisor.workload import json_schema
+
+    _emit_json(json_schema())
+
+
+@app.command()
+@handled
+def rules(
+    fmt: Optional[DataFormat] = typer.Option(None, "--format", "-f",
+                                             help="table (default on a terminal) or json."),
+    pillar: Optional[str] = typer.Option(None, "--pillar", help="Only rules whose pillars include this one."),
+) -> None:
+    """List the rules: id, title, pillars, best-practice ids.
+
+    Example: advisor rules --pillar reliability --format json
+    """
+    from advisor.catalog import load_catalog
+    from advisor.rules import load_rules
+    from advisor.spec import did_you_mean
+    from advisor.views import rules_view
+
+    catalog = load_catalog()
+    if pillar is not None and pillar not in catalog.pillars:
+        raise UsageError(f"unknown pillar {pillar!r}",
+                         hint=did_you_mean(pillar, list(catalog.pillars)) or "one of " + ", ".join(catalog.pillars))
+    listed = [r for r in rules_view(load_rules(catalog=catalog), catalog)
+              if pillar is None or pillar in r["pillars"]]
+    chosen = fmt or (DataFormat.table if _is_terminal() else DataFormat.json)
+    if chosen is DataFormat.json:
+        _emit_json(listed)
+        return
+    from rich.table import Table
+
+    table = Table()
+    for column in ("id", "title", "pillars", "best practices"):
+        table.add_column(column)
+    for r in listed:
+        table.add_row(r["id"], r["title"], ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
+    _console().print(table)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,291 @@
+"""Rule files: one Well-Architected decision per YAML file, strictly validated on load.
+
+A rule never holds code.  Its `when` is built from a fixed vocabulary:
+
+    {problem: ID}                      the workload names the problem
+    {requirement: ID}                  the requirement is in force (stated, or implied by a problem)
+    {param: REQ.NAME, OP: VALUE}       a requirement parameter compared with OP, one of
+                                       equals, at_most, at_least, below, above, contains, present
+    {service: ID}                      the architecture so far has a component of the service
+    {dr_strategy: ID}                  the disaster-recovery strategy chosen for the objectives
+    {all: [...]}, {any: [...]}, {not: {...}}
+
+`service` conditions may not stand under `not`, so that firing is monotonic and
+the engine's fixpoint does not depend on rule order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from advisor.architecture import EDGE_KINDS, FLOW_IDS, PSEUDO_STEPS
+from advisor.catalog import Catalog, load_catalog
+from advisor.errors import Diagnostic, RuleError
+from advisor.resources import data_dir
+from advisor.spec import INVALID, Ctx, Field, ListOf, Obj, Spec, Str, did_you_mean
+from advisor.workload import requirement_specs
+from advisor.yamlsafe import Node, YamlProblem, load_file
+
+RULE_ID = r"ADV-[ORSPCU]\d{3}"
+PILLAR_LETTER = {
+    "operational-excellence": "O", "security": "S", "reliability": "R",
+    "performance-efficiency": "P", "cost-optimization": "C", "sustainability": "U",
+}
+COMPONENT_ID = r"[a-z][a-z0-9]*:[a-z0-9{}*-]+"
+OPS = ("equals", "at_most", "at_least", "below", "above", "contains", "present")
+PLACEHOLDER = re.compile(r"\{([a-z0-9_.-]+)(?:\|([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One node of a rule's `when` tree."""
+
+    kind: str  # problem, requirement, param, service, dr_strategy, all, any, not
+    value: Any = None
+    op: str | None = None
+    operand: Any = None
+    children: tuple["Condition", ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule file."""
+
+    id: str
+    title: str
+    pillars: tuple[str, ...]
+    best_practices: tuple[str, ...]
+    when: Condition
+    for_each: str | None
+    adds: Mapping[str, Any]
+    rationale: str
+    tradeoffs: str
+    source: str
+    path: str
+
+
+class _CondSpec(Spec):
+    """Validates a condition mapping into a Condition."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.params = {rid: spec.fields for rid, spec in requirement_specs(catalog).items()}
+
+    def check(self, node: Node, ctx: Ctx, path: str, *, negated: bool = False) -> Any:
+        if node.kind != "map" or not node.value:
+            return ctx.error(node, path, "a condition is a mapping such as {problem: scalability-issues}")
+        kinds = [k for k in node.value if k in ("problem", "requirement", "param", "service", "dr_strategy",
+                                                 "all", "any", "not")]
+        if len(kinds) != 1:
+            key = next(iter(node.value))
+            hint = did_you_mean(key, ["problem", "requirement", "param", "service", "dr_strategy", "all", "any", "not"])
+            return ctx.error(node.keys[key] if not kinds else node, path,
+                             "a condition needs exactly one of problem, requirement, param, service, dr_strategy, all, any, not",
+                             hint)
+        kind = kinds[0]
+        child = node.value[kind]
+        extra = [k for k in node.value if k != kind]
+        if kind != "param" and extra:
+            return ctx.error(node.keys[extra[0]], f"{path}.{extra[0]}", f"unexpected key {extra[0]!r} in a {kind} condition")
+        if kind in ("all", "any"):
+            if child.kind != "seq" or not child.value:
+                return ctx.error(child, f"{path}.{kind}", "expected a non-empty list of conditions")
+            parts = [self.check(c, ctx, f"{path}.{kind}[{i}]", negated=negated) for i, c in enumerate(child.value)]
+            if any(p is INVALID for p in parts):
+                return INVALID
+            return Condition(kind, children=tuple(parts))
+        if kind == "not":
+            inner = self.check(child, ctx, f"{path}.not", negated=True)
+            return INVALID if inner is INVALID else Condition("not", children=(inner,))
+        vocab = {
+            "problem": self.catalog.problems, "requirement": self.catalog.requirements,
+            "service": self.catalog.services, "dr_strategy": {d.id: d for d in self.catalog.dr_strategies},
+        }
+        if kind in vocab:
+            value = Str(enum=tuple(vocab[kind]), what=kind.replace("_", " ")).check(child, ctx, f"{path}.{kind}")
+            if value is INVALID:
+                return INVALID
+            if kind == "service" and negated:
+                return ctx.error(child, f"{path}.{kind}", "a service condition cannot stand under `not`",
+                                 "firing must stay monotonic; test a problem or requirement instead")
+            return Condition(kind, value)
+        # param
+        name = Str().check(child, ctx, f"{path}.param")
+        if name is INVALID:
+            return INVALID
+        req, _, param = name.partition(".")
+        if req not in self.params:
+            return ctx.error(child, f"{path}.param", f"unknown requirement {req!r}", did_you_mean(req, list(self.params)))
+        if param not in self.params[req]:
+            return ctx.error(child, f"{path}.param", f"requirement {req!r} has no parameter {param!r}",
+                             did_you_mean(param, list(self.params[req])) or
+                             ("parameters: " + ", ".join(self.params[req]) if self.params[req] else "it has no parameters"))
+        ops = [k for k in extra]
+        if len(ops) != 1 or ops[0] not in OPS:
+            bad = ops[0] if ops else "param"
+            return ctx.error(node.keys[bad], path, "a param condition needs exactly one operator: " + ", ".join(OPS),
+                             did_you_mean(bad, OPS) if ops else None)
+        operand = node.value[ops[0]].plain()
+        if ops[0] in ("at_most", "at_least", "below", "above") and (isinstance(operand, bool) or not isinstance(operand, (int, float))):
+            return ctx.error(node.value[ops[0]], f"{path}.{ops[0]}", "expected a number")
+        return Condition("param", name, ops[0], operand)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "object"}
+
+
+class _FreeMap(Spec):
+    """Settings: any mapping with slug keys and plain values."""
+
+    def check(self, node: Node, ctx: Ctx, path: str) -> Any:
+        if node.kind != "map":
+            return ctx.error(node, path, "expected a mapping of settings")
+        bad = [k for k in node.value if not re.fullmatch(r"[a-z][a-z0-9_]*", k)]
+        for key in bad:
+            ctx.error(node.keys[key], f"{path}.{key}", f"setting names are snake_case words, not {key!r}")
+        return INVALID if bad else node.plain()
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "object"}
+
+
+@lru_cache(maxsize=4)
+def _rule_spec(catalog: Catalog) -> Obj:
+    text = Str(max_length=2000)
+    comp = Str(pattern=COMPONENT_ID, pattern_hint="component ids look like kind:name, e.g. queue:ingest")
+    services = tuple(catalog.services)
+    return Obj({
+        "id": Field(Str(pattern=RULE_ID, pattern_hint="rule ids look like ADV-R001: ADV-, a pillar letter, three digits"), True),
+        "title": Field(Str(max_length=120), True),
+        "pillars": Field(ListOf(Str(enum=tuple(catalog.pillars), what="pillar"), min_items=1, unique=True), True),
+        "best_practices": Field(ListOf(Str(enum=tuple(catalog.best_practices), what="best practice",
+                                           enum_hint=lambda v: did_you_mean(v, list(catalog.best_practices))
+                                           or "add it to rules/best-practices.yaml with its title and page"),
+                                       min_items=1, unique=True), True),
+        "when": Field(_CondSpec(catalog), True),
+        "for_each": Field(Str(enum=("decoupling.consumers", "real-time-updates.subscribers"))),
+        "adds": Field(Obj({
+            "components": Field(ListOf(Obj({
+                "id": Field(comp, True),
+                "service": Field(Str(enum=services, what="service"), True),
+                "settings": Field(_FreeMap()),
+            }))),
+            "edges": Field(ListOf(Obj({
+                "from": Field(comp, True), "to": Field(comp, True),
+                "kind": Field(Str(enum=EDGE_KINDS, what="edge kind"), True),
+                "settings": Field(_FreeMap()),
+            }))),
+            "flows": Field(ListOf(Obj({
+                "id": Field(Str(enum=FLOW_IDS, what="flow"), True),
+                "title": Field(Str(max_length=120), True),
+                "steps": Field(ListOf(Str(pattern=COMPONENT_ID + "|" + "|".join(PSEUDO_STEPS),
+                                          pattern_hint="a component id, a glob such as queue:consumer-*, or one of "
+                                          + ", ".join(PSEUDO_STEPS)), min_items=2), True),
+            }))),
+            "settings": Field(ListOf(Obj({
+                "service": Field(Str(enum=services, what="service"), True),
+                "set": Field(_FreeMap(), True),
+            }))),
+            "warnings": Field(ListOf(Str(max_length=500))),
+        }, what="adds key"), True),
+        "rationale": Field(text, True),
+        "tradeoffs": Field(text, True),
+        "source": Field(Str(pattern=r"https://\S+", pattern_hint="a documentation URL starting with https://"), True),
+    }, what="rule key")
+
+
+def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog: Catalog) -> None:
+    """Checks that span fields: file placement, letters, self-contained edges and flows."""
+    file = Path(path)
+    primary = rule["pillars"][0]
+    if rule["id"][4] != PILLAR_LETTER[primary]:
+        ctx.error(node.value["id"], "id", f"rule id letter {rule['id'][4]!r} does not match its first pillar {primary!r}",
+                  f"use ADV-{PILLAR_LETTER[primary]}NNN")
+    if file.stem != rule["id"]:
+        ctx.error(node.value["id"], "id", f"file name {file.name!r} does not match the id {rule['id']!r}",
+                  f"rename the file to {rule['id']}.yaml")
+    if file.parent.name != primary:
+        ctx.error(node.value["pillars"], "pillars", f"the rule sits in {file.parent.name}/ but its first pillar is {primary!r}",
+                  f"move it to rules/{primary}/")
+    adds = rule["adds"]
+    ids = {c["id"] for c in adds.get("components", [])}
+    adds_node = node.value["adds"]
+    for index, edge in enumerate(adds.get("edges", [])):
+        for end in ("from", "to"):
+            if edge[end] not in ids:
+                ctx.error(adds_node.value["edges"].value[index].value[end], f"adds.edges[{index}].{end}",
+                          f"edge end {edge[end]!r} is not among this rule's components",
+                          "list every component an edge touches under adds.components")
+    for index, flow in enumerate(adds.get("flows", [])):
+        for step_index, step in enumerate(flow["steps"]):
+            if step in PSEUDO_STEPS or "*" in step:
+                continue
+            if step not in ids:
+                ctx.error(adds_node.value["flows"].value[index].value["steps"].value[step_index],
+                          f"adds.flows[{index}].steps[{step_index}]", f"step {step!r} is not among this rule's components")
+    has_item = "{item}" in repr(adds)
+    if has_item and not rule.get("for_each"):
+        ctx.error(adds_node, "adds", "{item} is used but the rule has no for_each")
+    for match in PLACEHOLDER.finditer(repr(adds)):
+        name = match.group(1)
+        if name == "item":
+            continue
+        head, _, tail = name.partition(".")
+        known = {"traffic", "data", "workload"} | set(catalog.requirements)
+        if head not in known or not tail or (head == "workload" and tail not in ("region", "name", "secondary_region")):
+            ctx.error(adds_node, "adds", f"unknown placeholder {{{name}}}",
+                      "placeholders are {item}, {traffic.KEY}, {data.KEY}, {workload.region} or {REQUIREMENT.PARAM}")
+
+
+def load_rule(path: Path, catalog: Catalog) -> Rule:
+    """Load and validate one rule file."""
+    try:
+        node = load_file(str(path))
+    except YamlProblem as problem:
+        raise RuleError([problem.diagnostic]) from None
+    ctx = Ctx(str(path))
+    raw = _rule_spec(catalog).check(node, ctx, "")
+    if raw is not INVALID:
+        _cross_checks(raw, node, str(path), ctx, catalog)
+    if raw is INVALID or ctx.diagnostics:
+        raise RuleError(ctx.diagnostics)
+    return Rule(
+        id=raw["id"], title=raw["title"], pillars=tuple(raw["pillars"]),
+        best_practices=tuple(raw["best_practices"]), when=raw["when"], for_each=raw.get("for_each"),
+        adds=raw["adds"], rationale=raw["rationale"].strip(), tradeoffs=raw["tradeoffs"].strip(),
+        source=raw["source"], path=str(path),
+    )
+
+
+def rule_files(root: Path) -> list[Path]:
+    """Every rule file under a rules folder (one folder per pillar), sorted."""
+    return sorted(p for p in root.glob("*/*.yaml"))
+
+
+def load_rules(root: Path | None = None, catalog: Catalog | None = None) -> tuple[Rule, ...]:
+    """Load every rule under a folder; all problems across all files are reported together."""
+    return _load_rules(root or data_dir("rules"), catalog or load_catalog())
+
+
+@lru_cache(maxsize=8)
+def _load_rules(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
+    diagnostics: list[Diagnostic] = []
+    rules: dict[str, Rule] = {}
+    for path in rule_files(root):
+        try:
+            rule = load_rule(path, catalog)
+        except RuleError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        if rule.id in rules:
+            diagnostics.append(Diagnostic(str(path), 1, 1, f"duplicate rule id {rule.id!r}",
+                                          f"already used by {rules[rule.id].path}; ids are never reused"))
+            continue
+        rules[rule.id] = rule
+    if diagnostics:
+        raise RuleError(diagnostics)
+    return tuple(sorted(rules.values(), key=lambda r: r.id))

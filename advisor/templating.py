@@ -1,0 +1,29 @@
+"""Jinja2 rendering of the bundled templates, with escaping filters for free text."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from advisor.resources import data_dir
+from advisor.views import md_escape
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2  # imported only on paths that render Markdown
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        autoescape=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = md_escape
+    env.filters["code"] = lambda text: "`" + str(text).replace("`", "") + "`"
+    return env
+
+
+def render_template(name: str, **values: Any) -> str:
+    """Render a bundled template with prepared values."""
+    return str(_environment().get_template(name).render(**values))

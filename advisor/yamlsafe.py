@@ -1,0 +1,245 @@
+"""Strict, bounded YAML loading that keeps the line and column of every value.
+
+PyYAML's own loaders accept duplicate keys silently, expand aliases without limit
+and recurse once per nesting level.  This module builds its own small node tree
+from the parser's event stream instead, so that it can refuse all three and keep
+positions for error messages.  Only the YAML core schema's tags are accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from advisor.errors import Diagnostic
+
+try:  # libyaml is several times faster; the pure-Python parser is the fallback
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 20_000
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+@dataclass(eq=False)
+class Node:
+    """A YAML value with its 1-based position; maps keep their keys' positions too."""
+
+    kind: str  # "map", "seq" or "scalar"
+    value: Any
+    line: int
+    col: int
+    size: int = 1
+    keys: dict[str, "Node"] = field(default_factory=dict)
+
+    def plain(self) -> Any:
+        """The value as plain Python data (dicts, lists, scalars)."""
+        if self.kind == "map":
+            return {k: v.plain() for k, v in self.value.items()}
+        if self.kind == "seq":
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+class YamlProblem(Exception):
+    """Raised with the diagnostics that stop a file from being read."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def read_text(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> str:
+    """Decode file bytes as UTF-8, refusing oversized or undecodable input."""
+    if len(data) > max_bytes:
+        raise YamlProblem(
+            Diagnostic(
+                filename, 1, 1,
+                f"file is {len(data):,} bytes, more than the {max_bytes:,} bytes allowed",
+                "a workload file is a few kilobytes; is this the right file?",
+            )
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start]
+        line = prefix.count(b"\n") + 1
+        col = exc.start - (prefix.rfind(b"\n") + 1) + 1
+        raise YamlProblem(
+            Diagnostic(filename, line, col, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                       "save the file as UTF-8")
+        ) from None
+    return text
+
+
+def load_file(path: str, *, max_bytes: int = MAX_BYTES) -> Node:
+    """Read and parse one YAML file, refusing it by size before reading it all."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise YamlProblem(Diagnostic(path, 1, 1, "no such file")) from None
+    except IsADirectoryError:
+        raise YamlProblem(Diagnostic(path, 1, 1, "is a folder, not a file")) from None
+    except OSError as exc:
+        raise YamlProblem(Diagnostic(path, 1, 1, f"cannot read: {exc.strerror}")) from None
+    if len(data) > max_bytes:
+        raise YamlProblem(
+            Diagnostic(path, 1, 1, f"file is larger than the {max_bytes:,} bytes allowed",
+                       "a workload file is a few kilobytes; is this the right file?")
+        )
+    return parse(read_text(data, path, max_bytes=max_bytes), path)
+
+
+def _mark(filename: str, mark: Any, message: str, hint: str | None = None) -> YamlProblem:
+    line = mark.line + 1 if mark is not None else 1
+    col = mark.column + 1 if mark is not None else 1
+    return YamlProblem(Diagnostic(filename, line, col, message, hint))
+
+
+def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        if event.implicit[0]:
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        else:
+            tag = _CORE + "str"
+    elif tag not in _ALLOWED_TAGS:
+        raise _mark(filename, event.start_mark, f"tag {tag!r} is not allowed",
+                    "only plain YAML values are read; remove the tag")
+    if tag == _CORE + "null":
+        return None
+    node = yaml.ScalarNode(tag, event.value)
+    try:
+        if tag == _CORE + "bool":
+            return _CONSTRUCTOR.construct_yaml_bool(node)
+        if tag == _CORE + "int":
+            return _CONSTRUCTOR.construct_yaml_int(node)
+        if tag == _CORE + "float":
+            return _CONSTRUCTOR.construct_yaml_float(node)
+    except (ValueError, KeyError, yaml.YAMLError):
+        raise _mark(filename, event.start_mark, f"{event.value!r} is not a valid {tag[len(_CORE):]}") from None
+    if tag in (_CORE + "str", _CORE + "timestamp"):
+        # Dates stay as written: no field of ours is a date, and a string is what a user meant.
+        return event.value
+    raise _mark(filename, event.start_mark, f"tag {tag!r} is not allowed for a value")
+
+
+def _explain(problem: str | None, text: str, mark: Any) -> str | None:
+    if not problem:
+        return None
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        return "YAML indents with spaces, not tabs"
+    if "could not find expected ':'" in problem:
+        return "a key needs a colon and a space after it"
+    if "flow" in problem or "']'" in problem or "'}'" in problem:
+        return "check for an unclosed bracket or brace"
+    return None
+
+
+def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Node:
+    """Parse one YAML document into a Node tree with strict, bounded rules."""
+    anchors: dict[str, Node] = {}
+    stack: list[tuple[Node, list[Any]]] = []  # (container, pending map key or [])
+    root: Node | None = None
+    documents = 0
+    total = 0
+
+    def attach(node: Node, anchor: str | None) -> None:
+        nonlocal root
+        if anchor is not None:
+            anchors[anchor] = node
+        if not stack:
+            root = node
+            return
+        parent, pending = stack[-1]
+        if parent.kind == "seq":
+            parent.value.append(node)
+            return
+        if not pending:
+            if node.kind != "scalar":
+                raise YamlProblem(Diagnostic(filename, node.line, node.col, "a key must be a plain word, not a list or mapping"))
+            key = node.value
+            if not isinstance(key, str):
+                key = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+            if key in parent.value or key in parent.keys:
+                first = parent.keys[key]
+                raise YamlProblem(
+                    Diagnostic(filename, node.line, node.col,
+                               f"duplicate key {key!r} (first given at line {first.line}, column {first.col})",
+                               "each key may appear once; remove one of them")
+                )
+            node.value = key
+            pending.append(node)
+            return
+        key_node = pending.pop()
+        parent.keys[key_node.value] = key_node
+        parent.value[key_node.value] = node
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _mark(filename, event.start_mark, "the file holds more than one YAML document",
+                                "remove the '---' separator and keep one workload per file")
+            elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+                if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!":
+                    raise _mark(filename, event.start_mark, f"tag {event.tag!r} is not allowed",
+                                "only plain YAML values are read; remove the tag")
+                if len(stack) >= max_depth:
+                    raise _mark(filename, event.start_mark, f"nesting deeper than {max_depth} levels",
+                                "input files are only a few levels deep")
+                kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
+                node = Node(kind, {} if kind == "map" else [], event.start_mark.line + 1, event.start_mark.column + 1)
+                total += 1
+                attach(node, event.anchor)
+                stack.append((node, []))
+            elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                node, _ = stack.pop()
+                node.size = 1 + sum(child.size for child in (node.value.values() if node.kind == "map" else node.value))
+            elif isinstance(event, ev.ScalarEvent):
+                total += 1
+                node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1, event.start_mark.column + 1)
+                attach(node, event.anchor)
+            elif isinstance(event, ev.AliasEvent):
+                target = anchors.get(event.anchor)
+                if target is None:  # pragma: no cover - the parser rejects unknown aliases first
+                    raise _mark(filename, event.start_mark, f"unknown alias *{event.anchor}")
+                if stack and stack[-1][0].kind == "map" and not stack[-1][1]:
+                    raise _mark(filename, event.start_mark, "an alias cannot be used as a key")
+                total += target.size
+                attach(target, None)
+            if total > max_nodes:
+                raise _mark(filename, getattr(event, "start_mark", None),
+                            f"more than {max_nodes:,} values (after expanding aliases)",
+                            "aliases that expand exponentially are refused")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or exc.context or "invalid YAML"
+        raise _mark(filename, mark, f"invalid YAML: {message}", _explain(exc.problem, text, mark)) from None
+    except yaml.reader.ReaderError as exc:
+        prefix = text[: exc.position]
+        line = prefix.count("\n") + 1
+        col = exc.position - (prefix.rfind("\n") + 1) + 1
+        raise YamlProblem(
+            Diagnostic(filename, line, col, f"control character #x{exc.character:04x} is not allowed in YAML",
+                       "the file holds binary data; is this the right file?")
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(Diagnostic(filename, 1, 1, f"invalid YAML: {exc}")) from None
+    except RecursionError:  # pragma: no cover - guarded by max_depth
+        raise YamlProblem(Diagnostic(filename, 1, 1, "nesting too deep")) from None
+    if root is None:
+        raise YamlProblem(Diagnostic(filename, 1, 1, "the file is empty", "start from `advisor init` or an example"))
+    return root
