@@ -219,7 +219,7 @@ def workload_spec(catalog: Catalog) -> Obj:
         "name": Field(Str("Workload name, used for file and resource names", pattern=SLUG,
                           pattern_hint=SLUG_HINT, max_length=63), True),
         "description": Field(Str("Free text shown in reports", max_length=4000)),
-        "region": Field(Str("AWS Region code", enum=tuple(catalog.regions)), default=DEFAULT_REGION),
+        "region": Field(Str("AWS Region code", enum=tuple(catalog.regions), what="region"), default=DEFAULT_REGION),
         "problems": Field(ListOf(Str(enum=tuple(catalog.problems), what="problem", enum_hint=_problem_hint(catalog)),
                                  "Customer problems to solve", unique=True,
                                  max_items=len(catalog.problems))),

@@ -227,6 +227,9 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in message:
+            raise _mark(filename, mark, f"nesting deeper than {max_depth} levels",
+                        "input files are only a few levels deep") from None
         raise _mark(filename, mark, f"invalid YAML: {message}", _explain(exc.problem, text, mark)) from None
     except yaml.reader.ReaderError as exc:
         prefix = text[: exc.position]

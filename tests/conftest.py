@@ -1,0 +1,40 @@
+"""Shared fixtures: paths, a CLI runner that runs the real entry point in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+@dataclass
+class Result:
+    """What a CLI run returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Result:
+    """Run `python -m advisor ARGS` the way a user would, without a terminal."""
+    env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
+    env["NO_COLOR"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", *args], capture_output=True, text=True, cwd=cwd, env=env,
+        input=stdin, timeout=60,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    """The CLI runner."""
+    return run_cli

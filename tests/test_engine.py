@@ -1,0 +1,162 @@
+"""The engine: seed flows in the examples, decisions traced to what the workload asked for."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.architecture import to_json
+from advisor.catalog import load_catalog
+from advisor.engine import choose_dr_strategy, recommend
+from advisor.workload import load_workload, load_workload_text
+from tests.conftest import ROOT
+
+CATALOG = load_catalog()
+
+# Each seed solution section, the example written for it, and the flow it must show.
+SEED_FLOWS = {
+    "flash-sale-orders": ("scalability", ["client", "apigateway", "sqs", "lambda", "dynamodb"]),
+    "patient-portal": ("high-availability", ["client", "apigateway", "lambda", "dynamodb"]),
+    "order-fanout": ("decoupling", ["producer", "sns", "sqs", "lambda"]),
+    "live-scores": ("real-time-updates", ["dynamodb", "dynamodb-streams", "sns", "subscribers"]),
+    "startup-mvp": ("cost-optimization", ["client", "apigateway", "sqs", "lambda", "dynamodb"]),
+    "payments-api": ("security-reliability",
+                     ["client", "apigateway", "sqs", "lambda", "dynamodb", "cloudwatch", "cloudtrail"]),
+    "inventory-dr": ("disaster-recovery", ["dynamodb", "dynamodb"]),
+}
+
+
+def arch_for(name: str):
+    return recommend(load_workload(str(ROOT / "examples" / f"{name}.yaml")))
+
+
+@pytest.mark.parametrize("name", sorted(SEED_FLOWS))
+def test_example_shows_its_seed_flow(name):
+    flow_id, steps = SEED_FLOWS[name]
+    flows = {f["id"]: f["steps"] for f in to_json(arch_for(name))["flows"]}
+    assert flows[flow_id] == steps
+
+
+def test_everything_example_shows_every_flow():
+    flows = {f["id"]: f["steps"] for f in to_json(arch_for("everything"))["flows"]}
+    for flow_id, steps in SEED_FLOWS.values():
+        assert flows[flow_id] == steps
+
+
+def test_decoupling_gets_one_queue_per_consumer():
+    arch = arch_for("order-fanout")
+    queues = sorted(c.id for c in arch.of_service("sqs"))
+    assert queues == ["queue:consumer-analytics", "queue:consumer-billing", "queue:consumer-notifications"]
+    fanout = sorted(e.target for e in arch.edges if e.source == "topic:events" and e.kind == "fans-out")
+    assert fanout == queues
+
+
+def test_real_time_subscribers_are_the_named_ones():
+    data = to_json(arch_for("live-scores"))
+    flow = next(f for f in data["flows"] if f["id"] == "real-time-updates")
+    assert flow["components"][-1] == ["function:updates", "queue:updates"]
+    topic = next(c for c in data["components"] if c["id"] == "topic:updates")
+    assert topic["settings"]["subscribers"] == ["email", "lambda", "sqs", "mobile-push"]
+
+
+def test_components_are_shared_not_duplicated():
+    arch = arch_for("everything")
+    assert [c.id for c in arch.of_service("apigateway")] == ["api:public"]
+    table = arch.components["table:main"]
+    assert {"ADV-R001", "ADV-R002", "ADV-C001", "ADV-R004"} <= set(table.added_by)
+
+
+def test_cross_cutting_settings_reach_every_component_of_a_service():
+    arch = arch_for("everything")
+    for queue in arch.of_service("sqs"):
+        assert queue.settings["dead_letter_queue"]["max_receive_count"] == 5
+        assert queue.settings["kms_key"] == "key:main"
+    for table in arch.of_service("dynamodb"):
+        assert table.settings["point_in_time_recovery"] is True
+    for function in arch.of_service("lambda"):
+        assert function.settings["architecture"] == "arm64"
+        assert function.settings["least_privilege_role"] is True
+
+
+@pytest.mark.parametrize(
+    ("rpo", "rto", "strategy"),
+    [
+        (1440, 1440, "backup-restore"),
+        (60, 240, "backup-restore"),
+        (59, 240, "pilot-light"),
+        (60, 239, "pilot-light"),
+        (15, 60, "pilot-light"),
+        (1, 30, "pilot-light"),
+        (0.5, 30, "warm-standby"),
+        (1, 10, "warm-standby"),
+        (0.1, 5, "warm-standby"),
+        (0, 5, "multi-site-active-active"),
+        (5, 1, "multi-site-active-active"),
+    ],
+)
+def test_dr_strategy_is_the_cheapest_that_meets_both_objectives(rpo, rto, strategy):
+    assert choose_dr_strategy(rpo, rto, CATALOG).id == strategy
+
+
+def test_dr_plan_in_json():
+    data = to_json(arch_for("inventory-dr"))
+    assert data["disaster_recovery"] == {
+        "strategy": "pilot-light", "rpo_minutes": 15, "rto_minutes": 60,
+        "primary_region": "us-east-1", "secondary_region": "us-west-2",
+    }
+    assert to_json(arch_for("flash-sale-orders"))["disaster_recovery"] is None
+
+
+def _alone(kind: str, ident: str) -> str:
+    key = "problems" if kind == "problem" else "requirements"
+    body = f"[{ident}]" if kind == "problem" else f"{{{ident}: true}}"
+    return f"version: 1\nname: alone\n{key}: {body}\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "ident"),
+    [("problem", p) for p in CATALOG.problems] + [("requirement", r) for r in CATALOG.requirements],
+)
+def test_each_id_alone_yields_a_traced_decision(kind, ident):
+    workload = load_workload_text(_alone(kind, ident))
+    arch = recommend(workload)
+    assert arch.decisions, "no rule fired"
+    allowed = {f"problem:{p}" for p in workload.problems} | {f"requirement:{r}" for r in workload.requirements
+                                                              if r not in workload.implied_by}
+    own = f"{kind}:{ident}"
+    assert any(own in d.because and d.best_practices for d in arch.decisions)
+    for decision in arch.decisions:
+        assert decision.best_practices
+        assert decision.because, decision.rule
+        assert set(decision.because) <= allowed, (decision.rule, decision.because)
+
+
+def test_output_is_byte_identical_across_runs():
+    path = str(ROOT / "examples" / "everything.yaml")
+    first = json.dumps(to_json(recommend(load_workload(path))))
+    second = json.dumps(to_json(recommend(load_workload(path))))
+    assert first == second
+
+
+def test_json_follows_the_contract():
+    data = to_json(arch_for("everything"))
+    assert list(data)[:7] == ["workload", "region", "services", "flows", "decisions", "disaster_recovery",
+                              "components"]
+    assert data["services"] == sorted(set(data["services"]))
+    assert set(data["services"]) <= set(CATALOG.services)
+    for flow in data["flows"]:
+        assert set(flow) >= {"id", "title", "steps"}
+    for decision in data["decisions"]:
+        assert set(decision) >= {"rule", "title", "pillars", "best_practices", "because", "adds"}
+        assert all(b.startswith(("problem:", "requirement:")) for b in decision["because"])
+        assert set(decision["adds"]) <= set(data["services"])
+        assert set(decision["pillars"]) <= set(CATALOG.pillars)
+    assert isinstance(data["warnings"], list)
+
+
+def test_latency_warning_when_reads_and_queues_meet():
+    arch = recommend(load_workload_text("version: 1\nname: x\nproblems: [high-latency, scalability-issues]\n"))
+    assert any(w.startswith("ADV-P003:") for w in arch.warnings)
+    arch = recommend(load_workload_text("version: 1\nname: x\nproblems: [high-latency]\n"))
+    assert not any(w.startswith("ADV-P003:") for w in arch.warnings)
