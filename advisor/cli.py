@@ -110,6 +110,21 @@ def _workload_path(file: Optional[Path]) -> str:
     return DEFAULT_FILE
 
 
+def _cache_dir() -> Optional[Path]:
+    """Where start-up caches live: ADVISOR_CACHE_DIR, else the XDG cache folder; 'off' disables."""
+    explicit = os.environ.get("ADVISOR_CACHE_DIR")
+    if explicit:
+        return None if explicit == "off" else Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "advisor"
+
+
+def _rule_set() -> Any:
+    from advisor.rulecache import load_rule_set
+
+    return load_rule_set(_cache_dir())
+
+
 def _is_terminal() -> bool:
     return sys.stdout.isatty()
 
@@ -139,13 +154,12 @@ def recommend(
     Example: advisor recommend examples/order-intake.yaml --format json
     """
     from advisor.architecture import to_json
-    from advisor.catalog import load_catalog
     from advisor.engine import recommend as run
     from advisor.workload import load_workload
 
-    catalog = load_catalog()
+    catalog, rule_set = _rule_set()
     workload = load_workload(_workload_path(file), catalog)
-    arch = run(workload, catalog=catalog)
+    arch = run(workload, rule_set, catalog)
     chosen = fmt or (RecommendFormat.table if _is_terminal() else RecommendFormat.json)
     if chosen is RecommendFormat.json:
         _emit_json(to_json(arch))
@@ -252,16 +266,14 @@ def rules(
 
     Example: advisor rules --pillar reliability --format json
     """
-    from advisor.catalog import load_catalog
-    from advisor.rules import load_rules
     from advisor.spec import did_you_mean
     from advisor.views import rules_view
 
-    catalog = load_catalog()
+    catalog, rule_set = _rule_set()
     if pillar is not None and pillar not in catalog.pillars:
         raise UsageError(f"unknown pillar {pillar!r}",
                          hint=did_you_mean(pillar, list(catalog.pillars)) or "one of " + ", ".join(catalog.pillars))
-    listed = [r for r in rules_view(load_rules(catalog=catalog), catalog)
+    listed = [r for r in rules_view(rule_set, catalog)
               if pillar is None or pillar in r["pillars"]]
     chosen = fmt or (DataFormat.table if _is_terminal() else DataFormat.json)
     if chosen is DataFormat.json:

@@ -122,6 +122,8 @@ def _substitute(value: Any, workload: Workload, item: str | None) -> Any:
         present, found = _param(workload, name)
         if present:
             return list(found) if isinstance(found, tuple) else found
+        if default is not None and "." in default:  # a fallback placeholder, e.g. {a.b|traffic.c}
+            return lookup(default, None)
         return _typed(default) if default is not None else None
 
     whole = PLACEHOLDER.fullmatch(value)
@@ -232,8 +234,9 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
                 if flow["id"] not in state.flows:
                     state.flows[flow["id"]] = (flow["title"], rule.id, tuple(flow["steps"]))
             for setting in block.get("settings", []):
+                pattern = setting.get("components", "*")
                 for cid, comp in sorted(state.components.items()):
-                    if comp["service"] == setting["service"]:
+                    if comp["service"] == setting["service"] and fnmatch.fnmatchcase(cid, pattern):
                         _merge(comp["settings"], setting["set"], cid, rule.id, owners, state.warnings)
                         touched[rule.id].add(cid)
             for warning in block.get("warnings", []):

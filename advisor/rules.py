@@ -188,6 +188,7 @@ def _rule_spec(catalog: Catalog) -> Obj:
             }))),
             "settings": Field(ListOf(Obj({
                 "service": Field(Str(enum=services, what="service"), True),
+                "components": Field(Str(pattern=COMPONENT_ID, pattern_hint="a component id or glob, e.g. table:*")),
                 "set": Field(_FreeMap(), True),
             }))),
             "warnings": Field(ListOf(Str(max_length=500))),

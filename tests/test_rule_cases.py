@@ -58,9 +58,28 @@ def test_rule_case(rule_id: str, case: dict[str, Any]) -> None:
 
 def test_every_rule_has_cases_that_fire_and_cases_that_do_not() -> None:
     covered: dict[str, set[bool]] = {}
+    universal: set[str] = set()
     for path in sorted(CASES_DIR.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text())
         assert path.stem == doc["rule"], f"{path.name} holds cases for {doc['rule']}"
         covered[doc["rule"]] = {case["fires"] for case in doc["cases"]}
+        if doc.get("fires_for_every_workload"):
+            universal.add(doc["rule"])
     for rule in load_rules():
-        assert covered.get(rule.id) == {True, False}, f"{rule.id} needs a firing and a non-firing case"
+        expected = {True} if rule.id in universal else {True, False}
+        assert covered.get(rule.id) == expected, f"{rule.id} needs a firing and a non-firing case"
+
+
+def test_universal_rules_fire_for_every_single_id_workload() -> None:
+    """A rule marked fires_for_every_workload must really fire for every problem and requirement alone."""
+    from advisor.catalog import load_catalog
+
+    catalog = load_catalog()
+    universal = [yaml.safe_load(p.read_text()) for p in sorted(CASES_DIR.glob("*.yaml"))]
+    universal = [d["rule"] for d in universal if d.get("fires_for_every_workload")]
+    bodies = [{"problems": [p]} for p in catalog.problems] + [{"requirements": {r: True}} for r in catalog.requirements]
+    for body in bodies:
+        arch = recommend(load_workload_text(yaml.safe_dump({**BASE, **body}), "universal.case"))
+        fired = {d.rule for d in arch.decisions}
+        for rule_id in universal:
+            assert rule_id in fired, (rule_id, body)

@@ -1,0 +1,58 @@
+"""A start-up cache of the validated catalog and rules, keyed by the content of every input.
+
+Validating some forty YAML files costs more than the rest of a `recommend` run; the
+result depends only on those files and on the code that reads them, so it is kept
+as a pickle named by a digest of both.  Any problem with the cache means a normal load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from advisor import __version__
+from advisor.catalog import Catalog, load_catalog
+from advisor.resources import data_dir
+from advisor.rules import Rule, load_rules, rule_files
+
+_CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py")
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).parent
+    for path in [root / "catalog.yaml", root / "best-practices.yaml", *rule_files(root),
+                 *(here / name for name in _CODE)]:
+        h.update(str(path.relative_to(path.parents[1])).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tuple[Catalog, tuple[Rule, ...]]:
+    """The catalog and rules, from the cache when its key still matches."""
+    root = root or data_dir("rules")
+    if cache_dir is None:
+        catalog = load_catalog(root)
+        return catalog, load_rules(root, catalog)
+    target = cache_dir / f"rules-{_digest(root)}.pickle"
+    try:
+        with open(target, "rb") as handle:
+            catalog, rules = pickle.load(handle)
+        if isinstance(catalog, Catalog) and isinstance(rules, tuple):
+            return catalog, rules
+    except Exception:  # a missing, stale or damaged cache is simply rebuilt
+        pass
+    catalog = load_catalog(root)
+    rules = load_rules(root, catalog)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".rules-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((catalog, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # a read-only home is no reason to fail
+    return catalog, rules
