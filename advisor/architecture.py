@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 # Edge kinds: what one component does to another.
 EDGE_KINDS = (
@@ -16,8 +15,7 @@ FLOW_IDS = ("scalability", "high-availability", "decoupling", "real-time-updates
             "security-reliability", "disaster-recovery")
 
 
-@dataclass(frozen=True)
-class Component:
+class Component(NamedTuple):
     """A named instance of a service, e.g. `queue:orders` of service `sqs`."""
 
     id: str
@@ -27,8 +25,7 @@ class Component:
     because: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
     """A typed connection between two components."""
 
     source: str
@@ -38,16 +35,14 @@ class Edge:
     added_by: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FlowStep:
+class FlowStep(NamedTuple):
     """One step of a flow: a pseudo-step, or the components it passes through."""
 
     label: str
     components: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Flow:
+class Flow(NamedTuple):
     """One of the seed's solution flows, as ordered steps over components."""
 
     id: str
@@ -56,8 +51,7 @@ class Flow:
     rule: str
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """A rule that fired: why, what it cites and what it added or configured."""
 
     rule: str
@@ -72,8 +66,7 @@ class Decision:
     source: str
 
 
-@dataclass(frozen=True)
-class DrPlan:
+class DrPlan(NamedTuple):
     """The chosen disaster-recovery strategy and where things run."""
 
     strategy: str
@@ -87,8 +80,7 @@ class DrPlan:
     achieved_rto_minutes: float
 
 
-@dataclass(frozen=True)
-class Architecture:
+class Architecture(NamedTuple):
     """The recommended architecture for one workload."""
 
     workload: str
@@ -99,7 +91,6 @@ class Architecture:
     decisions: tuple[Decision, ...]
     dr: DrPlan | None
     warnings: tuple[str, ...]
-    meta: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def services(self) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,8 +16,7 @@ ID = r"[a-z0-9]+(-[a-z0-9]+)*"
 BP_ID = r"(OPS|SEC|REL|PERF|COST|SUS)(0[1-9]|1[0-3])-BP(0[1-9]|1[0-9])"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """An id with a human title (pillars, services, requirements, protocols)."""
 
     id: str
@@ -25,8 +24,7 @@ class Entry:
     statement: str = ""
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A customer problem and the requirements it implies."""
 
     id: str
@@ -35,8 +33,7 @@ class Problem:
     implies: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Pillar:
+class Pillar(NamedTuple):
     """A Well-Architected pillar with its Tool id and best-practice prefix."""
 
     id: str
@@ -45,8 +42,7 @@ class Pillar:
     prefix: str
 
 
-@dataclass(frozen=True)
-class DrStrategy:
+class DrStrategy(NamedTuple):
     """A DR strategy with the tightest objectives it reaches, cheapest first."""
 
     id: str
@@ -56,8 +52,7 @@ class DrStrategy:
     recovery_region: str
 
 
-@dataclass(frozen=True)
-class BestPractice:
+class BestPractice(NamedTuple):
     """A Well-Architected best practice: id, verbatim title, risk, documentation page."""
 
     id: str
@@ -66,51 +61,62 @@ class BestPractice:
     url: str
 
 
-@dataclass(frozen=True, eq=False)
 class Catalog:
-    """Every id the workload and rule files may use."""
+    """Every id the workload and rule files may use; hashed by identity so it can key caches."""
 
-    pillars: dict[str, Pillar]
-    problems: dict[str, Problem]
-    requirements: dict[str, Entry]
-    services: dict[str, Entry]
-    protocols: dict[str, Entry]
-    dr_strategies: tuple[DrStrategy, ...]
-    regions: dict[str, str]
-    best_practices: dict[str, BestPractice]
+    __slots__ = ("pillars", "problems", "requirements", "services", "protocols", "dr_strategies", "regions",
+                 "best_practices")
+
+    def __init__(self, *, pillars: dict[str, Pillar], problems: dict[str, Problem], requirements: dict[str, Entry],
+                 services: dict[str, Entry], protocols: dict[str, Entry], dr_strategies: tuple[DrStrategy, ...],
+                 regions: dict[str, str], best_practices: dict[str, BestPractice]) -> None:
+        self.pillars = pillars
+        self.problems = problems
+        self.requirements = requirements
+        self.services = services
+        self.protocols = protocols
+        self.dr_strategies = dr_strategies
+        self.regions = regions
+        self.best_practices = best_practices
 
 
-_TEXT = Str(max_length=500)
-_ENTRY = Obj({"id": Field(Str(pattern=ID), True), "name": Field(_TEXT, True)})
-_CATALOG = Obj(
-    {
+@lru_cache(maxsize=1)
+def _catalog_spec() -> Obj:
+    """The schema of catalog.yaml, built only when the file is read."""
+    text = Str(max_length=500)
+    entry = Obj({"id": Field(Str(pattern=ID), True), "name": Field(text, True)})
+    return Obj({
         "pillars": Field(ListOf(Obj({
-            "id": Field(Str(pattern=ID), True), "name": Field(_TEXT, True),
+            "id": Field(Str(pattern=ID), True), "name": Field(text, True),
             "wa_tool_id": Field(Str(pattern=r"[a-zA-Z]+"), True), "prefix": Field(Str(pattern=r"[A-Z]+"), True),
         })), True),
         "problems": Field(ListOf(Obj({
-            "id": Field(Str(pattern=ID), True), "title": Field(_TEXT, True),
-            "statement": Field(_TEXT, True), "implies": Field(ListOf(Str(pattern=ID)), True),
+            "id": Field(Str(pattern=ID), True), "title": Field(text, True),
+            "statement": Field(text, True), "implies": Field(ListOf(Str(pattern=ID)), True),
         })), True),
         "requirements": Field(ListOf(Obj({
-            "id": Field(Str(pattern=ID), True), "title": Field(_TEXT, True), "statement": Field(_TEXT, True),
+            "id": Field(Str(pattern=ID), True), "title": Field(text, True), "statement": Field(text, True),
         })), True),
-        "services": Field(ListOf(_ENTRY), True),
-        "subscriber_protocols": Field(ListOf(_ENTRY), True),
+        "services": Field(ListOf(entry), True),
+        "subscriber_protocols": Field(ListOf(entry), True),
         "dr_strategies": Field(ListOf(Obj({
-            "id": Field(Str(pattern=ID), True), "title": Field(_TEXT, True),
+            "id": Field(Str(pattern=ID), True), "title": Field(text, True),
             "rpo_minutes": Field(Num(), True), "rto_minutes": Field(Num(), True),
-            "recovery_region": Field(_TEXT, True),
+            "recovery_region": Field(text, True),
         })), True),
         "regions": Field(Obj({}, what="region"), True),
-    }
-)
-_BEST_PRACTICES = ListOf(Obj({
-    "id": Field(Str(pattern=BP_ID), True),
-    "title": Field(Str(max_length=300), True),
-    "risk": Field(Str(enum=("high", "medium", "low")), True),
-    "url": Field(Str(pattern=r"https://docs\.aws\.amazon\.com/wellarchitected/\S+"), True),
-}), unique=False)
+    })
+
+
+@lru_cache(maxsize=1)
+def _bp_spec() -> ListOf:
+    """The schema of best-practices.yaml."""
+    return ListOf(Obj({
+        "id": Field(Str(pattern=BP_ID), True),
+        "title": Field(Str(max_length=300), True),
+        "risk": Field(Str(enum=("high", "medium", "low")), True),
+        "url": Field(Str(pattern=r"https://docs\.aws\.amazon\.com/wellarchitected/\S+"), True),
+    }))
 
 
 def _load(path: Path, spec: Obj | ListOf) -> object:
@@ -133,8 +139,8 @@ def _load(path: Path, spec: Obj | ListOf) -> object:
 def load_catalog(rules_dir: Path | None = None) -> Catalog:
     """Load and cross-check the bundled vocabulary."""
     root = rules_dir or data_dir("rules")
-    raw = _load(root / "catalog.yaml", _CATALOG)
-    bps = _load(root / "best-practices.yaml", _BEST_PRACTICES)
+    raw = _load(root / "catalog.yaml", _catalog_spec())
+    bps = _load(root / "best-practices.yaml", _bp_spec())
     assert isinstance(raw, dict) and isinstance(bps, list)
     catalog = Catalog(
         pillars={p["id"]: Pillar(p["id"], p["name"], p["wa_tool_id"], p["prefix"]) for p in raw["pillars"]},

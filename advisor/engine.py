@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from advisor.architecture import (
@@ -23,14 +22,16 @@ def choose_dr_strategy(rpo_minutes: float, rto_minutes: float, catalog: Catalog)
     return catalog.dr_strategies[-1]
 
 
-@dataclass
 class _State:
-    workload: Workload
-    dr: DrStrategy | None
-    components: dict[str, dict[str, Any]] = field(default_factory=dict)
-    edges: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    flows: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    """What the rules have composed so far."""
+
+    def __init__(self, workload: Workload, dr: DrStrategy | None) -> None:
+        self.workload = workload
+        self.dr = dr
+        self.components: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.flows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.warnings: list[str] = []
 
 
 def _param(workload: Workload, name: str) -> tuple[bool, Any]:

@@ -1,17 +1,23 @@
-"""Where the bundled data lives: inside the wheel, or beside the package in a checkout."""
+"""Where the bundled data lives: inside the installed package, or beside it in a checkout."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
 
 
 @lru_cache(maxsize=None)
 def data_dir(name: str) -> Path:
     """The folder of bundled data `name` (rules, templates)."""
-    packaged = Path(str(files("advisor"))) / "_data" / name
-    if packaged.is_dir():
+    packaged = _HERE / "_data" / name
+    if packaged.is_dir():  # the common case: an installed wheel on a file system
         return packaged
+    from importlib.resources import files  # costs a few ms; needed only for unusual loaders
+
+    resource = files("advisor") / "_data" / name
+    if resource.is_dir():
+        return Path(str(resource))
     # An editable install or a source checkout keeps the folders at the top level.
-    return Path(__file__).resolve().parent.parent / name
+    return _HERE.parent / name

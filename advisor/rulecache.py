@@ -1,34 +1,34 @@
-"""A start-up cache of the validated catalog and rules, keyed by the content of every input.
+"""A start-up cache of the validated catalog and rules, keyed by every input file's identity.
 
 Validating some forty YAML files costs more than the rest of a `recommend` run; the
 result depends only on those files and on the code that reads them, so it is kept
-as a pickle named by a digest of both.  Any problem with the cache means a normal load.
+as a pickle named by a checksum (CRC-32 and Adler-32, cheap to import and to
+compute) of their names and contents.  Any problem with the cache means a normal load.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
-import tempfile
+import zlib
 from pathlib import Path
 
 from advisor import __version__
 from advisor.catalog import Catalog, load_catalog
 from advisor.resources import data_dir
-from advisor.rules import Rule, load_rules, rule_files
+from advisor.rules import Rule, load_rules, load_rules_uncached, rule_files
 
 _CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py")
 
 
 def _digest(root: Path) -> str:
-    h = hashlib.sha256(__version__.encode())
     here = Path(__file__).parent
+    crc, adler = zlib.crc32(f"{__version__}\0{root}".encode()), 1
     for path in [root / "catalog.yaml", root / "best-practices.yaml", *rule_files(root),
                  *(here / name for name in _CODE)]:
-        h.update(str(path.relative_to(path.parents[1])).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:32]
+        chunk = path.name.encode() + b"\0" + path.read_bytes() + b"\0"
+        crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
+    return f"{crc:08x}{adler:08x}"
 
 
 def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tuple[Catalog, tuple[Rule, ...]]:
@@ -45,8 +45,11 @@ def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tu
             return catalog, rules
     except Exception:  # a missing, stale or damaged cache is simply rebuilt
         pass
-    catalog = load_catalog(root)
-    rules = load_rules(root, catalog)
+    # Past the in-process caches too: the files changed since they were last read.
+    catalog = load_catalog.__wrapped__(root)
+    rules = load_rules_uncached(root, catalog)
+    import tempfile  # only a cache miss pays for it
+
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".rules-", suffix=".tmp")

@@ -17,10 +17,9 @@ the engine's fixpoint does not depend on rule order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from advisor.architecture import EDGE_KINDS, FLOW_IDS, PSEUDO_STEPS
 from advisor.catalog import Catalog, load_catalog
@@ -40,8 +39,7 @@ OPS = ("equals", "at_most", "at_least", "below", "above", "contains", "present")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.-]+)(?:\|([^}]*))?\}")
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """One node of a rule's `when` tree."""
 
     kind: str  # problem, requirement, param, service, dr_strategy, all, any, not
@@ -51,8 +49,7 @@ class Condition:
     children: tuple["Condition", ...] = ()
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A validated rule file."""
 
     id: str
@@ -274,6 +271,11 @@ def load_rules(root: Path | None = None, catalog: Catalog | None = None) -> tupl
 
 @lru_cache(maxsize=8)
 def _load_rules(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
+    return load_rules_uncached(root, catalog)
+
+
+def load_rules_uncached(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
+    """Load every rule under a folder, reading the files again."""
     diagnostics: list[Diagnostic] = []
     rules: dict[str, Rule] = {}
     for path in rule_files(root):

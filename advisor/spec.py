@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from advisor.errors import Diagnostic
@@ -40,12 +39,12 @@ def _describe(node: Node) -> str:
     return f"{text[:40]!r}{'…' if len(text) > 40 else ''} (text)"
 
 
-@dataclass
 class Ctx:
     """Collects diagnostics for one file."""
 
-    filename: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.diagnostics: list[Diagnostic] = []
 
     def error(self, node: Node, path: str, message: str, hint: str | None = None) -> Any:
         """Record a problem at a node and return INVALID."""
@@ -73,20 +72,20 @@ class Spec:
         return out
 
 
-@dataclass
 class Str(Spec):
     """A string, optionally restricted by a pattern, a length or a set of values."""
 
-    description: str = ""
-    pattern: str | None = None
-    pattern_hint: str | None = None
-    max_length: int = 10_000
-    enum: tuple[str, ...] | None = None
-    enum_hint: Callable[[str], str | None] | None = None
-    what: str = "value"
-
-    def __post_init__(self) -> None:
-        self._re = re.compile(self.pattern) if self.pattern else None
+    def __init__(self, description: str = "", *, pattern: str | None = None, pattern_hint: str | None = None,
+                 max_length: int = 10_000, enum: tuple[str, ...] | None = None,
+                 enum_hint: Callable[[str], str | None] | None = None, what: str = "value") -> None:
+        self.description = description
+        self.pattern = pattern
+        self.pattern_hint = pattern_hint
+        self.max_length = max_length
+        self.enum = enum
+        self.enum_hint = enum_hint
+        self.what = what
+        self._re = re.compile(pattern) if pattern else None
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         if node.kind != "scalar" or not isinstance(node.value, str):
@@ -112,16 +111,17 @@ class Str(Spec):
         return self._with_doc(out)
 
 
-@dataclass
 class Num(Spec):
     """A finite number within bounds; `integer` refuses fractions."""
 
-    description: str = ""
-    minimum: float | None = 0
-    maximum: float | None = None
-    exclusive_minimum: bool = False
-    integer: bool = False
-    unit: str = ""
+    def __init__(self, description: str = "", *, minimum: float | None = 0, maximum: float | None = None,
+                 exclusive_minimum: bool = False, integer: bool = False, unit: str = "") -> None:
+        self.description = description
+        self.minimum = minimum
+        self.maximum = maximum
+        self.exclusive_minimum = exclusive_minimum
+        self.integer = integer
+        self.unit = unit
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         value = node.value
@@ -168,11 +168,11 @@ def _fmt(value: float) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
-@dataclass
 class Bool(Spec):
     """true or false."""
 
-    description: str = ""
+    def __init__(self, description: str = "") -> None:
+        self.description = description
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         if node.kind != "scalar" or not isinstance(node.value, bool):
@@ -184,15 +184,16 @@ class Bool(Spec):
         return self._with_doc({"type": "boolean"})
 
 
-@dataclass
 class ListOf(Spec):
     """A list of items of one spec."""
 
-    item: Spec
-    description: str = ""
-    min_items: int = 0
-    max_items: int = 1000
-    unique: bool = False
+    def __init__(self, item: Spec, description: str = "", *, min_items: int = 0, max_items: int = 1000,
+                 unique: bool = False) -> None:
+        self.item = item
+        self.description = description
+        self.min_items = min_items
+        self.max_items = max_items
+        self.unique = unique
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         if node.kind != "seq":
@@ -227,23 +228,26 @@ class ListOf(Spec):
         return self._with_doc(out)
 
 
-@dataclass
 class Field:
     """One key of an object: its spec, whether it is required, its default."""
 
-    spec: Spec
-    required: bool = False
-    default: Any = None
+    __slots__ = ("spec", "required", "default")
+
+    def __init__(self, spec: Spec, required: bool = False, default: Any = None) -> None:
+        self.spec = spec
+        self.required = required
+        self.default = default
 
 
-@dataclass
 class Obj(Spec):
     """A mapping with a fixed set of keys; unknown keys are errors with a hint."""
 
-    fields: dict[str, Field]
-    description: str = ""
-    what: str = "key"
-    unknown_hint: Callable[[str], str | None] | None = None
+    def __init__(self, fields: dict[str, Field], description: str = "", *, what: str = "key",
+                 unknown_hint: Callable[[str], str | None] | None = None) -> None:
+        self.fields = fields
+        self.description = description
+        self.what = what
+        self.unknown_hint = unknown_hint
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         if node.kind != "map":
@@ -300,12 +304,12 @@ def _allowed(fields: dict[str, Any]) -> str | None:
     return None
 
 
-@dataclass
 class TrueOr(Spec):
     """`true`, meaning "with the defaults", or a mapping of parameters."""
 
-    obj: Obj
-    description: str = ""
+    def __init__(self, obj: Obj, description: str = "") -> None:
+        self.obj = obj
+        self.description = description
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         if node.kind == "scalar" and node.value is True:

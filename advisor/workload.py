@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import Diagnostic, InputError
@@ -34,11 +33,12 @@ AUTH = ("iam", "cognito", "lambda-authorizer")
 DEFAULT_REGION = "us-east-1"
 
 
-@dataclass
 class OneOfNum(Num):
     """A number from a fixed set (CloudWatch retention periods and the like)."""
 
-    choices: tuple[float, ...] = ()
+    def __init__(self, description: str = "", *, choices: tuple[float, ...], **kwargs: Any) -> None:
+        super().__init__(description, **kwargs)
+        self.choices = choices
 
     def check(self, node: Node, ctx: Ctx, path: str) -> Any:
         value = super().check(node, ctx, path)
@@ -248,8 +248,7 @@ def workload_spec(catalog: Catalog) -> Obj:
     }, "advisor workload file, version 1", what="key")
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(NamedTuple):
     """A validated workload: what the customer has, needs, and how much traffic."""
 
     file: str
@@ -261,7 +260,7 @@ class Workload:
     traffic: Mapping[str, Any]
     data: Mapping[str, Any]
     usage: Mapping[str, Mapping[str, Any]]
-    implied_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    implied_by: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     warnings: tuple[str, ...] = ()
 
     def because(self, requirement: str) -> tuple[str, ...]:

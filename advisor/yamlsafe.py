@@ -8,7 +8,6 @@ positions for error messages.  Only the YAML core schema's tags are accepted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -31,16 +30,18 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
-@dataclass(eq=False)
 class Node:
     """A YAML value with its 1-based position; maps keep their keys' positions too."""
 
-    kind: str  # "map", "seq" or "scalar"
-    value: Any
-    line: int
-    col: int
-    size: int = 1
-    keys: dict[str, "Node"] = field(default_factory=dict)
+    __slots__ = ("kind", "value", "line", "col", "size", "keys")
+
+    def __init__(self, kind: str, value: Any, line: int, col: int) -> None:
+        self.kind = kind  # "map", "seq" or "scalar"
+        self.value = value
+        self.line = line
+        self.col = col
+        self.size = 1
+        self.keys: dict[str, Node] = {}
 
     def plain(self) -> Any:
         """The value as plain Python data (dicts, lists, scalars)."""

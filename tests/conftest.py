@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import tempfile
+
 ROOT = Path(__file__).resolve().parent.parent
+# CLI runs keep their start-up cache out of the user's home.
+CACHE_DIR = Path(tempfile.mkdtemp(prefix="advisor-test-cache-"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
@@ -27,6 +31,7 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Re
     """Run `python -m advisor ARGS` the way a user would, without a terminal."""
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env["NO_COLOR"] = "1"
+    env["ADVISOR_CACHE_DIR"] = str(CACHE_DIR)
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", *args], capture_output=True, text=True, cwd=cwd, env=env,
         input=stdin, timeout=60,

@@ -90,3 +90,37 @@ def test_edge_to_undeclared_component_is_rejected(tmp_path):
     path = root / "reliability" / "ADV-R005.yaml"
     path.write_text(path.read_text().replace("to: queue:updates, kind", "to: queue:nowhere, kind"))
     assert any("edge end 'queue:nowhere' is not among this rule's components" in e for e in _errors(root))
+
+
+def test_rule_cache_matches_a_fresh_load_and_notices_edits(tmp_path):
+    from advisor.rulecache import load_rule_set
+
+    root = _copy(tmp_path)
+    cache = tmp_path / "cache"
+    _, fresh = load_rule_set(None, root)
+    _, first = load_rule_set(cache, root)
+    assert len(list(cache.glob("rules-*.pickle"))) == 1
+    _, second = load_rule_set(cache, root)
+    assert first == fresh == second
+    path = root / "reliability" / "ADV-R007.yaml"
+    path.write_text(path.read_text().replace("max_receive_count: 5", "max_receive_count: 3"))
+    _, edited = load_rule_set(cache, root)
+    r007 = next(r for r in edited if r.id == "ADV-R007")
+    assert r007.adds["settings"][0]["set"]["dead_letter_queue"]["max_receive_count"] == 3
+    assert len(list(cache.glob("rules-*.pickle"))) == 2
+
+
+def test_damaged_or_unwritable_cache_falls_back_to_a_normal_load(tmp_path):
+    from advisor.rulecache import load_rule_set
+
+    root = _copy(tmp_path)
+    cache = tmp_path / "cache"
+    load_rule_set(cache, root)
+    (target,) = cache.glob("rules-*.pickle")
+    target.write_bytes(b"not a pickle")
+    _, rules = load_rule_set(cache, root)
+    assert len(rules) == len(rule_files(root))
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("")
+    _, rules = load_rule_set(blocker / "cache", root)
+    assert len(rules) == len(rule_files(root))
