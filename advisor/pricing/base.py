@@ -1,0 +1,397 @@
+"""Cost lines, Decimal helpers, tiered pricing and the free-tier ledger shared by every service module.
+
+Money is always `Decimal` and nothing is rounded here: rounding belongs to display (`to_cents`).
+
+Free tier, as AWS's own bills show it: when an allowance covers part of a quantity, the pricing
+functions emit a separate zero-priced line named "<item> (free tier)" holding the free quantity,
+and the priced line(s) hold only the billable remainder. The gross quantity is therefore the sum
+of the two, and both lines' `basis` ends "free tier: N of M <unit> applied, gross G <unit>" (noting what
+earlier components of the same estimate already used).
+Allowances are taken from the first (dearest) tier, the way AWS subtracts them before tiering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from .errors import PriceNotFound
+
+if TYPE_CHECKING:
+    from .catalog import Catalog, PriceEntry
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+KB_PER_GB = Decimal(1024 * 1024)  # 1 GB = 1024^3 bytes, as AWS meters data transfer
+MB_PER_GB = Decimal(1024)
+MS_PER_S = Decimal(1000)
+SECONDS_PER_HOUR = Decimal(3600)
+CENT = Decimal("0.01")
+
+
+def to_decimal(value: object, name: str = "value") -> Decimal:
+    """Convert an int, str, float or Decimal to a finite Decimal, rejecting booleans and junk."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        # repr() gives the shortest string that round-trips, so 0.1 stays 0.1 rather than 0.1000000000000000055...
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except InvalidOperation:
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+    else:
+        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return result
+
+
+def ceil(value: Decimal) -> Decimal:
+    """Round up to the next whole number."""
+    return value.to_integral_value(rounding=ROUND_CEILING)
+
+
+def chunks(size: Decimal, chunk: Decimal) -> Decimal:
+    """Billed units for one payload of `size` metered in `chunk` increments; an empty payload is one unit."""
+    if size <= chunk:
+        return ONE
+    return ceil(size / chunk)
+
+
+def round_up_to(value: Decimal, step: Decimal) -> Decimal:
+    """Round `value` up to a whole multiple of `step`."""
+    return ceil(value / step) * step
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round a money amount to the cent, half up, for display only."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt_number(value: Decimal | int) -> str:
+    """Format a quantity with thousands separators and no trailing zeros (3000000 -> '3,000,000')."""
+    return format(Decimal(value).normalize(), ",f")
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain, unrounded decimal text for JSON (0.0000002, never 2E-7)."""
+    text = format(value, "f")
+    return text if text not in ("-0",) else "0"
+
+
+def fmt_compact(value: Decimal) -> str:
+    """Format a tier boundary the way price lists speak of them: 6B, 7.5B, 333M, 10,240."""
+    for size, suffix in ((Decimal(10**12), "T"), (Decimal(10**9), "B"), (Decimal(10**6), "M")):
+        if value >= size:
+            scaled = (value / size).normalize()
+            return format(scaled, "f") + suffix
+    return fmt_number(value)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One priced line of an estimate: quantity × unit price = monthly, with where the quantity came from."""
+
+    service: str
+    item: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    monthly_usd: Decimal
+    basis: str
+    component: str | None = None
+
+    def for_component(self, component: str) -> CostLine:
+        """Return a copy attributed to an architecture component."""
+        return replace(self, component=component)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A volume tier: the unit price for quantities in [begin, end); `end` None means unbounded."""
+
+    begin: Decimal
+    end: Decimal | None
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Month:
+    """The length of the billing month; 730 hours by default, as Infracost and AWS's calculator assume."""
+
+    hours: Decimal = Decimal(730)
+
+    def __post_init__(self) -> None:
+        hours = to_decimal(self.hours, "month hours")
+        if hours <= 0 or hours > 744:
+            raise ValueError(f"month hours must be in (0, 744], got {hours}")
+        object.__setattr__(self, "hours", hours)
+
+    @classmethod
+    def of_days(cls, days: int | Decimal) -> Month:
+        """A month of a whole number of days (AWS's examples use 30- and 31-day months)."""
+        return cls(to_decimal(days, "days") * 24)
+
+    @property
+    def seconds(self) -> Decimal:
+        """Seconds in the month."""
+        return self.hours * SECONDS_PER_HOUR
+
+    @property
+    def minutes(self) -> Decimal:
+        """Minutes in the month."""
+        return self.hours * 60
+
+    @property
+    def days(self) -> Decimal:
+        """Days in the month."""
+        return self.hours / 24
+
+
+DEFAULT_MONTH = Month()
+
+
+def tier_slices(quantity: Decimal, tiers: Iterable[Tier]) -> list[tuple[Tier, Decimal]]:
+    """Split a quantity across volume tiers, one (tier, quantity in tier) pair per tier touched."""
+    out: list[tuple[Tier, Decimal]] = []
+    left = quantity
+    for tier in tiers:
+        if left <= 0:
+            break
+        width = left if tier.end is None else min(left, tier.end - tier.begin)
+        if width > 0:
+            out.append((tier, width))
+            left -= width
+    if left > 0:
+        raise OverflowError(left)
+    return out
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """One always-free (or 12-month) monthly allowance of an AWS account."""
+
+    key: str
+    quantity: Decimal
+    unit: str
+    scope: str = "always"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one pricing call took from an allowance."""
+
+    granted: Decimal
+    total: Decimal
+    used_before: Decimal
+    unit: str
+
+    def describe(self, gross: Decimal) -> str:
+        """Basis text for the free part of a line."""
+        text = f"free tier: {fmt_number(self.granted)} of {fmt_number(self.total)} {self.unit} applied"
+        if self.used_before:
+            text += f" ({fmt_number(self.used_before)} already used by earlier components)"
+        return f"{text}, gross {fmt_number(gross)} {self.unit}"
+
+
+class FreeTier:
+    """The account's monthly free allowances, consumed once across every component of one estimate.
+
+    This is the one mutable object in the pricing core: a ledger. Create a fresh one per estimate
+    (or call `fresh()`); pricing two queues against the same ledger makes them share one allowance.
+    """
+
+    def __init__(self, allowances: Iterable[Allowance] | Mapping[str, object]) -> None:
+        if isinstance(allowances, Mapping):
+            items = [Allowance(k, to_decimal(v, k), "units") for k, v in allowances.items()]
+        else:
+            items = list(allowances)
+        self._allowances: dict[str, Allowance] = {}
+        for allowance in items:
+            if allowance.quantity < 0:
+                raise ValueError(f"free tier allowance {allowance.key} must not be negative")
+            self._allowances[allowance.key] = allowance
+        self._used: dict[str, Decimal] = {}
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog, *, include_12_month: bool = False) -> FreeTier:
+        """The always-free allowances listed in a catalog; 12-month offers only when asked for."""
+        chosen = [a for a in catalog.free_tier.values() if include_12_month or a.scope == "always"]
+        return cls(chosen)
+
+    def fresh(self) -> FreeTier:
+        """A new, unused ledger with the same allowances."""
+        return FreeTier(self._allowances.values())
+
+    def keys(self) -> list[str]:
+        """The allowance keys held."""
+        return sorted(self._allowances)
+
+    def allowance(self, key: str) -> Decimal:
+        """The full monthly allowance for a key (zero when the account has none)."""
+        found = self._allowances.get(key)
+        return found.quantity if found else ZERO
+
+    def used(self, key: str) -> Decimal:
+        """How much of an allowance earlier pricing calls took."""
+        return self._used.get(key, ZERO)
+
+    def remaining(self, key: str) -> Decimal:
+        """What is left of an allowance."""
+        return self.allowance(key) - self.used(key)
+
+    def take(self, key: str, quantity: Decimal) -> Grant | None:
+        """Consume up to `quantity` of an allowance; None when nothing was granted."""
+        found = self._allowances.get(key)
+        if found is None or quantity <= 0:
+            return None
+        before = self.used(key)
+        granted = min(quantity, found.quantity - before)
+        if granted <= 0:
+            return None
+        self._used[key] = before + granted
+        return Grant(granted, found.quantity, before, found.unit)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Provenance of a usage dataclass's fields: caller-given text, else `usage.<service>.<field> = value`."""
+
+    service: str
+    usage: object
+    given: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, name: str) -> str:
+        """Where the value of one usage field came from."""
+        if name in self.given:
+            return self.given[name]
+        value = getattr(self.usage, name)
+        shown = fmt_number(value) if isinstance(value, (Decimal, int)) and not isinstance(value, bool) else value
+        return f"usage.{self.service}.{name} = {shown}"
+
+    def join(self, *names: str) -> str:
+        """The provenance of several fields, joined for one line."""
+        return "; ".join(self.of(n) for n in names)
+
+
+def priced_lines(
+    *,
+    service: str,
+    item: str,
+    quantity: Decimal,
+    entry: PriceEntry,
+    basis: str,
+    free_tier: FreeTier | None = None,
+    free_key: str | None = None,
+    qualifier: str | None = None,
+    unit: str | None = None,
+) -> list[CostLine]:
+    """Price a quantity over an entry's tiers: a free-tier line (if any), then one line per tier touched."""
+    unit = unit or entry.unit
+    if quantity <= 0:
+        return []
+    try:
+        slices = tier_slices(quantity, entry.tiers)
+    except OverflowError as exc:
+        top = entry.tiers[-1].end if entry.tiers else ZERO
+        raise PriceNotFound(
+            entry.key,
+            entry.region,
+            detail=f"no tier above {fmt_number(top)} {unit}; {fmt_number(exc.args[0])} {unit} unpriced",
+        ) from None
+    grant = free_tier.take(free_key, quantity) if (free_tier is not None and free_key) else None
+    lines: list[CostLine] = []
+    suffix = f"; {grant.describe(quantity)}" if grant else ""
+    if grant:
+        free_name = f"{item} ({qualifier}, free tier)" if qualifier else f"{item} (free tier)"
+        lines.append(CostLine(service, free_name, grant.granted, unit, ZERO, ZERO, basis + suffix))
+    free_left = grant.granted if grant else ZERO
+    many = len(entry.tiers) > 1
+    for index, (tier, amount) in enumerate(slices):
+        covered = min(amount, free_left)
+        free_left -= covered
+        billable = amount - covered
+        if billable <= 0:
+            continue
+        label = _tier_label(tier, index, unit) if many else None
+        parts = [p for p in (qualifier, label) if p]
+        name = f"{item} ({', '.join(parts)})" if parts else item
+        lines.append(CostLine(service, name, billable, unit, tier.price, billable * tier.price, basis + suffix))
+    return lines
+
+
+def metered(*, catalog: Catalog, key: str, quantity: Decimal, **kwargs: object) -> list[CostLine]:
+    """Price a quantity at a catalog key; the key is looked up only when the quantity is not zero."""
+    if quantity <= 0:
+        return []
+    return priced_lines(quantity=quantity, entry=catalog.price(key), **kwargs)  # type: ignore[arg-type]
+
+
+def _tier_label(tier: Tier, index: int, unit: str) -> str:
+    if index == 0 and tier.begin == 0 and tier.end is not None:
+        return f"first {fmt_compact(tier.end)} {unit}"
+    if tier.end is None:
+        return f"over {fmt_compact(tier.begin)} {unit}"
+    return f"next {fmt_compact(tier.end - tier.begin)} {unit}"
+
+
+def single_line(
+    *,
+    service: str,
+    item: str,
+    quantity: Decimal,
+    unit: str,
+    unit_price: Decimal,
+    basis: str,
+) -> CostLine:
+    """A line whose price is not a catalog entry (for example a price the user supplied)."""
+    return CostLine(service, item, quantity, unit, unit_price, quantity * unit_price, basis)
+
+
+def total(lines: Iterable[CostLine]) -> Decimal:
+    """Sum of the monthly amounts of some lines."""
+    return sum((line.monthly_usd for line in lines), ZERO)
+
+
+class UsageFields:
+    """Mixin for usage dataclasses: coerce numeric fields to Decimal and check them in `__post_init__`."""
+
+    _numbers: tuple[str, ...] = ()
+
+    def _coerce(self) -> None:
+        for name in self._numbers:
+            raw = getattr(self, name)
+            if raw is None:
+                continue
+            value = to_decimal(raw, f"{type(self).__name__}.{name}")
+            if value < 0:
+                raise ValueError(f"{name} must not be negative, got {fmt_number(value)}")
+            object.__setattr__(self, name, value)
+
+    def _whole(self, *names: str) -> None:
+        for name in names:
+            value = getattr(self, name)
+            if value is not None and value != value.to_integral_value():
+                raise ValueError(f"{name} must be a whole number, got {fmt_number(value)}")
+
+    def _range(self, name: str, low: Decimal | int, high: Decimal | int, why: str) -> None:
+        value = getattr(self, name)
+        if value is not None and not (Decimal(low) <= value <= Decimal(high)):
+            raise ValueError(
+                f"{name} must be between {fmt_number(Decimal(low))} and {fmt_number(Decimal(high))} ({why}), "
+                f"got {fmt_number(value)}"
+            )
+
+    def _choice(self, name: str, allowed: Iterable[str]) -> None:
+        value = getattr(self, name)
+        allowed = tuple(allowed)
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")

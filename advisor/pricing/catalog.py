@@ -1,0 +1,232 @@
+"""The dated price catalog: one JSON file per region, read with the stdlib `json` module.
+
+Keys are `<service>.<item>`: the service id, a dot, and the item in lowercase kebab case, with the CPU
+architecture as a suffix where prices differ by it (`lambda.duration-arm64`, `fargate.vcpu-hours-x86_64`) and
+the size in the name where it selects the price (`apigateway.cache-1.6gb`). Every price carries its unit, its volume tiers
+(`begin`/`end` as decimal strings, `end` null for the open top tier), its source and its date.
+A region or key the catalog lacks raises `PriceNotFound`; nothing is ever priced at zero by default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .base import Allowance, Tier
+from .errors import CatalogError, PriceNotFound
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FREE_TIER_SCOPES = ("always", "12-month")
+
+
+@dataclass(frozen=True)
+class PriceEntry:
+    """One catalog price: unit, ascending tiers, where it came from and when."""
+
+    key: str
+    region: str
+    unit: str
+    tiers: tuple[Tier, ...]
+    source: str
+    as_of: str
+    note: str | None = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        """The price of the first tier (the only one for flat prices)."""
+        return self.tiers[0].price
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All prices and free-tier allowances for one region."""
+
+    region: str
+    currency: str
+    as_of: str
+    source: str
+    prices: Mapping[str, PriceEntry]
+    free_tier: Mapping[str, Allowance]
+    origin: str | None = None
+
+    def price(self, key: str) -> PriceEntry:
+        """The price entry for a key, or `PriceNotFound` naming the key, the region and the remedy."""
+        try:
+            return self.prices[key]
+        except KeyError:
+            raise PriceNotFound(key, self.region) from None
+
+    def has(self, key: str) -> bool:
+        """Whether the catalog holds a price for a key."""
+        return key in self.prices
+
+    def for_region(self, region: str) -> Catalog:
+        """The catalog of another region from the same place this one was loaded from."""
+        if region == self.region:
+            return self
+        origin = Path(self.origin).parent if self.origin else None
+        return load_catalog(region, origin)
+
+
+def load_catalog(region: str, path: Path | str | None = None) -> Catalog:
+    """Load a region's catalog from the bundled data, a directory of `<region>.json` files, or one file."""
+    if not isinstance(region, str) or not _REGION.match(region):
+        raise PriceNotFound(None, str(region), detail="not an AWS region code")
+    return _load(region, None if path is None else str(path))
+
+
+def clear_catalog_cache() -> None:
+    """Forget loaded catalogs (after a catalog file was rewritten in this process)."""
+    _load.cache_clear()
+
+
+@lru_cache(maxsize=64)
+def _load(region: str, path: str | None) -> Catalog:
+    if path is None:
+        from importlib.resources import files
+
+        resource = files("advisor.pricing") / "prices" / f"{region}.json"
+        if not resource.is_file():
+            raise PriceNotFound(None, region)
+        text = resource.read_text(encoding="utf-8")
+        origin = None
+    else:
+        target = Path(path)
+        if target.is_dir():
+            target = target / f"{region}.json"
+        if not target.is_file():
+            raise PriceNotFound(None, region, detail=f"no catalog file {target.name}")
+        text = target.read_text(encoding="utf-8")
+        origin = str(target)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"price catalog for {region} is not valid JSON: {exc}") from None
+    catalog = parse_catalog(data, origin=origin)
+    if catalog.region != region:
+        raise CatalogError(f"price catalog file for {region} declares region {catalog.region!r}")
+    return catalog
+
+
+def parse_catalog(data: Any, *, origin: str | None = None) -> Catalog:
+    """Validate a decoded catalog document and build a `Catalog` (raises `CatalogError`)."""
+    if not isinstance(data, dict):
+        raise CatalogError("price catalog must be a JSON object")
+    region = _text(data, "region", "catalog")
+    if not _REGION.match(region):
+        raise CatalogError(f"catalog region {region!r} is not an AWS region code")
+    currency = _text(data, "currency", "catalog")
+    if currency != "USD":
+        raise CatalogError(f"catalog currency must be USD, got {currency!r}")
+    as_of = _date(data, "as_of", "catalog")
+    source = _text(data, "source", "catalog")
+    raw_prices = data.get("prices")
+    if not isinstance(raw_prices, dict) or not raw_prices:
+        raise CatalogError("catalog 'prices' must be a non-empty object")
+    prices = {key: _entry(region, key, raw) for key, raw in raw_prices.items()}
+    raw_free = data.get("free_tier", {})
+    if not isinstance(raw_free, dict):
+        raise CatalogError("catalog 'free_tier' must be an object")
+    free = {key: _allowance(key, raw) for key, raw in raw_free.items()}
+    return Catalog(
+        region=region,
+        currency=currency,
+        as_of=as_of,
+        source=source,
+        prices=MappingProxyType(prices),
+        free_tier=MappingProxyType(free),
+        origin=origin,
+    )
+
+
+def _entry(region: str, key: str, raw: Any) -> PriceEntry:
+    where = f"price {key!r}"
+    if not re.match(r"^[a-z0-9-]+\.[a-z0-9._-]+$", key):
+        raise CatalogError(f"{where}: keys are '<service>.<item>' in lowercase kebab case")
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} must be an object")
+    unit = _text(raw, "unit", where)
+    tiers_raw = raw.get("tiers")
+    if not isinstance(tiers_raw, list) or not tiers_raw:
+        raise CatalogError(f"{where}: 'tiers' must be a non-empty list")
+    tiers: list[Tier] = []
+    expected = Decimal(0)
+    for index, tier in enumerate(tiers_raw):
+        at = f"{where} tier {index}"
+        if not isinstance(tier, dict):
+            raise CatalogError(f"{at} must be an object")
+        begin = _dec(tier, "begin", at)
+        end = None if tier.get("end") is None else _dec(tier, "end", at)
+        usd = _dec(tier, "usd", at)
+        if begin != expected:
+            raise CatalogError(f"{at}: begins at {begin}, expected {expected} (tiers must be contiguous)")
+        if end is not None and end <= begin:
+            raise CatalogError(f"{at}: end {end} must be above begin {begin}")
+        if end is None and index != len(tiers_raw) - 1:
+            raise CatalogError(f"{at}: only the last tier may be open-ended")
+        if usd < 0:
+            raise CatalogError(f"{at}: negative price")
+        tiers.append(Tier(begin, end, usd))
+        expected = end if end is not None else expected
+    note = raw.get("note")
+    return PriceEntry(
+        key=key,
+        region=region,
+        unit=unit,
+        tiers=tuple(tiers),
+        source=_text(raw, "source", where),
+        as_of=_date(raw, "as_of", where),
+        note=note if isinstance(note, str) else None,
+    )
+
+
+def _allowance(key: str, raw: Any) -> Allowance:
+    where = f"free tier {key!r}"
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} must be an object")
+    scope = _text(raw, "scope", where)
+    if scope not in FREE_TIER_SCOPES:
+        raise CatalogError(f"{where}: scope must be one of {', '.join(FREE_TIER_SCOPES)}")
+    _date(raw, "as_of", where)
+    return Allowance(
+        key=key,
+        quantity=_dec(raw, "quantity", where),
+        unit=_text(raw, "unit", where),
+        scope=scope,
+        source=_text(raw, "source", where),
+    )
+
+
+def _text(raw: Mapping[str, Any], name: str, where: str) -> str:
+    value = raw.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{where}: '{name}' must be a non-empty string")
+    return value
+
+
+def _date(raw: Mapping[str, Any], name: str, where: str) -> str:
+    value = _text(raw, name, where)
+    if not _DATE.match(value):
+        raise CatalogError(f"{where}: '{name}' must be a YYYY-MM-DD date, got {value!r}")
+    return value
+
+
+def _dec(raw: Mapping[str, Any], name: str, where: str) -> Decimal:
+    value = raw.get(name)
+    if not isinstance(value, str):
+        # Numbers are strings in the catalog so that no price ever passes through a float.
+        raise CatalogError(f"{where}: '{name}' must be a decimal string, got {value!r}")
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise CatalogError(f"{where}: '{name}' is not a decimal: {value!r}") from None
+    if not result.is_finite():
+        raise CatalogError(f"{where}: '{name}' must be finite")
+    return result

@@ -1,0 +1,64 @@
+"""AWS CloudTrail: the first copy of management events is free; additional copies of management events,
+data events and Insights events are billed per event (Infracost's `aws_cloudtrail`; AWS CloudTrail pricing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .catalog import Catalog
+
+SERVICE = "cloudtrail"
+
+
+@dataclass(frozen=True)
+class CloudTrailUsage(UsageFields):
+    """Monthly events recorded by one trail beyond the free first copy of management events."""
+
+    monthly_additional_management_events: Decimal = ZERO
+    monthly_data_events: Decimal = ZERO
+    monthly_insight_events: Decimal = ZERO
+
+    _numbers: ClassVar[tuple[str, ...]] = (
+        "monthly_additional_management_events",
+        "monthly_data_events",
+        "monthly_insight_events",
+    )
+
+    def __post_init__(self) -> None:
+        self._coerce()
+        self._whole(*self._numbers)
+
+
+def price(
+    usage: CloudTrailUsage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for one trail's billed events."""
+    b = Basis(SERVICE, usage, basis or {})
+    lines: list[CostLine] = []
+    for field_name, item, key in (
+        (
+            "monthly_additional_management_events",
+            "Management events (additional copies)",
+            "cloudtrail.management-events-additional",
+        ),
+        ("monthly_data_events", "Data events", "cloudtrail.data-events"),
+        ("monthly_insight_events", "Insights events", "cloudtrail.insight-events"),
+    ):
+        quantity = getattr(usage, field_name)
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=quantity,
+            catalog=catalog,
+            key=key,
+            basis=f"{fmt_number(quantity)} events ({b.of(field_name)})",
+        )
+    return lines

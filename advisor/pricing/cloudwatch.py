@@ -1,0 +1,147 @@
+"""Amazon CloudWatch: log ingestion, log storage, Logs Insights scans, custom metrics and alarms.
+
+Alarms are billed per alarm metric: a standard-resolution alarm on one metric is one standard alarm metric, an
+expression over two metrics is two, and an anomaly detection alarm is three (the metric plus the band's upper and
+lower bounds), as Infracost's `aws_cloudwatch_metric_alarm` golden test shows. The always-free tier covers 10
+custom metrics, 10 standard-resolution alarm metrics, 5 GB of log ingestion and 5 GB-month of log storage
+(CloudWatch pricing page; the account's free-tier usage report lists DataProcessing-Bytes and TimedStorage-ByteHrs
+as separate 5 GB allowances). Stored log volume follows from ingestion and retention: see `stored_log_gb`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import (
+    DEFAULT_MONTH,
+    ZERO,
+    Basis,
+    CostLine,
+    FreeTier,
+    Month,
+    UsageFields,
+    fmt_number,
+    metered,
+    to_decimal,
+)
+from .catalog import Catalog
+
+SERVICE = "cloudwatch"
+ANOMALY_BAND_METRICS = Decimal(3)
+
+
+@dataclass(frozen=True)
+class CloudWatchUsage(UsageFields):
+    """Monthly CloudWatch usage (Infracost's log group and metric alarm keys plus metric and alarm counts)."""
+
+    monthly_data_ingested_gb: Decimal = ZERO
+    storage_gb: Decimal = ZERO
+    monthly_data_scanned_gb: Decimal = ZERO
+    custom_metrics: Decimal = ZERO
+    standard_alarms: Decimal = ZERO
+    high_resolution_alarms: Decimal = ZERO
+    anomaly_detection_alarms: Decimal = ZERO
+    high_resolution_anomaly_detection_alarms: Decimal = ZERO
+    composite_alarms: Decimal = ZERO
+
+    _numbers: ClassVar[tuple[str, ...]] = (
+        "monthly_data_ingested_gb",
+        "storage_gb",
+        "monthly_data_scanned_gb",
+        "custom_metrics",
+        "standard_alarms",
+        "high_resolution_alarms",
+        "anomaly_detection_alarms",
+        "high_resolution_anomaly_detection_alarms",
+        "composite_alarms",
+    )
+
+    def __post_init__(self) -> None:
+        self._coerce()
+        self._whole(
+            "custom_metrics",
+            "standard_alarms",
+            "high_resolution_alarms",
+            "anomaly_detection_alarms",
+            "high_resolution_anomaly_detection_alarms",
+            "composite_alarms",
+        )
+
+
+def stored_log_gb(monthly_ingested_gb: Decimal | int | str, retention_days: int, month: Month = DEFAULT_MONTH) -> Decimal:
+    """Steady-state stored log GB for a log group with a retention period (uncompressed, so an upper bound)."""
+    ingested = to_decimal(monthly_ingested_gb, "monthly_ingested_gb")
+    if ingested < 0:
+        raise ValueError("monthly_ingested_gb must not be negative")
+    if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+        raise ValueError(f"retention_days must be a whole number of days, at least 1, got {retention_days!r}")
+    return ingested / month.days * Decimal(retention_days)
+
+
+def price(
+    usage: CloudWatchUsage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for a month of logs, metrics and alarms."""
+    b = Basis(SERVICE, usage, basis or {})
+    lines: list[CostLine] = []
+    for field_name, item, key, free_key, unit_word in (
+        ("monthly_data_ingested_gb", "Logs data ingested", "cloudwatch.logs-ingest", "cloudwatch.logs-ingest", "GB"),
+        ("storage_gb", "Logs storage", "cloudwatch.logs-storage", "cloudwatch.logs-storage", "GB"),
+        ("monthly_data_scanned_gb", "Logs Insights data scanned", "cloudwatch.logs-insights-scanned", None, "GB"),
+        ("custom_metrics", "Custom metrics", "cloudwatch.metrics", "cloudwatch.metrics", "metrics"),
+    ):
+        quantity = getattr(usage, field_name)
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=quantity,
+            catalog=catalog,
+            key=key,
+            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
+            free_tier=free_tier if free_key else None,
+            free_key=free_key,
+        )
+
+    standard = usage.standard_alarms + usage.anomaly_detection_alarms * ANOMALY_BAND_METRICS
+    high = usage.high_resolution_alarms + usage.high_resolution_anomaly_detection_alarms * ANOMALY_BAND_METRICS
+    lines += metered(
+        service=SERVICE,
+        item="Standard-resolution alarm metrics",
+        quantity=standard,
+        catalog=catalog,
+        key="cloudwatch.alarms-standard",
+        basis=_alarm_basis(b, "standard_alarms", "anomaly_detection_alarms", standard),
+        free_tier=free_tier,
+        free_key="cloudwatch.alarms",
+    )
+    lines += metered(
+        service=SERVICE,
+        item="High-resolution alarm metrics",
+        quantity=high,
+        catalog=catalog,
+        key="cloudwatch.alarms-high-resolution",
+        basis=_alarm_basis(b, "high_resolution_alarms", "high_resolution_anomaly_detection_alarms", high),
+    )
+    lines += metered(
+        service=SERVICE,
+        item="Composite alarms",
+        quantity=usage.composite_alarms,
+        catalog=catalog,
+        key="cloudwatch.alarms-composite",
+        basis=f"{fmt_number(usage.composite_alarms)} alarms ({b.of('composite_alarms')})",
+    )
+    return lines
+
+
+def _alarm_basis(b: Basis, plain: str, anomaly: str, total: Decimal) -> str:
+    return (
+        f"{fmt_number(getattr(b.usage, plain))} alarm metrics + {fmt_number(getattr(b.usage, anomaly))} anomaly "
+        f"detection alarms × 3 metrics = {fmt_number(total)} ({b.join(plain, anomaly)})"
+    )

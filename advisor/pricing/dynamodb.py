@@ -1,0 +1,274 @@
+"""Amazon DynamoDB: on-demand request units or provisioned capacity, storage, PITR, backups, restores,
+streams, and replicated writes for global tables.
+
+Units (https://aws.amazon.com/dynamodb/pricing/): a write request unit (WRU) writes up to 1 KB; a read request
+unit (RRU) is one strongly consistent read of up to 4 KB, an eventually consistent read takes half of one and a
+transactional request takes two. Callers turn item sizes into units with `request_units`. Streams reads by Lambda
+triggers are free ("Read requests made by AWS Lambda-based consumers of DynamoDB Streams are free", DynamoDB
+developer guide, CostOptimization_StreamsUsage). Replicated writes are billed in each replica's region at that
+region's price, so the replica regions' catalogs must hold `dynamodb.replicated-write-*` prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import (
+    DEFAULT_MONTH,
+    ZERO,
+    Basis,
+    CostLine,
+    FreeTier,
+    Month,
+    UsageFields,
+    ceil,
+    fmt_number,
+    metered,
+    priced_lines,
+    to_decimal,
+)
+from .catalog import Catalog
+
+SERVICE = "dynamodb"
+STREAMS_SERVICE = "dynamodb-streams"
+CAPACITY_MODES = ("on-demand", "provisioned")
+WRITE_UNIT_KB = Decimal(1)
+READ_UNIT_KB = Decimal(4)
+_REQUEST_KINDS = {
+    "write": (WRITE_UNIT_KB, Decimal(1)),
+    "transactional-write": (WRITE_UNIT_KB, Decimal(2)),
+    "read": (READ_UNIT_KB, Decimal(1)),
+    "strong-read": (READ_UNIT_KB, Decimal(1)),
+    "eventual-read": (READ_UNIT_KB, Decimal("0.5")),
+    "transactional-read": (READ_UNIT_KB, Decimal(2)),
+}
+
+
+def request_units(item_kb: Decimal | int | str, kind: str) -> Decimal:
+    """Request (or capacity) units one request for an item of `item_kb` consumes: write 1 KB, read 4 KB units."""
+    try:
+        unit_kb, factor = _REQUEST_KINDS[kind]
+    except KeyError:
+        raise ValueError(f"kind must be one of {', '.join(_REQUEST_KINDS)}, got {kind!r}") from None
+    size = to_decimal(item_kb, "item_kb")
+    if size < 0 or size > 400:
+        # DynamoDB items are at most 400 KB (DynamoDB quotas).
+        raise ValueError(f"item_kb must be between 0 and 400 KB, got {size}")
+    units = max(Decimal(1), ceil(size / unit_kb))
+    return units * factor
+
+
+@dataclass(frozen=True)
+class DynamoDbUsage(UsageFields):
+    """Monthly usage of one table (Infracost's `aws_dynamodb_table` usage keys)."""
+
+    capacity_mode: str = "on-demand"
+    monthly_write_request_units: Decimal = ZERO
+    monthly_read_request_units: Decimal = ZERO
+    write_capacity_units: Decimal = ZERO
+    read_capacity_units: Decimal = ZERO
+    storage_gb: Decimal = ZERO
+    pitr_backup_storage_gb: Decimal = ZERO
+    on_demand_backup_storage_gb: Decimal = ZERO
+    monthly_data_restored_gb: Decimal = ZERO
+    monthly_streams_read_request_units: Decimal = ZERO
+    streams_consumed_by_lambda: bool = False
+    replica_regions: tuple[str, ...] = ()
+    monthly_replicated_write_request_units: Decimal | None = None
+    replicated_write_capacity_units: Decimal | None = None
+
+    _numbers: ClassVar[tuple[str, ...]] = (
+        "monthly_write_request_units",
+        "monthly_read_request_units",
+        "write_capacity_units",
+        "read_capacity_units",
+        "storage_gb",
+        "pitr_backup_storage_gb",
+        "on_demand_backup_storage_gb",
+        "monthly_data_restored_gb",
+        "monthly_streams_read_request_units",
+        "monthly_replicated_write_request_units",
+        "replicated_write_capacity_units",
+    )
+
+    def __post_init__(self) -> None:
+        self._coerce()
+        self._choice("capacity_mode", CAPACITY_MODES)
+        self._whole("write_capacity_units", "read_capacity_units", "replicated_write_capacity_units")
+        if not isinstance(self.streams_consumed_by_lambda, bool):
+            raise ValueError("streams_consumed_by_lambda must be true or false")
+        regions = tuple(self.replica_regions)
+        if any(not isinstance(r, str) or not r for r in regions) or len(set(regions)) != len(regions):
+            raise ValueError("replica_regions must be distinct region codes")
+        object.__setattr__(self, "replica_regions", regions)
+        if self.capacity_mode == "on-demand" and (self.write_capacity_units or self.read_capacity_units):
+            raise ValueError("write/read_capacity_units apply to provisioned capacity mode only")
+        if self.capacity_mode == "provisioned" and (
+            self.monthly_write_request_units or self.monthly_read_request_units
+        ):
+            raise ValueError("monthly write/read request units apply to on-demand capacity mode only")
+
+
+def price(
+    usage: DynamoDbUsage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for one table's monthly usage (streams lines carry service `dynamodb-streams`)."""
+    b = Basis(SERVICE, usage, basis or {})
+    lines: list[CostLine] = []
+    if usage.capacity_mode == "on-demand":
+        lines += metered(
+            service=SERVICE,
+            item="Write request units",
+            quantity=usage.monthly_write_request_units,
+            catalog=catalog,
+            key="dynamodb.write-request-units",
+            basis=f"{fmt_number(usage.monthly_write_request_units)} WRU ({b.of('monthly_write_request_units')})",
+        )
+        lines += metered(
+            service=SERVICE,
+            item="Read request units",
+            quantity=usage.monthly_read_request_units,
+            catalog=catalog,
+            key="dynamodb.read-request-units",
+            basis=f"{fmt_number(usage.monthly_read_request_units)} RRU ({b.of('monthly_read_request_units')})",
+        )
+    else:
+        for field_name, item, key, free_key in (
+            ("write_capacity_units", "Write capacity", "dynamodb.write-capacity-unit-hours",
+             "dynamodb.write-capacity-units"),
+            ("read_capacity_units", "Read capacity", "dynamodb.read-capacity-unit-hours",
+             "dynamodb.read-capacity-units"),
+        ):
+            units = getattr(usage, field_name)
+            lines += _capacity_lines(units, item, key, free_key, catalog, free_tier, month, b.of(field_name))
+
+    storage_items = (
+        ("storage_gb", "Data storage", "dynamodb.storage", "dynamodb.storage"),
+        ("pitr_backup_storage_gb", "Point-in-time recovery backup storage", "dynamodb.pitr-storage", None),
+        ("on_demand_backup_storage_gb", "On-demand backup storage", "dynamodb.backup-storage", None),
+        ("monthly_data_restored_gb", "Table data restored", "dynamodb.restore", None),
+    )
+    for field_name, item, key, free_key in storage_items:
+        quantity = getattr(usage, field_name)
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=quantity,
+            catalog=catalog,
+            key=key,
+            basis=f"{fmt_number(quantity)} GB ({b.of(field_name)})",
+            free_tier=free_tier if free_key else None,
+            free_key=free_key,
+        )
+
+    streams = usage.monthly_streams_read_request_units
+    if streams > 0:
+        text = f"{fmt_number(streams)} sRRU ({b.of('monthly_streams_read_request_units')})"
+        if usage.streams_consumed_by_lambda:
+            lines.append(
+                CostLine(
+                    STREAMS_SERVICE,
+                    "Streams read request units (Lambda trigger, no charge)",
+                    streams,
+                    catalog.price("dynamodb.streams-read-request-units").unit,
+                    ZERO,
+                    ZERO,
+                    text + "; reads by Lambda triggers are free (DynamoDB developer guide, CostOptimization_StreamsUsage)",
+                )
+            )
+        else:
+            lines += metered(
+                service=STREAMS_SERVICE,
+                item="Streams read request units",
+                quantity=streams,
+                catalog=catalog,
+                key="dynamodb.streams-read-request-units",
+                basis=text,
+                free_tier=free_tier,
+                free_key="dynamodb.streams-read-request-units",
+            )
+
+    for region in usage.replica_regions:
+        replica = catalog.for_region(region)
+        if usage.capacity_mode == "on-demand":
+            units = (
+                usage.monthly_write_request_units
+                if usage.monthly_replicated_write_request_units is None
+                else usage.monthly_replicated_write_request_units
+            )
+            source = (
+                b.of("monthly_write_request_units")
+                if usage.monthly_replicated_write_request_units is None
+                else b.of("monthly_replicated_write_request_units")
+            )
+            lines += metered(
+                service=SERVICE,
+                item=f"Replicated write request units ({region})",
+                quantity=units,
+                catalog=replica,
+                key="dynamodb.replicated-write-request-units",
+                basis=f"{fmt_number(units)} rWRU replicated to {region} ({source}; usage.{SERVICE}.replica_regions)",
+            )
+        else:
+            units = (
+                usage.write_capacity_units
+                if usage.replicated_write_capacity_units is None
+                else usage.replicated_write_capacity_units
+            )
+            source = (
+                b.of("write_capacity_units")
+                if usage.replicated_write_capacity_units is None
+                else b.of("replicated_write_capacity_units")
+            )
+            lines += _capacity_lines(
+                units,
+                f"Replicated write capacity ({region})",
+                "dynamodb.replicated-write-capacity-unit-hours",
+                None,
+                replica,
+                None,
+                month,
+                f"{source}; usage.{SERVICE}.replica_regions",
+            )
+    return lines
+
+
+def _capacity_lines(
+    units: Decimal,
+    item: str,
+    key: str,
+    free_key: str | None,
+    catalog: Catalog,
+    free_tier: FreeTier | None,
+    month: Month,
+    source: str,
+) -> list[CostLine]:
+    """Provisioned capacity as unit-hours; the free tier grants whole units for the whole month."""
+    if units <= 0:
+        return []
+    entry = catalog.price(key)
+    unit_hours = units * month.hours
+    text = f"{fmt_number(units)} units × {fmt_number(month.hours)} hours ({source})"
+    lines: list[CostLine] = []
+    grant = free_tier.take(free_key, units) if (free_tier is not None and free_key) else None
+    billable_units = units
+    if grant:
+        free_hours = grant.granted * month.hours
+        billable_units = units - grant.granted
+        text += f"; {grant.describe(units)}"
+        lines.append(CostLine(SERVICE, f"{item} (free tier)", free_hours, entry.unit, ZERO, ZERO, text))
+    lines += priced_lines(
+        service=SERVICE,
+        item=item,
+        quantity=billable_units * month.hours,
+        entry=entry,
+        basis=text if grant else f"{text} = {fmt_number(unit_hours)} unit-hours",
+    )
+    return lines

@@ -1,0 +1,35 @@
+"""Errors raised by the pricing core: a missing price is never a silent zero."""
+
+from __future__ import annotations
+
+UPDATE_COMMAND = "advisor prices update"
+
+
+class PriceNotFound(Exception):
+    """The catalog has no price (or no catalog at all) for what an estimate needs."""
+
+    exit_code = 2
+
+    def __init__(self, key: str | None, region: str, *, detail: str | None = None) -> None:
+        self.key = key
+        self.region = region
+        self.hint = f"run `{UPDATE_COMMAND} --region {region}` to fetch current prices"
+        if key is None:
+            message = f"no price catalog for region '{region}'"
+        else:
+            message = f"no price for '{key}' in the price catalog for region '{region}'"
+        if detail:
+            message += f" ({detail})"
+        self.message = f"{message}; {self.hint}"
+        super().__init__(self.message)
+
+
+class CatalogError(Exception):
+    """A price catalog file exists but is malformed."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.hint = f"regenerate it with `{UPDATE_COMMAND}`"
+        super().__init__(f"{message}; {self.hint}")

@@ -1,0 +1,80 @@
+"""AWS KMS: customer managed keys per month and API requests (symmetric, asymmetric, GenerateDataKeyPair).
+
+Per https://aws.amazon.com/kms/pricing/: $1 per key-month, $0.03 per 10,000 requests, 20,000 requests a month
+free (shared across the account's regions). RSA 2048 requests are priced like symmetric ones (Infracost's
+`aws_kms_key` golden), so count them in `monthly_requests`. The free tier here covers `monthly_requests` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .catalog import Catalog
+
+SERVICE = "kms"
+
+
+@dataclass(frozen=True)
+class KmsUsage(UsageFields):
+    """Monthly KMS usage: keys held and requests made."""
+
+    keys: Decimal = ZERO
+    monthly_requests: Decimal = ZERO
+    monthly_asymmetric_requests: Decimal = ZERO
+    monthly_generate_data_key_pair_requests: Decimal = ZERO
+
+    _numbers: ClassVar[tuple[str, ...]] = (
+        "keys",
+        "monthly_requests",
+        "monthly_asymmetric_requests",
+        "monthly_generate_data_key_pair_requests",
+    )
+
+    def __post_init__(self) -> None:
+        self._coerce()
+        self._whole(*self._numbers)
+
+
+def price(
+    usage: KmsUsage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for a month of KMS keys and requests."""
+    b = Basis(SERVICE, usage, basis or {})
+    lines = metered(
+        service=SERVICE,
+        item="Customer managed keys",
+        quantity=usage.keys,
+        catalog=catalog,
+        key="kms.keys",
+        basis=f"{fmt_number(usage.keys)} keys held all month ({b.of('keys')})",
+    )
+    for field_name, item, key, free_key in (
+        ("monthly_requests", "Requests", "kms.requests", "kms.requests"),
+        ("monthly_asymmetric_requests", "Asymmetric requests", "kms.asymmetric-requests", None),
+        (
+            "monthly_generate_data_key_pair_requests",
+            "GenerateDataKeyPair requests",
+            "kms.generate-data-key-pair-requests",
+            None,
+        ),
+    ):
+        quantity = getattr(usage, field_name)
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=quantity,
+            catalog=catalog,
+            key=key,
+            basis=f"{fmt_number(quantity)} requests ({b.of(field_name)})",
+            free_tier=free_tier if free_key else None,
+            free_key=free_key,
+        )
+    return lines

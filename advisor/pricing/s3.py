@@ -1,0 +1,55 @@
+"""Amazon S3 Standard: storage per GB-month (volume tiers), PUT/COPY/POST/LIST and GET requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .catalog import Catalog
+
+SERVICE = "s3"
+
+
+@dataclass(frozen=True)
+class S3Usage(UsageFields):
+    """Monthly usage of one bucket in the S3 Standard storage class."""
+
+    storage_gb: Decimal = ZERO
+    monthly_put_requests: Decimal = ZERO
+    monthly_get_requests: Decimal = ZERO
+
+    _numbers: ClassVar[tuple[str, ...]] = ("storage_gb", "monthly_put_requests", "monthly_get_requests")
+
+    def __post_init__(self) -> None:
+        self._coerce()
+        self._whole("monthly_put_requests", "monthly_get_requests")
+
+
+def price(
+    usage: S3Usage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for one bucket's storage and requests."""
+    b = Basis(SERVICE, usage, basis or {})
+    lines: list[CostLine] = []
+    for field_name, item, key, unit_word in (
+        ("storage_gb", "Standard storage", "s3.standard-storage", "GB"),
+        ("monthly_put_requests", "PUT, COPY, POST, LIST requests", "s3.put-requests", "requests"),
+        ("monthly_get_requests", "GET and other requests", "s3.get-requests", "requests"),
+    ):
+        quantity = getattr(usage, field_name)
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=quantity,
+            catalog=catalog,
+            key=key,
+            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
+        )
+    return lines

@@ -1,0 +1,190 @@
+"""Amazon SNS: publishes in 64 KB chunks and deliveries per protocol.
+
+Rules (https://aws.amazon.com/sns/pricing/): "Each 64KB chunk of published data is billed as 1 request", and
+deliveries chunk the same way ("a single notification with a 256KB payload will be billed as four deliveries").
+HTTP/S, email, mobile push and Firehose deliveries are priced per protocol; deliveries to SQS queues and Lambda
+functions are free (the target's own pricing applies). Subscription counts are deliveries per publish.
+SMS prices vary by destination country, so SMS is priced only from `sms_notification_price` or a catalog entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import (
+    DEFAULT_MONTH,
+    KB_PER_GB,
+    ZERO,
+    Basis,
+    CostLine,
+    FreeTier,
+    Month,
+    UsageFields,
+    chunks,
+    fmt_number,
+    metered,
+    single_line,
+)
+from .catalog import Catalog
+
+SERVICE = "sns"
+CHUNK_KB = Decimal(64)
+
+# (usage field, item label, price key, free-tier key)
+_PROTOCOLS = (
+    ("http_subscriptions", "HTTP/S deliveries", "sns.http-deliveries", "sns.http-deliveries"),
+    ("email_subscriptions", "Email deliveries", "sns.email-deliveries", "sns.email-deliveries"),
+    ("mobile_push_subscriptions", "Mobile push deliveries", "sns.mobile-push-deliveries", "sns.mobile-push-deliveries"),
+    ("firehose_subscriptions", "Data Firehose deliveries", "sns.firehose-deliveries", None),
+    ("sqs_subscriptions", "SQS deliveries", "sns.sqs-deliveries", None),
+    ("lambda_subscriptions", "Lambda deliveries", "sns.lambda-deliveries", None),
+)
+
+
+@dataclass(frozen=True)
+class SnsUsage(UsageFields):
+    """Monthly usage of one topic (Infracost's `aws_sns_topic` usage keys); subscriptions are per protocol."""
+
+    monthly_requests: Decimal = ZERO
+    request_size_kb: Decimal = ZERO
+    fifo: bool = False
+    http_subscriptions: Decimal = ZERO
+    email_subscriptions: Decimal = ZERO
+    sms_subscriptions: Decimal = ZERO
+    mobile_push_subscriptions: Decimal = ZERO
+    firehose_subscriptions: Decimal = ZERO
+    sqs_subscriptions: Decimal = ZERO
+    lambda_subscriptions: Decimal = ZERO
+    sms_notification_price: Decimal | None = None
+
+    _numbers: ClassVar[tuple[str, ...]] = (
+        "monthly_requests",
+        "request_size_kb",
+        "http_subscriptions",
+        "email_subscriptions",
+        "sms_subscriptions",
+        "mobile_push_subscriptions",
+        "firehose_subscriptions",
+        "sqs_subscriptions",
+        "lambda_subscriptions",
+        "sms_notification_price",
+    )
+
+    def __post_init__(self) -> None:
+        self._coerce()
+        self._whole(
+            "monthly_requests",
+            "http_subscriptions",
+            "email_subscriptions",
+            "sms_subscriptions",
+            "mobile_push_subscriptions",
+            "firehose_subscriptions",
+            "sqs_subscriptions",
+            "lambda_subscriptions",
+        )
+        if not isinstance(self.fifo, bool):
+            raise ValueError(f"fifo must be true or false, got {self.fifo!r}")
+        # SNS messages are at most 256 KB (SNS quotas).
+        self._range("request_size_kb", 0, 256, "SNS messages are at most 256 KB")
+
+
+def price(
+    usage: SnsUsage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for one topic's publishes and deliveries."""
+    b = Basis(SERVICE, usage, basis or {})
+    per_message = chunks(usage.request_size_kb, CHUNK_KB)
+    publishes = usage.monthly_requests * per_message
+    publish_basis = (
+        f"{fmt_number(usage.monthly_requests)} publishes × {fmt_number(per_message)} "
+        f"(64 KB chunks of {fmt_number(usage.request_size_kb)} KB) ({b.join('monthly_requests', 'request_size_kb')})"
+    )
+    lines: list[CostLine] = []
+    if usage.fifo:
+        lines += metered(
+            service=SERVICE,
+            item="FIFO publish requests",
+            quantity=publishes,
+            catalog=catalog,
+            key="sns.fifo-publishes",
+            basis=publish_basis,
+        )
+        if usage.request_size_kb > 0 and usage.monthly_requests > 0:
+            payload_gb = usage.monthly_requests * usage.request_size_kb / KB_PER_GB
+            lines += metered(
+                service=SERVICE,
+                item="FIFO publish payload",
+                quantity=payload_gb,
+                catalog=catalog,
+                key="sns.fifo-payload",
+                basis=f"{fmt_number(usage.monthly_requests)} × {fmt_number(usage.request_size_kb)} KB / 1024² "
+                f"({b.join('monthly_requests', 'request_size_kb')})",
+            )
+    else:
+        lines += metered(
+            service=SERVICE,
+            item="Publish requests",
+            quantity=publishes,
+            catalog=catalog,
+            key="sns.publishes",
+            basis=publish_basis,
+            free_tier=free_tier,
+            free_key="sns.publishes",
+        )
+
+    for field_name, item, key, free_key in _PROTOCOLS:
+        subscriptions = getattr(usage, field_name)
+        deliveries = publishes * subscriptions
+        if deliveries <= 0:
+            continue
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=deliveries,
+            catalog=catalog,
+            key=key,
+            basis=_delivery_basis(publishes, subscriptions, b, field_name),
+            free_tier=free_tier if free_key else None,
+            free_key=free_key,
+        )
+
+    sms = publishes * usage.sms_subscriptions
+    if sms > 0:
+        text = _delivery_basis(publishes, usage.sms_subscriptions, b, "sms_subscriptions")
+        if usage.sms_notification_price is not None:
+            grant = free_tier.take("sns.sms-deliveries", sms) if free_tier is not None else None
+            billable = sms - (grant.granted if grant else ZERO)
+            text += f"; price per SMS from {b.of('sms_notification_price')}"
+            if grant:
+                text += f"; {grant.describe(sms)}"
+                lines.append(single_line(service=SERVICE, item="SMS deliveries (free tier)", quantity=grant.granted,
+                                         unit="deliveries", unit_price=ZERO, basis=text))
+            if billable > 0:
+                lines.append(single_line(service=SERVICE, item="SMS deliveries", quantity=billable,
+                                         unit="deliveries", unit_price=usage.sms_notification_price, basis=text))
+        else:
+            lines += metered(
+                service=SERVICE,
+                item="SMS deliveries",
+                quantity=sms,
+                catalog=catalog,
+                key="sns.sms-deliveries",
+                basis=text,
+                free_tier=free_tier,
+                free_key="sns.sms-deliveries",
+            )
+    return lines
+
+
+def _delivery_basis(publishes: Decimal, subscriptions: Decimal, b: Basis, field_name: str) -> str:
+    return (
+        f"{fmt_number(publishes)} billed publishes × {fmt_number(subscriptions)} subscriptions "
+        f"({b.join('monthly_requests', field_name)})"
+    )
