@@ -90,7 +90,7 @@ def requirement_specs(catalog: Catalog) -> dict[str, Obj]:
         }, what="parameter"),
         "disaster-recovery": Obj({
             "rpo_minutes": Field(Num("Recovery point objective in minutes", maximum=525_600, unit="minutes"),
-                                 default=60),
+                                 default=1440),
             "rto_minutes": Field(Num("Recovery time objective in minutes", maximum=525_600, unit="minutes"),
                                  default=1440),
             "secondary_region": Field(Str("Region to recover into (default: the region's usual pair)",

@@ -83,9 +83,10 @@ def test_cross_cutting_settings_reach_every_component_of_a_service():
     ("rpo", "rto", "strategy"),
     [
         (1440, 1440, "backup-restore"),
-        (60, 240, "backup-restore"),
-        (59, 240, "pilot-light"),
-        (60, 239, "pilot-light"),
+        (1440, 240, "backup-restore"),
+        (1439, 240, "pilot-light"),
+        (1440, 239, "pilot-light"),
+        (60, 240, "pilot-light"),
         (15, 60, "pilot-light"),
         (1, 30, "pilot-light"),
         (0.5, 30, "warm-standby"),

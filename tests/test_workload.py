@@ -35,7 +35,7 @@ def test_product_spec_example_loads_with_every_value():
 
 def test_problem_implies_requirement_with_defaults_and_reason():
     w = load_workload_text("version: 1\nname: x\nproblems: [disaster-recovery-gaps, scalability-issues]\n")
-    assert w.requirements["disaster-recovery"]["rpo_minutes"] == 60
+    assert w.requirements["disaster-recovery"]["rpo_minutes"] == 1440
     assert w.because("disaster-recovery") == ("problem:disaster-recovery-gaps",)
     assert w.because("scalability") == ("problem:scalability-issues",)
 
