@@ -160,6 +160,7 @@ def recommend(
     catalog, rule_set = _rule_set()
     workload = load_workload(_workload_path(file), catalog)
     arch = run(workload, rule_set, catalog)
+    arch = arch._replace(warnings=arch.warnings + tuple(_budget_check(workload, arch)))
     chosen = fmt or (RecommendFormat.table if _is_terminal() else RecommendFormat.json)
     if chosen is RecommendFormat.json:
         _emit_json(to_json(arch))
@@ -173,6 +174,146 @@ def recommend(
         sys.stdout.write(render_template("recommend.md.j2", v=view))
         return
     _print_recommendation(view)
+
+
+def _budget_check(workload: Any, arch: Any) -> list[str]:
+    """Price the design only when the workload states a budget, so plain runs stay fast."""
+    if "monthly_budget_usd" not in workload.requirements.get("cost-optimization", {}):
+        return []
+    from advisor.costing import budget_warnings, estimate
+    from advisor.pricing.errors import PriceNotFound
+
+    try:
+        return budget_warnings(workload, estimate(workload, arch, _price_catalog(workload.region, None)))
+    except PriceNotFound as exc:
+        return [f"the budget could not be checked: {exc.message}"]
+
+
+def _prices_dir() -> Path:
+    """The user catalog folder `prices update` writes: ADVISOR_PRICES_DIR, else the XDG data folder."""
+    explicit = os.environ.get("ADVISOR_PRICES_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "advisor" / "prices"
+
+
+def _price_catalog(region: str, catalog_path: Optional[Path]) -> Any:
+    from advisor.pricing.catalog import find_catalog
+
+    return find_catalog(region, catalog_path=catalog_path, user_dir=_prices_dir())
+
+
+class CostFormat(str, Enum):
+    """Output formats of `cost`."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def _parse_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise UsageError(f"--sweep-range {text!r} is not LOW:HIGH", hint="for example 0.01:1000") from None
+    if not (0 < low < high) or not all(map(lambda v: v < 1e9, (low, high))):
+        raise UsageError(f"--sweep-range {text!r} needs 0 < LOW < HIGH", hint="for example 0.01:1000")
+    return low, high
+
+
+@app.command()
+@handled
+def cost(
+    file: Optional[Path] = FILE_ARG,
+    fmt: Optional[CostFormat] = typer.Option(None, "--format", "-f",
+                                             help="table (default on a terminal), json (default otherwise), csv or markdown."),
+    region: Optional[str] = typer.Option(None, "--region", help="Price in this Region instead of the file's."),
+    free_tier: bool = typer.Option(False, "--free-tier/--no-free-tier",
+                                   help="Apply the account's always-free monthly allowances once."),
+    catalog_path: Optional[Path] = typer.Option(None, "--catalog",
+                                                help="Price catalog file or folder (before the user catalog and the bundled one)."),
+    max_monthly: Optional[float] = typer.Option(None, "--max-monthly", min=0,
+                                                help="Exit 1 when the monthly total exceeds this many USD."),
+    sweep_on: bool = typer.Option(False, "--sweep", help="Also price 0.01× to 1000× the traffic and find the break-even."),
+    sweep_range: str = typer.Option("0.01:1000", "--sweep-range", help="LOW:HIGH scale factors of the sweep."),
+    sweep_points: int = typer.Option(31, "--sweep-points", min=2, max=100_000, help="Points in the sweep."),
+    rps_per_task: float = typer.Option(250.0, "--alt-rps-per-task", min=1,
+                                       help="Peak requests per second one always-on task serves."),
+) -> None:
+    """Estimate the monthly bill line by line: quantity × unit price, and where each quantity came from.
+
+    Example: advisor cost examples/startup-mvp.yaml --sweep --format markdown
+    """
+    from decimal import Decimal
+
+    from advisor.costing import budget_warnings, estimate
+    from advisor.costviews import chart, estimate_csv, estimate_json, estimate_view, money
+    from advisor.engine import recommend as run
+    from advisor.workload import load_workload
+
+    catalog, rule_set = _rule_set()
+    low_high = _parse_range(sweep_range) if sweep_on else None
+    workload = load_workload(_workload_path(file), catalog, region=region)
+    arch = run(workload, rule_set, catalog)
+    prices = _price_catalog(workload.region, catalog_path)
+    est = estimate(workload, arch, prices, free_tier=free_tier)
+    warnings = list(arch.warnings) + budget_warnings(workload, est)
+    swept = None
+    if low_high is not None:
+        from advisor.sweep import Alternative, factors, sweep
+
+        scales = factors(low_high[0], low_high[1], sweep_points)
+        swept = sweep(workload, arch, prices, scales, free_tier=free_tier,
+                      alternative=Alternative(rps_per_task=Decimal(str(rps_per_task))))
+    chosen = fmt or (CostFormat.table if _is_terminal() else CostFormat.json)
+    if chosen is CostFormat.json:
+        _emit_json(estimate_json(est, warnings=warnings, sweep=swept))
+    elif chosen is CostFormat.csv:
+        sys.stdout.write(estimate_csv(est))
+    elif chosen is CostFormat.markdown:
+        from advisor.templating import render_template
+
+        sys.stdout.write(render_template("cost.md.j2", v=estimate_view(est, warnings=warnings, sweep=swept)))
+    else:
+        _print_estimate(estimate_view(est, warnings=warnings, sweep=swept), chart(swept) if swept else "")
+    if max_monthly is not None and est.total > Decimal(str(max_monthly)):
+        from advisor.errors import CheckFailed
+
+        raise CheckFailed(f"the estimate of {money(est.total)} a month exceeds --max-monthly {money(Decimal(str(max_monthly)))}")
+
+
+def _print_estimate(view: dict[str, Any], plot: str) -> None:
+    from rich.table import Table
+
+    console = _console()
+    free = "free tier applied" if view["free_tier"] else "no free tier"
+    table = Table(title=f"{_esc(view['workload'])} in {view['region']}: prices as of {view['as_of']}, {free}",
+                  title_justify="left", show_footer=True)
+    table.add_column("service", footer="total")
+    table.add_column("item")
+    table.add_column("quantity", justify="right")
+    table.add_column("unit")
+    table.add_column("unit price", justify="right")
+    table.add_column("monthly", justify="right", footer=view["total"])
+    for group in view["groups"]:
+        for row in group["rows"]:
+            table.add_row(group["service"], _esc(row["item"]), row["quantity"], row["unit"], row["unit_price"],
+                          row["monthly"])
+        table.add_row("", f"[bold]{group['service']} subtotal[/bold]", "", "", "", f"[bold]{group['subtotal']}[/bold]",
+                      end_section=True)
+    console.print(table)
+    if view["sweep"]:
+        console.print(plot, markup=False)
+        be = view["sweep"]["break_even"]
+        if be:
+            console.print(f"break-even: at {be['scale']}× today's traffic ({be['requests']} requests a month, "
+                          f"{be['monthly']}) the always-on alternative becomes cheaper")
+        else:
+            console.print("no break-even in this range: pay-per-use stays cheaper throughout")
+    for warning in view["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
 
 
 def _print_recommendation(view: dict[str, Any]) -> None:

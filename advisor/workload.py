@@ -353,12 +353,18 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> 
     )
 
 
-def load_workload(path: str, catalog: Catalog | None = None) -> Workload:
-    """Read, parse and validate a workload file."""
+def load_workload(path: str, catalog: Catalog | None = None, *, region: str | None = None) -> Workload:
+    """Read, parse and validate a workload file; `region` replaces the file's region before validation."""
     try:
         node = load_file(path)
     except YamlProblem as problem:
         raise InputError([problem.diagnostic]) from None
+    if region is not None and node.kind == "map":
+        # Validated like the file's own value; errors point at the file's region line when it has one.
+        where = node.value.get("region", node)
+        replaced = Node("scalar", region, where.line, where.col)
+        node.value["region"] = replaced
+        node.keys.setdefault("region", replaced)
     return validate_node(node, path, catalog)
 
 

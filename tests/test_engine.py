@@ -104,7 +104,7 @@ def test_dr_plan_in_json():
     data = to_json(arch_for("inventory-dr"))
     assert data["disaster_recovery"] == {
         "strategy": "pilot-light", "rpo_minutes": 15, "rto_minutes": 60,
-        "primary_region": "us-east-1", "secondary_region": "us-west-2",
+        "primary_region": "us-east-1", "secondary_region": "us-east-2",
     }
     assert to_json(arch_for("flash-sale-orders"))["disaster_recovery"] is None
 

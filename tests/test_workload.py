@@ -28,7 +28,7 @@ def test_product_spec_example_loads_with_every_value():
     text = (ROOT / "examples" / "everything.yaml").read_text()
     w = load_workload_text(text, "everything.yaml")
     assert w.requirements["decoupling"]["consumers"] == ("billing", "notifications", "analytics")
-    assert w.requirements["disaster-recovery"]["secondary_region"] == "us-west-2"
+    assert w.requirements["disaster-recovery"]["secondary_region"] == "us-east-2"
     assert w.usage["lambda"]["memory_mb"] == 1536
     assert w.traffic["requests_per_month"] == 10_000_000
 

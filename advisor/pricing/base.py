@@ -13,6 +13,7 @@ Allowances are taken from the first (dearest) tier, the way AWS subtracts them b
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -75,8 +76,10 @@ def to_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=4096)
 def fmt_number(value: Decimal | int) -> str:
     """Format a quantity with thousands separators and no trailing zeros (3000000 -> '3,000,000')."""
+    # Cached: a traffic sweep formats the same constants (batch sizes, month lengths) thousands of times.
     return format(Decimal(value).normalize(), ",f")
 
 

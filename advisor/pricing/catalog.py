@@ -82,6 +82,18 @@ def load_catalog(region: str, path: Path | str | None = None) -> Catalog:
     return _load(region, None if path is None else str(path))
 
 
+def find_catalog(region: str, *, catalog_path: Path | None = None, user_dir: Path | None = None) -> Catalog:
+    """Lookup order: `catalog_path` (`--catalog`, file or folder), else `user_dir/<region>.json` if present, else bundled."""
+    if catalog_path is not None:
+        # An explicit choice is final: a missing file there is an error, not a reason to fall back.
+        return load_catalog(region, catalog_path)
+    if user_dir is not None and isinstance(region, str) and _REGION.match(region):
+        candidate = Path(user_dir) / f"{region}.json"
+        if candidate.is_file():
+            return load_catalog(region, candidate)
+    return load_catalog(region)
+
+
 def clear_catalog_cache() -> None:
     """Forget loaded catalogs (after a catalog file was rewritten in this process)."""
     _load.cache_clear()

@@ -45,6 +45,7 @@ class CloudWatchUsage(UsageFields):
     anomaly_detection_alarms: Decimal = ZERO
     high_resolution_anomaly_detection_alarms: Decimal = ZERO
     composite_alarms: Decimal = ZERO
+    dashboards: Decimal = ZERO
 
     _numbers: ClassVar[tuple[str, ...]] = (
         "monthly_data_ingested_gb",
@@ -56,6 +57,7 @@ class CloudWatchUsage(UsageFields):
         "anomaly_detection_alarms",
         "high_resolution_anomaly_detection_alarms",
         "composite_alarms",
+        "dashboards",
     )
 
     def __post_init__(self) -> None:
@@ -136,6 +138,16 @@ def price(
         catalog=catalog,
         key="cloudwatch.alarms-composite",
         basis=f"{fmt_number(usage.composite_alarms)} alarms ({b.of('composite_alarms')})",
+    )
+    lines += metered(
+        service=SERVICE,
+        item="Dashboards",
+        quantity=usage.dashboards,
+        catalog=catalog,
+        key="cloudwatch.dashboards",
+        basis=f"{fmt_number(usage.dashboards)} dashboards ({b.of('dashboards')})",
+        free_tier=free_tier,
+        free_key="cloudwatch.dashboards",
     )
     return lines
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from advisor.errors import AdvisorError
+
 UPDATE_COMMAND = "advisor prices update"
 
 
-class PriceNotFound(Exception):
+class PriceNotFound(AdvisorError):
     """The catalog has no price (or no catalog at all) for what an estimate needs."""
 
     exit_code = 2
@@ -21,10 +23,14 @@ class PriceNotFound(Exception):
         if detail:
             message += f" ({detail})"
         self.message = f"{message}; {self.hint}"
-        super().__init__(self.message)
+        Exception.__init__(self, self.message)
+
+    def lines(self) -> list[str]:
+        """The message already names the remedy."""
+        return [f"error: {self.message}"]
 
 
-class CatalogError(Exception):
+class CatalogError(AdvisorError):
     """A price catalog file exists but is malformed."""
 
     exit_code = 2
@@ -32,4 +38,4 @@ class CatalogError(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
         self.hint = f"regenerate it with `{UPDATE_COMMAND}`"
-        super().__init__(f"{message}; {self.hint}")
+        Exception.__init__(self, f"{message}; {self.hint}")

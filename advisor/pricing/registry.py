@@ -15,10 +15,12 @@ from . import (
     eventbridge,
     fargate,
     kms,
+    route53,
     s3,
     sns,
     sqs,
     stepfunctions,
+    xray,
 )
 from .base import CostLine
 
@@ -45,6 +47,8 @@ SERVICES: Mapping[str, ServicePricing] = {
     "backup": ServicePricing(backup.BackupUsage, backup.price),
     "data-transfer": ServicePricing(datatransfer.DataTransferUsage, datatransfer.price),
     "fargate": ServicePricing(fargate.FargateUsage, fargate.price),
+    "xray": ServicePricing(xray.XRayUsage, xray.price),
+    "route53": ServicePricing(route53.Route53Usage, route53.price),
 }
 
 

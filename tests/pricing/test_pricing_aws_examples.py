@@ -337,3 +337,43 @@ def test_apigateway_websocket_33kb_message_is_two(use1) -> None:
     # metered as two messages."
     usage = apigateway.ApiGatewayUsage(type="websocket", monthly_messages=1000000, message_size_kb=33)
     assert line(apigateway.price(usage, use1), "WebSocket messages (first 1B messages)").quantity == Decimal(2000000)
+
+
+# X-Ray, Route 53 and CloudWatch dashboards, checked against the unit prices their pricing pages state.
+def test_xray_traces_after_the_free_tier(use1) -> None:
+    # https://aws.amazon.com/xray/pricing/: $5.00 per million traces recorded after 100,000 free;
+    # $0.50 per million retrieved after 1,000,000 free. 2M recorded -> 1.9M billed = $9.50;
+    # 3M retrieved -> 2M billed = $1.00.
+    from decimal import Decimal
+
+    from advisor.pricing import xray
+    from advisor.pricing.base import FreeTier, total
+
+    lines = xray.price(xray.XRayUsage(monthly_traces_recorded=2_000_000, monthly_traces_retrieved=3_000_000), use1,
+                       free_tier=FreeTier.from_catalog(use1))
+    assert total(lines) == Decimal("10.50")
+    assert xray.sampled_traces(Decimal(10_000_000)) == Decimal(2_628_000) + Decimal(7_372_000) * Decimal("0.05")
+
+
+def test_route53_latency_records_with_health_checks(use1) -> None:
+    # https://aws.amazon.com/route53/pricing/: one hosted zone $0.50, 5M latency queries at $0.60/M = $3.00,
+    # 2 health checks of AWS endpoints at $0.50 = $1.00 (free tier off) -> $4.50.
+    from decimal import Decimal
+
+    from advisor.pricing import route53
+    from advisor.pricing.base import total
+
+    usage = route53.Route53Usage(hosted_zones=1, monthly_latency_queries=5_000_000, health_checks=2)
+    assert total(route53.price(usage, use1)) == Decimal("4.50")
+
+
+def test_cloudwatch_dashboards(use1) -> None:
+    # https://aws.amazon.com/cloudwatch/pricing/: $3.00 per dashboard per month, 3 free -> 4 dashboards = $3.00.
+    from decimal import Decimal
+
+    from advisor.pricing import cloudwatch
+    from advisor.pricing.base import FreeTier, total
+
+    lines = cloudwatch.price(cloudwatch.CloudWatchUsage(dashboards=4), use1, free_tier=FreeTier.from_catalog(use1))
+    assert total(lines) == Decimal("3.00")
+    assert total(cloudwatch.price(cloudwatch.CloudWatchUsage(dashboards=4), use1)) == Decimal("12.00")

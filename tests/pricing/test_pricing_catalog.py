@@ -15,10 +15,14 @@ from advisor.pricing.catalog import load_catalog, parse_catalog
 from advisor.pricing.errors import CatalogError, PriceNotFound
 
 BUNDLED = sorted(p.name for p in (files("advisor.pricing") / "prices").iterdir() if p.name.endswith(".json"))
-REQUIRED_EVERYWHERE = ("lambda.requests", "lambda.duration-x86_64", "data-transfer.internet-out")
+REQUIRED_EVERYWHERE = ("data-transfer.internet-out",)
+# Regions a workload runs in carry the request path's prices; recovery Regions may carry only what
+# replicas and backup copies need.
+PRIMARY_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1")
+REQUIRED_IN_PRIMARY = ("lambda.requests", "lambda.duration-x86_64")
 US_EAST_1_SERVICES = (
     "lambda", "apigateway", "sqs", "sns", "dynamodb", "cloudwatch", "cloudtrail", "kms", "eventbridge",
-    "stepfunctions", "s3", "backup", "data-transfer", "fargate", "alb",
+    "stepfunctions", "s3", "backup", "data-transfer", "fargate", "alb", "xray", "route53",
 )
 
 
@@ -27,7 +31,8 @@ def raw(name: str) -> dict:
 
 
 def test_bundled_regions() -> None:
-    assert BUNDLED == ["ap-southeast-1.json", "eu-central-1.json", "eu-west-1.json", "us-east-1.json"]
+    assert BUNDLED == ["ap-southeast-1.json", "eu-central-1.json", "eu-west-1.json", "us-east-1.json",
+                       "us-east-2.json", "us-west-2.json"]
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -56,6 +61,9 @@ def test_catalog_file_is_well_formed(name: str) -> None:
     catalog = load_catalog(data["region"])
     for key in REQUIRED_EVERYWHERE:
         assert catalog.has(key), key
+    if data["region"] in PRIMARY_REGIONS:
+        for key in REQUIRED_IN_PRIMARY:
+            assert catalog.has(key), key
 
 
 def test_us_east_1_covers_every_service() -> None:
@@ -172,7 +180,7 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
         "dynamodb": {"monthly_write_request_units": 10, "monthly_read_request_units": 20, "storage_gb": 30,
                      "monthly_streams_read_request_units": 5, "streams_consumed_by_lambda": True},
         "cloudwatch": {"monthly_data_ingested_gb": 6, "storage_gb": 7, "custom_metrics": 12000, "standard_alarms": 12,
-                       "composite_alarms": 1},
+                       "composite_alarms": 1, "dashboards": 4},
         "cloudtrail": {"monthly_data_events": 1},
         "kms": {"keys": 2, "monthly_requests": 30000},
         "eventbridge": {"monthly_custom_events": 10, "event_size_kb": 100, "monthly_pipes_requests": 5,
@@ -182,6 +190,8 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
         "backup": {"warm_storage_gb": 5, "monthly_cross_region_copy_gb": 5},
         "data-transfer": {"monthly_outbound_internet_gb": 200},
         "fargate": {"tasks": 2, "vcpu": "0.5", "memory_gb": 1, "load_balancer_lcu": 1},
+        "xray": {"monthly_traces_recorded": 2000000, "monthly_traces_retrieved": 3000000},
+        "route53": {"hosted_zones": 1, "monthly_latency_queries": 5000000, "health_checks": 60},
     }
     from advisor.pricing.base import FreeTier
 
@@ -197,11 +207,11 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
 
 
 def test_replica_region_without_a_price_is_an_error(use1) -> None:
-    # Replicated writes are billed at the replica region's price; eu-west-1's catalog does not have it.
+    # Replicated writes are billed at the replica region's price; ap-southeast-1's catalog does not have it.
     from advisor.pricing import dynamodb
 
-    usage = dynamodb.DynamoDbUsage(monthly_write_request_units=1000, replica_regions=("eu-west-1",))
-    with pytest.raises(PriceNotFound, match="dynamodb.replicated-write-request-units.*eu-west-1"):
+    usage = dynamodb.DynamoDbUsage(monthly_write_request_units=1000, replica_regions=("ap-southeast-1",))
+    with pytest.raises(PriceNotFound, match="dynamodb.replicated-write-request-units.*ap-southeast-1"):
         dynamodb.price(usage, use1)
     with pytest.raises(PriceNotFound, match="us-west-2"):
         dynamodb.price(dynamodb.DynamoDbUsage(monthly_write_request_units=1, replica_regions=("us-west-2",)), use1)

@@ -1,0 +1,165 @@
+"""Estimate and sweep as JSON, CSV, Markdown and terminal views: formatting only, no pricing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from decimal import Decimal
+from typing import Any
+
+from advisor.costing import Estimate
+from advisor.pricing.base import decimal_text, fmt_number, to_cents
+from advisor.sweep import Sweep
+from advisor.views import md_escape
+
+
+def money(amount: Decimal) -> str:
+    """Dollars to the cent for display, with thousands separators."""
+    return f"${to_cents(amount):,.2f}"
+
+
+def unit_price_text(price: Decimal) -> str:
+    """A unit price as AWS writes it: plain decimals, no exponent, no trailing zeros beyond the cent."""
+    text = format(price.normalize(), "f")
+    if "." not in text:
+        return text + ".00"
+    whole, frac = text.split(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
+    """The stable JSON contract of `cost --format json`; money as unrounded decimal strings."""
+    out: dict[str, Any] = {
+        "workload": est.workload,
+        "region": est.region,
+        "currency": est.currency,
+        "free_tier": est.free_tier,
+        "prices": {"source": est.prices_source, "as_of": est.prices_as_of},
+        "lines": [
+            {
+                "service": line.service,
+                "component": line.component,
+                "item": line.item,
+                "quantity": decimal_text(line.quantity),
+                "unit": line.unit,
+                "unit_price": decimal_text(line.unit_price),
+                "monthly_usd": decimal_text(line.monthly_usd),
+                "basis": line.basis,
+            }
+            for line in est.lines
+        ],
+        "by_service": {k: decimal_text(v) for k, v in est.by_service().items()},
+        "total_monthly_usd": decimal_text(est.total),
+        "warnings": warnings,
+    }
+    if sweep is not None:
+        out["sweep"] = sweep_json(sweep)
+    return out
+
+
+def sweep_json(sweep: Sweep) -> dict[str, Any]:
+    """The sweep's points and break-even point as JSON."""
+    alt = sweep.alternative
+    return {
+        "alternative": {
+            "description": f"ALB + always-on Fargate tasks ({alt.vcpu} vCPU, {alt.memory_gb} GB, {alt.architecture}; "
+                           f"{alt.rps_per_task} requests/s each, at least 2) replacing " + ", ".join(sweep.replaced),
+            "rps_per_task": decimal_text(alt.rps_per_task),
+        },
+        "points": [
+            {
+                "scale": decimal_text(p.scale),
+                "requests_per_month": decimal_text(p.requests_per_month),
+                "total_monthly_usd": decimal_text(p.total),
+                "alternative_monthly_usd": decimal_text(p.alternative_total),
+                "alternative_tasks": p.alternative_tasks,
+                "by_service": {k: decimal_text(v) for k, v in p.by_service.items()},
+            }
+            for p in sweep.points
+        ],
+        "break_even": None if sweep.break_even is None else {
+            "scale": decimal_text(sweep.break_even.scale),
+            "requests_per_month": decimal_text(sweep.break_even.requests_per_month),
+            "monthly_usd": decimal_text(sweep.break_even.monthly_usd),
+        },
+    }
+
+
+def estimate_csv(est: Estimate) -> str:
+    """One row per line, with unrounded decimals; RFC 4180 quoting."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"])
+    for line in est.lines:
+        writer.writerow([line.service, line.component or "", line.item, decimal_text(line.quantity), line.unit,
+                         decimal_text(line.unit_price), decimal_text(line.monthly_usd), line.basis])
+    writer.writerow(["total", "", "", "", "", "", decimal_text(est.total), ""])
+    return buffer.getvalue()
+
+
+def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
+    """Rows for the terminal table and the Markdown template, rounded for reading."""
+    groups: list[dict[str, Any]] = []
+    for service, amount in est.by_service().items():
+        rows = [{
+            "component": line.component or "",
+            "item": line.item,
+            "quantity": fmt_number(line.quantity.quantize(Decimal("0.0001")) if line.quantity % 1 else line.quantity),
+            "unit": line.unit,
+            "unit_price": unit_price_text(line.unit_price),
+            "monthly": money(line.monthly_usd),
+            "basis": line.basis,
+        } for line in est.lines if line.service == service]
+        groups.append({"service": service, "subtotal": money(amount), "rows": rows})
+    view: dict[str, Any] = {
+        "workload": est.workload, "region": est.region, "free_tier": est.free_tier, "as_of": est.prices_as_of,
+        "source": est.prices_source, "groups": groups, "total": money(est.total), "warnings": warnings,
+        "sweep": None,
+    }
+    if sweep is not None:
+        view["sweep"] = {
+            "points": [{"scale": f"{p.scale.normalize():f}", "requests": fmt_number(p.requests_per_month.quantize(1)),
+                        "total": money(p.total), "alternative": money(p.alternative_total),
+                        "cheaper": "pay-per-use" if p.total <= p.alternative_total else "always-on"}
+                       for p in sweep.points],
+            "break_even": None if sweep.break_even is None else {
+                "scale": f"{sweep.break_even.scale:.4g}",
+                "requests": fmt_number(sweep.break_even.requests_per_month.quantize(1)),
+                "monthly": money(sweep.break_even.monthly_usd),
+            },
+        }
+    return view
+
+
+def chart(sweep: Sweep, *, width: int = 60, height: int = 14) -> str:
+    """A Unicode line chart of monthly cost against traffic, both axes logarithmic."""
+    points = [p for p in sweep.points if p.total > 0 and p.alternative_total > 0]
+    if len(points) < 2:
+        return ""
+    xs = [math.log10(p.scale) for p in points]
+    values = [float(p.total) for p in points] + [float(p.alternative_total) for p in points]
+    low, high = math.log10(min(values)), math.log10(max(values))
+    if high - low < 1e-9:
+        high = low + 1
+    grid = [[" "] * width for _ in range(height)]
+
+    def place(series: list[float], mark: str) -> None:
+        for x, value in zip(xs, series):
+            col = round((x - xs[0]) / (xs[-1] - xs[0]) * (width - 1))
+            row = height - 1 - round((math.log10(value) - low) / (high - low) * (height - 1))
+            grid[row][col] = "◆" if grid[row][col] not in (" ", mark) else mark
+
+    place([float(p.alternative_total) for p in points], "─")
+    place([float(p.total) for p in points], "●")
+    labels = [f"${10 ** (high - (high - low) * r / (height - 1)):>10,.2f} │" for r in range(height)]
+    lines = [labels[r] + "".join(grid[r]) for r in range(height)]
+    lines.append(" " * 12 + "└" + "─" * width)
+    lines.append(" " * 13 + f"{points[0].scale.normalize():f}×".ljust(width - 8) + f"{points[-1].scale.normalize():f}×")
+    lines.append(" " * 13 + "● pay-per-use   ─ always-on alternative   ◆ both")
+    return "\n".join(lines)
+
+
+def markdown_summary(est: Estimate) -> str:
+    """A one-line, escaped summary used in Markdown headings."""
+    return f"{md_escape(est.workload)} in {est.region}: {money(est.total)} a month"

@@ -1,0 +1,68 @@
+"""AWS X-Ray: traces recorded and traces retrieved or scanned.
+
+Per https://aws.amazon.com/xray/pricing/: $5.00 per million traces recorded and $0.50 per million traces
+retrieved or scanned, after 100,000 recorded and 1,000,000 retrieved traces free each month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .catalog import Catalog
+
+SERVICE = "xray"
+# The default sampling rule records the first request each second and 5% of the rest
+# (X-Ray developer guide, "Configuring sampling rules").
+DEFAULT_RESERVOIR_PER_SECOND = Decimal(1)
+DEFAULT_FIXED_RATE = Decimal("0.05")
+
+
+@dataclass(frozen=True)
+class XRayUsage(UsageFields):
+    """Monthly X-Ray usage: traces recorded and traces retrieved or scanned."""
+
+    monthly_traces_recorded: Decimal = ZERO
+    monthly_traces_retrieved: Decimal = ZERO
+
+    _numbers: ClassVar[tuple[str, ...]] = ("monthly_traces_recorded", "monthly_traces_retrieved")
+
+    def __post_init__(self) -> None:
+        self._coerce()
+
+
+def sampled_traces(requests: Decimal, month: Month = DEFAULT_MONTH) -> Decimal:
+    """Traces the default sampling rule records for a month's requests: 1 a second, then 5% of the rest."""
+    reservoir = min(requests, DEFAULT_RESERVOIR_PER_SECOND * month.seconds)
+    return reservoir + (requests - reservoir) * DEFAULT_FIXED_RATE
+
+
+def price(
+    usage: XRayUsage,
+    catalog: Catalog,
+    *,
+    free_tier: FreeTier | None = None,
+    month: Month = DEFAULT_MONTH,
+    basis: Mapping[str, str] | None = None,
+) -> list[CostLine]:
+    """Cost lines for a month of X-Ray traces."""
+    b = Basis(SERVICE, usage, basis or {})
+    lines: list[CostLine] = []
+    for field_name, item, key in (
+        ("monthly_traces_recorded", "Traces recorded", "xray.traces-recorded"),
+        ("monthly_traces_retrieved", "Traces retrieved or scanned", "xray.traces-retrieved"),
+    ):
+        quantity = getattr(usage, field_name)
+        lines += metered(
+            service=SERVICE,
+            item=item,
+            quantity=quantity,
+            catalog=catalog,
+            key=key,
+            basis=f"{fmt_number(quantity)} traces ({b.of(field_name)})",
+            free_tier=free_tier,
+            free_key=key,
+        )
+    return lines
