@@ -430,6 +430,62 @@ def rules(
     _console().print(table)
 
 
+prices_app = typer.Typer(help="Show and refresh the price catalogs.", no_args_is_help=True, add_completion=False,
+                         rich_markup_mode=None)
+app.add_typer(prices_app, name="prices")
+
+
+@prices_app.command("update")
+@handled
+def prices_update(
+    regions: list[str] = typer.Option(["us-east-1"], "--region", "-r", help="Region to refresh (repeatable)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Folder to write <region>.json into (default: the user catalog folder)."),
+    endpoint: str = typer.Option("us-east-1", "--endpoint-region",
+                                 help="Region of the Price List API endpoint (us-east-1, eu-central-1 or ap-south-1)."),
+) -> None:
+    """Fetch current prices from the AWS Price List Query API (needs AWS credentials).
+
+    Later runs use them: --catalog PATH first, then the user catalog this writes, then the bundled one.
+
+    Example: advisor prices update --region us-east-1 --region eu-west-1
+    """
+    import datetime
+
+    from advisor.pricing.update import make_client, refresh
+
+    out_dir = output or _prices_dir()
+    today = datetime.date.today().isoformat()
+    for done in refresh(make_client(endpoint), sorted(set(regions)), out_dir, today=today):
+        _err(f"{done.region}: {done.refreshed} prices refreshed, {done.kept} kept from the bundled catalog, "
+             f"written to {done.path}")
+        for missing in done.missing:
+            _err(f"  {missing.key}: {missing.reason}")
+
+
+@prices_app.command("list")
+@handled
+def prices_list(
+    catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Catalog file or folder to consult first."),
+) -> None:
+    """List the catalogs a cost estimate would use, region by region, with their dates.
+
+    Example: advisor prices list
+    """
+    from advisor.pricing.catalog import bundled_regions, find_catalog
+
+    user_dir = _prices_dir()
+    regions = set(bundled_regions())
+    if user_dir.is_dir():
+        regions |= {p.stem for p in user_dir.glob("*.json")}
+    rows = []
+    for region in sorted(regions):
+        found = find_catalog(region, catalog_path=catalog_path, user_dir=user_dir)
+        rows.append({"region": region, "as_of": found.as_of, "prices": len(found.prices),
+                     "origin": found.origin or "bundled"})
+    _emit_json(rows)
+
+
 def run() -> None:
     """Console-script entry point."""
     app()

@@ -94,6 +94,20 @@ def find_catalog(region: str, *, catalog_path: Path | None = None, user_dir: Pat
     return load_catalog(region)
 
 
+def _bundled_dir() -> Any:
+    here = Path(__file__).resolve().parent / "prices"
+    if here.is_dir():  # an installed wheel or a checkout: no need to pay for importlib.resources
+        return here
+    from importlib.resources import files
+
+    return files("advisor.pricing") / "prices"
+
+
+def bundled_regions() -> list[str]:
+    """The regions the bundled catalog covers."""
+    return sorted(p.name[: -len(".json")] for p in _bundled_dir().iterdir() if p.name.endswith(".json"))
+
+
 def clear_catalog_cache() -> None:
     """Forget loaded catalogs (after a catalog file was rewritten in this process)."""
     _load.cache_clear()
@@ -102,9 +116,7 @@ def clear_catalog_cache() -> None:
 @lru_cache(maxsize=64)
 def _load(region: str, path: str | None) -> Catalog:
     if path is None:
-        from importlib.resources import files
-
-        resource = files("advisor.pricing") / "prices" / f"{region}.json"
+        resource = _bundled_dir() / f"{region}.json"
         if not resource.is_file():
             raise PriceNotFound(None, region)
         text = resource.read_text(encoding="utf-8")

@@ -21,7 +21,10 @@ from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple
 
-from .catalog import Catalog, parse_catalog
+from advisor.errors import AdvisorError
+
+from .catalog import Catalog, clear_catalog_cache, load_catalog, parse_catalog
+from .errors import PriceNotFound
 
 PRICE_LIST_REGIONS = ("us-east-1", "eu-central-1", "ap-south-1")
 FORMAT_VERSION = "aws_v1"
@@ -41,7 +44,7 @@ _CREDENTIAL_HINT = (
 _OFFLINE_HINT = "check the network; the bundled catalog keeps working offline"
 
 
-class PriceUpdateError(Exception):
+class PriceUpdateError(AdvisorError):
     """Fetching prices failed for a reason the user can fix (credentials, network, permissions)."""
 
     exit_code = 2
@@ -49,7 +52,7 @@ class PriceUpdateError(Exception):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
-        super().__init__(f"{message} ({hint})" if hint else message)
+        Exception.__init__(self, f"{message} ({hint})" if hint else message)
 
     def lines(self) -> list[str]:
         """The lines to print on stderr."""
@@ -584,3 +587,34 @@ def _translate(exc: BaseException) -> BaseException:
     if isinstance(exc, bx.BotoCoreError):
         return PriceUpdateError(f"AWS SDK error while fetching prices: {exc}", hint=_OFFLINE_HINT)
     return exc
+
+
+class Refreshed(NamedTuple):
+    """What one region's refresh wrote."""
+
+    region: str
+    path: Path
+    refreshed: int
+    kept: int
+    missing: tuple[Missing, ...]
+
+
+def refresh(client: Any, regions: Iterable[str], out_dir: Path, *, today: str,
+            bundled_dir: Path | None = None) -> list[Refreshed]:
+    """Fetch each region's prices, merge them over its bundled catalog and write `out_dir/<region>.json`."""
+    written: list[Refreshed] = []
+    for region in regions:
+        if not _REGION.match(region):
+            raise PriceUpdateError(f"{region!r} is not an AWS Region code", hint="for example us-east-1")
+        try:
+            base: Catalog | None = load_catalog(region, bundled_dir)
+        except PriceNotFound:
+            base = None  # a Region with no bundled catalog gets what the Price List has
+        result = fetch_prices(client, region, today=today)
+        data = build_catalog(region, result, base, today)
+        path = out_dir / f"{region}.json"
+        write_catalog(data, path)
+        kept = len(data["prices"]) - len(result.prices)
+        written.append(Refreshed(region, path, len(result.prices), kept, result.missing))
+    clear_catalog_cache()
+    return written

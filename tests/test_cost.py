@@ -1,0 +1,191 @@
+"""`advisor cost`: the JSON contract, totals, formats, budgets, catalogs and the traffic sweep."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from decimal import Decimal
+
+import pytest
+
+from advisor.costing import estimate
+from advisor.engine import recommend
+from advisor.pricing.catalog import load_catalog
+from advisor.workload import load_workload, load_workload_text
+from tests.conftest import EXAMPLES, ROOT
+
+LINE_KEYS = {"service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_cost_json_contract_and_totals(cli, path):
+    result = cli("cost", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert list(data)[:9] == ["workload", "region", "currency", "free_tier", "prices", "lines", "by_service",
+                              "total_monthly_usd", "warnings"]
+    assert data["currency"] == "USD" and data["free_tier"] is False
+    assert set(data["prices"]) == {"source", "as_of"}
+    lines = data["lines"]
+    assert lines
+    for line in lines:
+        assert set(line) == LINE_KEYS
+        for key in ("quantity", "unit_price", "monthly_usd"):
+            assert isinstance(line[key], str) and "E" not in line[key]
+        # quantity × unit price is the line's amount, exactly
+        assert Decimal(line["quantity"]) * Decimal(line["unit_price"]) == Decimal(line["monthly_usd"])
+        assert line["basis"]
+    total = sum(Decimal(line["monthly_usd"]) for line in lines)
+    assert Decimal(data["total_monthly_usd"]) == total
+    assert sum(Decimal(v) for v in data["by_service"].values()) == total
+    for service, amount in data["by_service"].items():
+        assert Decimal(amount) == sum(Decimal(x["monthly_usd"]) for x in lines if x["service"] == service)
+    again = cli("cost", str(path), "--format", "json")
+    assert again.out == result.out  # byte-identical
+
+
+def _flash_sale():
+    w = load_workload(str(ROOT / "examples" / "flash-sale-orders.yaml"))
+    return w, estimate(w, recommend(w), load_catalog("us-east-1"))
+
+
+def _line(est, component, item):
+    (found,) = [x for x in est.lines if x.component == component and x.item.startswith(item)]
+    return found
+
+
+def test_flash_sale_lines_by_hand():
+    # 12,000,000 requests/month, 2 KB requests, 1 KB responses, 1 write of a 2 KB item each, 40 GB stored;
+    # usage.lambda: 80 ms, 512 MB; rule ADV-P002 puts functions on arm64. Unit prices: API Gateway REST
+    # $3.50 per million (first 333M), SQS $0.40 per million, Lambda arm64 $0.0000133334 per GB-second and
+    # $0.20 per million requests, DynamoDB $0.625 per million WRU, $0.25 per GB-month, PITR $0.20 per GB-month.
+    _, est = _flash_sale()
+    assert _line(est, "api:public", "REST API requests").monthly_usd == Decimal("42.00")
+    sqs = _line(est, "queue:ingest", "Standard requests")
+    # 12M sends + 1.2M receives + 1.2M deletes (batches of 10) + 5 pollers × 2,628,000 s / 20 s empty receives
+    assert sqs.quantity == 12_000_000 + 1_200_000 + 1_200_000 + 657_000
+    assert sqs.monthly_usd == Decimal("6.0228")
+    duration = _line(est, "function:processor", "Duration (arm64")
+    assert duration.quantity == Decimal(1_200_000) * Decimal("0.080") * Decimal("0.5")  # 48,000 GB-s
+    assert duration.monthly_usd == Decimal("48000") * Decimal("0.0000133334")
+    assert _line(est, "table:main", "Write request units").quantity == 24_000_000  # 2 WRU per 2 KB write
+    assert _line(est, "table:main", "Write request units").monthly_usd == Decimal("15.000000")
+    assert _line(est, "table:main", "Data storage").monthly_usd == Decimal("10.00")
+    assert _line(est, "table:main", "Point-in-time").monthly_usd == Decimal("8.00")
+    transfer = _line(est, "api:public", "Data transfer out")
+    assert transfer.quantity == Decimal(12_000_000) / Decimal(1024 * 1024)  # 1 KB responses, GB = 1024³ bytes
+
+
+def test_usage_override_wins_and_is_shared_by_derived_share():
+    text = (ROOT / "examples" / "everything.yaml").read_text()
+    w = load_workload_text(text, "everything.yaml")
+    est = estimate(w, recommend(w), load_catalog("us-east-1"))
+    requests = [x for x in est.lines if x.service == "lambda" and x.item == "Requests"]
+    assert sum(x.quantity for x in requests) in range(3_000_000, 3_000_000 + len(requests))  # ceil per function
+    assert all("usage.lambda.monthly_requests = 3,000,000" in x.basis for x in requests)
+
+
+def test_free_tier_lowers_the_total_and_shows_free_lines(cli):
+    path = str(ROOT / "examples" / "startup-mvp.yaml")
+    off = json.loads(cli("cost", path, "--format", "json").out)
+    on = json.loads(cli("cost", path, "--format", "json", "--free-tier").out)
+    assert on["free_tier"] is True
+    assert Decimal(on["total_monthly_usd"]) < Decimal(off["total_monthly_usd"])
+    free = [x for x in on["lines"] if "free tier" in x["item"]]
+    assert free and all(Decimal(x["monthly_usd"]) == 0 for x in free)
+    lam = [x for x in on["lines"] if x["service"] == "lambda" and x["item"].startswith("Requests")]
+    assert sum(Decimal(x["quantity"]) for x in lam) == sum(
+        Decimal(x["quantity"]) for x in off["lines"] if x["service"] == "lambda" and x["item"] == "Requests")
+
+
+def test_csv_and_markdown(cli):
+    path = str(ROOT / "examples" / "order-fanout.yaml")
+    data = json.loads(cli("cost", path, "--format", "json").out)
+    rows = list(csv.DictReader(io.StringIO(cli("cost", path, "--format", "csv").out)))
+    assert len(rows) == len(data["lines"]) + 1
+    assert rows[-1]["service"] == "total" and rows[-1]["monthly_usd"] == data["total_monthly_usd"]
+    md = cli("cost", path, "--format", "markdown").out
+    assert md.startswith("# Monthly cost: order-fanout\n")
+    assert f"prices as of {data['prices']['as_of']}" in md
+    assert "| **Total** |" in md
+
+
+def test_table_shows_the_catalog_date(cli):
+    result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--format", "table")
+    assert result.code == 0
+    assert "prices as of 2026-11-28" in result.out
+    assert "total" in result.out
+
+
+def test_max_monthly_exits_1_only_when_exceeded(cli):
+    path = str(ROOT / "examples" / "startup-mvp.yaml")
+    over = cli("cost", path, "--format", "json", "--max-monthly", "1")
+    assert over.code == 1
+    assert json.loads(over.out)["total_monthly_usd"]  # the estimate is still printed
+    assert "exceeds --max-monthly $1.00" in over.err
+    assert cli("cost", path, "--format", "json", "--max-monthly", "1000").code == 0
+
+
+def test_budget_below_the_estimate_warns_in_cost_and_recommend(cli):
+    path = str(ROOT / "examples" / "everything.yaml")
+    cost = json.loads(cli("cost", path, "--format", "json").out)
+    assert Decimal(cost["total_monthly_usd"]) > 300
+    assert any("above the monthly budget of $300.00" in w for w in cost["warnings"])
+    rec = json.loads(cli("recommend", path, "--format", "json").out)
+    assert any("above the monthly budget of $300.00" in w for w in rec["warnings"])
+    calm = json.loads(cli("recommend", str(ROOT / "examples" / "startup-mvp.yaml"), "--format", "json").out)
+    assert not any("budget" in w for w in calm["warnings"])
+
+
+def test_region_without_prices_names_the_update_command(cli):
+    result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--region", "eu-central-1")
+    assert result.code == 2
+    assert "advisor prices update --region eu-central-1" in result.err
+    assert "Traceback" not in result.err
+    bad = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--region", "mars-north-1")
+    assert bad.code == 2 and "unknown region 'mars-north-1'" in bad.err
+
+
+def test_catalog_lookup_order(cli, tmp_path, monkeypatch):
+    path = str(ROOT / "examples" / "startup-mvp.yaml")
+    base = json.loads(cli("cost", path, "--format", "json").out)
+    bundled = ROOT / "advisor" / "pricing" / "prices" / "us-east-1.json"
+    doc = json.loads(bundled.read_text())
+    doc["prices"]["lambda.requests"]["tiers"][0]["usd"] = "0.000001"  # five times the real price
+    user_dir = tmp_path / "user"
+    user_dir.mkdir()
+    (user_dir / "us-east-1.json").write_text(json.dumps(doc))
+    explicit = tmp_path / "explicit.json"
+    shutil.copy(bundled, explicit)
+
+    monkeypatch.setenv("ADVISOR_PRICES_DIR", str(user_dir))
+    user = json.loads(cli("cost", path, "--format", "json").out)
+    lam = lambda d: next(x for x in d["lines"] if x["service"] == "lambda" and x["item"] == "Requests")  # noqa: E731
+    assert lam(user)["unit_price"] == "0.000001" and lam(base)["unit_price"] == "0.0000002"
+    pinned = json.loads(cli("cost", path, "--format", "json", "--catalog", str(explicit)).out)
+    assert lam(pinned)["unit_price"] == "0.0000002"
+    missing = cli("cost", path, "--catalog", str(tmp_path / "nowhere.json"))
+    assert missing.code == 2 and "advisor prices update" in missing.err
+
+
+def test_sweep_finds_a_break_even_that_matches_its_neighbours(cli):
+    result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--format", "json", "--sweep")
+    sweep = json.loads(result.out)["sweep"]
+    points = sweep["points"]
+    assert len(points) == 31
+    assert Decimal(points[0]["scale"]) == Decimal("0.01") and Decimal(points[-1]["scale"]) == 1000
+    be = sweep["break_even"]
+    assert be is not None
+    scale = Decimal(be["scale"])
+    before = [p for p in points if Decimal(p["scale"]) < scale]
+    after = [p for p in points if Decimal(p["scale"]) > scale]
+    # Pay-per-use is cheaper on the grid point below the break-even and dearer on the one above it.
+    assert Decimal(before[-1]["total_monthly_usd"]) <= Decimal(before[-1]["alternative_monthly_usd"])
+    assert Decimal(after[0]["total_monthly_usd"]) > Decimal(after[0]["alternative_monthly_usd"])
+
+
+def test_sweep_range_is_checked(cli):
+    result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--sweep", "--sweep-range", "10:1")
+    assert result.code == 2 and "--sweep-range" in result.err
