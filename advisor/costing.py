@@ -38,10 +38,6 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component
-from advisor.pricing import (
-    apigateway, awslambda, backup, cloudtrail, cloudwatch, datatransfer, dynamodb, eventbridge, fargate, kms,
-    route53, s3, sns, sqs, xray,
-)
 from advisor.pricing.base import (
     DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_decimal,
 )
@@ -266,6 +262,8 @@ class _Pricer:
     # -- services ------------------------------------------------------------------------------
 
     def api(self) -> None:
+        from advisor.pricing import apigateway  # each service module loads only when used
+
         t = self.w.traffic
         apis = self.arch.of_service("apigateway")
         if not apis:
@@ -298,6 +296,8 @@ class _Pricer:
             self._logs(api.id, requests, "access-log line per request")
 
     def queues(self) -> None:
+        from advisor.pricing import sqs  # each service module loads only when used
+
         queues = self.arch.of_service("sqs")
         if not queues:
             return
@@ -316,6 +316,8 @@ class _Pricer:
             self._emit(queue.id, sqs.price(usage, self.catalog, free_tier=self.free, month=self.month, basis=basis))
 
     def _queue_requests(self, queue: Component, messages: Decimal) -> tuple[Decimal, str]:
+        from advisor.pricing import sqs  # each service module loads only when used
+
         consumers = [e for e in self.arch.edges_from(queue.id) if e.kind == "triggers"]
         batch = int(consumers[0].settings.get("batch_size", DEFAULT_BATCH)) if consumers else DEFAULT_BATCH
         moved = sqs.message_requests(messages, send_batch=1, receive_batch=batch, delete_batch=batch)
@@ -334,6 +336,8 @@ class _Pricer:
         return to_decimal(self.w.data["item_kb"])
 
     def functions(self) -> None:
+        from advisor.pricing import awslambda  # each service module loads only when used
+
         functions = self.arch.of_service("lambda")
         if not functions:
             return
@@ -363,6 +367,8 @@ class _Pricer:
             self._logs(fn.id, invocations, "START, END, REPORT and one JSON line per invocation")
 
     def topics(self) -> None:
+        from advisor.pricing import sns  # each service module loads only when used
+
         u = self.usage.get("sns", {})
         for topic in self.arch.of_service("sns"):
             publishes = self.flows.publishes.get(topic.id, ZERO)
@@ -393,6 +399,8 @@ class _Pricer:
             self._emit(topic.id, sns.price(usage, self.catalog, free_tier=self.free, month=self.month, basis=basis))
 
     def tables(self) -> None:
+        from advisor.pricing import datatransfer, dynamodb  # each service module loads only when used
+
         u = self.usage.get("dynamodb", {})
         item_kb = self.w.data["item_kb"]
         consistency = u.get("read_consistency") or "eventual"
@@ -470,6 +478,8 @@ class _Pricer:
                            f"{item_kb} KB / 1024² to {replica.settings['region']}"}))
 
     def pipes(self) -> None:
+        from advisor.pricing import eventbridge  # each service module loads only when used
+
         item_kb = to_decimal(self.w.data["item_kb"])
         requests = ZERO
         parts = []
@@ -509,6 +519,8 @@ class _Pricer:
         return self.flows.requests * self.flows.write_share
 
     def keys(self) -> None:
+        from advisor.pricing import kms  # each service module loads only when used
+
         keys = self.arch.of_service("kms")
         if not keys:
             return
@@ -545,6 +557,8 @@ class _Pricer:
         self._log_events[component] = (events, what)
 
     def logs_and_alarms(self) -> None:
+        from advisor.pricing import cloudwatch  # each service module loads only when used
+
         retention = self.w.requirements.get("monitoring-governance", {}).get("log_retention_days", 30)
         u = self.usage.get("cloudwatch", {})
         ingested = ZERO
@@ -594,6 +608,8 @@ class _Pricer:
                                                basis=basis))
 
     def tracing(self) -> None:
+        from advisor.pricing import xray  # each service module loads only when used
+
         tracers = self.arch.of_service("xray")
         if not tracers:
             return
@@ -606,6 +622,8 @@ class _Pricer:
                                              basis=basis))
 
     def trails(self) -> None:
+        from advisor.pricing import cloudtrail, s3  # each service module loads only when used
+
         for trail in self.arch.of_service("cloudtrail"):
             u = self.usage.get("cloudtrail", {})
             usage = cloudtrail.CloudTrailUsage(
@@ -630,6 +648,8 @@ class _Pricer:
                                                  basis=basis))
 
     def backups(self) -> None:
+        from advisor.pricing import backup, dynamodb  # each service module loads only when used
+
         storage = to_decimal(self.w.data["storage_gb"])
         for plan in self.arch.of_service("backup"):
             u = self.usage.get("backup", {})
@@ -656,6 +676,8 @@ class _Pricer:
                            f"{fmt_number(storage)} GB kept in {target}"}))
 
     def dns(self) -> None:
+        from advisor.pricing import route53  # each service module loads only when used
+
         for record in self.arch.of_service("route53"):
             usage = route53.Route53Usage(hosted_zones=1, monthly_latency_queries=ceil(self.flows.requests / 60),
                                          health_checks=2 if record.settings.get("health_checks") else 0)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.costing import Estimate
 from advisor.pricing.base import decimal_text, fmt_number, to_cents
-from advisor.sweep import Sweep
+
 from advisor.views import md_escape
+
+if TYPE_CHECKING:
+    from advisor.sweep import Sweep
 
 
 def money(amount: Decimal) -> str:
@@ -88,6 +88,9 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
 
 def estimate_csv(est: Estimate) -> str:
     """One row per line, with unrounded decimals; RFC 4180 quoting."""
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"])
@@ -134,6 +137,8 @@ def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = N
 
 def chart(sweep: Sweep, *, width: int = 60, height: int = 14) -> str:
     """A Unicode line chart of monthly cost against traffic, both axes logarithmic."""
+    import math
+
     points = [p for p in sweep.points if p.total > 0 and p.alternative_total > 0]
     if len(points) < 2:
         return ""

@@ -56,6 +56,9 @@ def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tu
         with os.fdopen(fd, "wb") as handle:
             pickle.dump((catalog, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
+        for stale in cache_dir.glob("rules-*.pickle"):  # earlier versions of the rules are never read again
+            if stale != target:
+                stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home is no reason to fail
     return catalog, rules

@@ -4,8 +4,10 @@ Run from the repository root with the interpreter of an installed advisor:
 
     python benchmarks/startup.py [--runs 21]
 
-Each command runs in a fresh process; the figures are medians of wall time.  The
-start-up cache is warmed first, as it is on every run after a user's first.
+Each command runs in a fresh process.  Runs are interleaved (one of each command per round) so
+that background load affects every command alike; the figures are medians of wall time and of
+the CPU time (user + system) the process used.  The start-up cache is warmed first, as it is on
+every run after a user's first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -22,20 +25,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "everything.yaml")
+SMALL = str(ROOT / "examples" / "startup-mvp.yaml")
+FLOOR = "python -c 'import typer, yaml'"
 
 
-def median_ms(cmd: list[str], runs: int) -> float:
-    """Median wall time of a command in milliseconds."""
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+def run_once(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU milliseconds of one run of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = (time.perf_counter() - start) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
 
 
 def main() -> None:
-    """Print one line per measurement and the ratios the goals are stated in."""
+    """Print one line per command with medians and the ratios the goals are stated in."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
@@ -44,17 +50,27 @@ def main() -> None:
     subprocess.run([advisor, "recommend", EXAMPLE, "-f", "json"], stdout=subprocess.DEVNULL, check=True)
     cases = {
         "python -c pass": [py, "-c", "pass"],
-        "python -c 'import typer, yaml'": [py, "-c", "import typer, yaml"],
+        FLOOR: [py, "-c", "import typer, yaml"],
         "advisor --version": [advisor, "--version"],
         "advisor recommend (json)": [advisor, "recommend", EXAMPLE, "-f", "json"],
         "advisor recommend (markdown)": [advisor, "recommend", EXAMPLE, "-f", "markdown"],
+        "advisor cost (json)": [advisor, "cost", EXAMPLE, "-f", "json"],
+        "advisor recommend startup-mvp": [advisor, "recommend", SMALL, "-f", "json"],
+        "advisor cost startup-mvp": [advisor, "cost", SMALL, "-f", "json"],
     }
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for _ in range(args.runs):
+        for name, cmd in cases.items():
+            samples[name].append(run_once(cmd))
     print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
-          f"median of {args.runs} runs")
-    results = {name: median_ms(cmd, args.runs) for name, cmd in cases.items()}
-    floor = results["python -c 'import typer, yaml'"]
-    for name, ms in results.items():
-        print(f"{name:34} {ms:7.1f} ms  {ms / floor:4.2f}x typer+yaml floor")
+          f"median of {args.runs} interleaved runs; example {Path(EXAMPLE).name} unless named")
+    floor_wall = statistics.median(w for w, _ in samples[FLOOR])
+    floor_cpu = statistics.median(c for _, c in samples[FLOOR])
+    print(f"{'command':34} {'wall ms':>8} {'x floor':>8} {'cpu ms':>8} {'x floor':>8}")
+    for name, runs in samples.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(f"{name:34} {wall:8.1f} {wall / floor_wall:8.2f} {cpu:8.1f} {cpu / floor_cpu:8.2f}")
 
 
 if __name__ == "__main__":

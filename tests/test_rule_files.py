@@ -107,7 +107,7 @@ def test_rule_cache_matches_a_fresh_load_and_notices_edits(tmp_path):
     _, edited = load_rule_set(cache, root)
     r007 = next(r for r in edited if r.id == "ADV-R007")
     assert r007.adds["settings"][0]["set"]["dead_letter_queue"]["max_receive_count"] == 3
-    assert len(list(cache.glob("rules-*.pickle"))) == 2
+    assert len(list(cache.glob("rules-*.pickle"))) == 1  # the stale cache was removed
 
 
 def test_damaged_or_unwritable_cache_falls_back_to_a_normal_load(tmp_path):

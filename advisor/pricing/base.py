@@ -12,10 +12,10 @@ Allowances are taken from the first (dearest) tier, the way AWS subtracts them b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from functools import lru_cache
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 
 from .errors import PriceNotFound
 
@@ -98,8 +98,7 @@ def fmt_compact(value: Decimal) -> str:
     return fmt_number(value)
 
 
-@dataclass(frozen=True)
-class CostLine:
+class CostLine(NamedTuple):
     """One priced line of an estimate: quantity × unit price = monthly, with where the quantity came from."""
 
     service: str
@@ -113,11 +112,10 @@ class CostLine:
 
     def for_component(self, component: str) -> CostLine:
         """Return a copy attributed to an architecture component."""
-        return replace(self, component=component)
+        return self._replace(component=component)
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):
     """A volume tier: the unit price for quantities in [begin, end); `end` None means unbounded."""
 
     begin: Decimal
@@ -125,17 +123,28 @@ class Tier:
     price: Decimal
 
 
-@dataclass(frozen=True)
 class Month:
     """The length of the billing month; 730 hours by default, as Infracost and AWS's calculator assume."""
 
-    hours: Decimal = Decimal(730)
+    __slots__ = ("hours",)
 
-    def __post_init__(self) -> None:
-        hours = to_decimal(self.hours, "month hours")
-        if hours <= 0 or hours > 744:
-            raise ValueError(f"month hours must be in (0, 744], got {hours}")
-        object.__setattr__(self, "hours", hours)
+    def __init__(self, hours: Decimal | int | str = Decimal(730)) -> None:
+        value = to_decimal(hours, "month hours")
+        if value <= 0 or value > 744:
+            raise ValueError(f"month hours must be in (0, 744], got {value}")
+        object.__setattr__(self, "hours", value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Month is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Month) and other.hours == self.hours
+
+    def __hash__(self) -> int:
+        return hash(self.hours)
+
+    def __repr__(self) -> str:
+        return f"Month(hours={self.hours!r})"
 
     @classmethod
     def of_days(cls, days: int | Decimal) -> Month:
@@ -177,8 +186,7 @@ def tier_slices(quantity: Decimal, tiers: Iterable[Tier]) -> list[tuple[Tier, De
     return out
 
 
-@dataclass(frozen=True)
-class Allowance:
+class Allowance(NamedTuple):
     """One always-free (or 12-month) monthly allowance of an AWS account."""
 
     key: str
@@ -188,8 +196,7 @@ class Allowance:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     """What one pricing call took from an allowance."""
 
     granted: Decimal
@@ -264,13 +271,12 @@ class FreeTier:
         return Grant(granted, found.quantity, before, found.unit)
 
 
-@dataclass(frozen=True)
-class Basis:
+class Basis(NamedTuple):
     """Provenance of a usage dataclass's fields: caller-given text, else `usage.<service>.<field> = value`."""
 
     service: str
     usage: object
-    given: Mapping[str, str] = field(default_factory=dict)
+    given: Mapping[str, str] = MappingProxyType({})
 
     def of(self, name: str) -> str:
         """Where the value of one usage field came from."""

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from .base import Allowance, Tier
 from .errors import CatalogError, PriceNotFound
@@ -26,8 +25,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FREE_TIER_SCOPES = ("always", "12-month")
 
 
-@dataclass(frozen=True)
-class PriceEntry:
+class PriceEntry(NamedTuple):
     """One catalog price: unit, ascending tiers, where it came from and when."""
 
     key: str
@@ -44,8 +42,7 @@ class PriceEntry:
         return self.tiers[0].price
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     """All prices and free-tier allowances for one region."""
 
     region: str
