@@ -64,6 +64,7 @@ class Decision(NamedTuple):
     rationale: str
     tradeoffs: str
     source: str
+    direct: bool = True  # fired by the workload's own problems or requirements, not by another rule's services
 
 
 class DrPlan(NamedTuple):

@@ -34,12 +34,13 @@ class Problem(NamedTuple):
 
 
 class Pillar(NamedTuple):
-    """A Well-Architected pillar with its Tool id and best-practice prefix."""
+    """A Well-Architected pillar with its Tool id, best-practice prefix and what a design leaves open."""
 
     id: str
     title: str
     wa_tool_id: str
     prefix: str
+    beyond_the_design: tuple[str, ...] = ()
 
 
 class DrStrategy(NamedTuple):
@@ -50,6 +51,7 @@ class DrStrategy(NamedTuple):
     rpo_minutes: float
     rto_minutes: float
     recovery_region: str
+    how_to_test: tuple[str, ...] = ()
 
 
 class BestPractice(NamedTuple):
@@ -89,6 +91,7 @@ def _catalog_spec() -> Obj:
         "pillars": Field(ListOf(Obj({
             "id": Field(Str(pattern=ID), True), "name": Field(text, True),
             "wa_tool_id": Field(Str(pattern=r"[a-zA-Z]+"), True), "prefix": Field(Str(pattern=r"[A-Z]+"), True),
+            "beyond_the_design": Field(ListOf(text, min_items=1), True),
         })), True),
         "problems": Field(ListOf(Obj({
             "id": Field(Str(pattern=ID), True), "title": Field(text, True),
@@ -103,6 +106,7 @@ def _catalog_spec() -> Obj:
             "id": Field(Str(pattern=ID), True), "title": Field(text, True),
             "rpo_minutes": Field(Num(), True), "rto_minutes": Field(Num(), True),
             "recovery_region": Field(text, True),
+            "how_to_test": Field(ListOf(text, min_items=1), True),
         })), True),
         "regions": Field(Obj({}, what="region"), True),
     })
@@ -143,12 +147,13 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
     bps = _load(root / "best-practices.yaml", _bp_spec())
     assert isinstance(raw, dict) and isinstance(bps, list)
     catalog = Catalog(
-        pillars={p["id"]: Pillar(p["id"], p["name"], p["wa_tool_id"], p["prefix"]) for p in raw["pillars"]},
+        pillars={p["id"]: Pillar(p["id"], p["name"], p["wa_tool_id"], p["prefix"], tuple(p["beyond_the_design"]))
+                 for p in raw["pillars"]},
         problems={p["id"]: Problem(p["id"], p["title"], p["statement"], tuple(p["implies"])) for p in raw["problems"]},
         requirements={r["id"]: Entry(r["id"], r["title"], r["statement"]) for r in raw["requirements"]},
         services={s["id"]: Entry(s["id"], s["name"]) for s in raw["services"]},
         protocols={s["id"]: Entry(s["id"], s["name"]) for s in raw["subscriber_protocols"]},
-        dr_strategies=tuple(DrStrategy(**d) for d in raw["dr_strategies"]),
+        dr_strategies=tuple(DrStrategy(**{**d, "how_to_test": tuple(d["how_to_test"])}) for d in raw["dr_strategies"]),
         regions=dict(sorted(raw["regions"].items())),
         best_practices={b["id"]: BestPractice(**b) for b in bps},
     )

@@ -430,6 +430,59 @@ def rules(
     _console().print(table)
 
 
+@app.command()
+@handled
+def render(
+    file: Optional[Path] = FILE_ARG,
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for ARCHITECTURE.md and template.yaml."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+    check: bool = typer.Option(False, "--check", help="Run cfn-lint on the template (needs the 'check' extra)."),
+    catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
+) -> None:
+    """Write a Markdown report with diagrams and a CloudFormation template for a workload.
+
+    Example: advisor render examples/everything.yaml -o out/
+    """
+    from advisor.engine import recommend as run
+    from advisor.pricing.errors import PriceNotFound
+    from advisor.render import REPORT, TEMPLATE, check_targets, render as build, write_files
+    from advisor.workload import load_workload
+
+    catalog, rule_set = _rule_set()
+    workload = load_workload(_workload_path(file), catalog)
+    check_targets(output, [REPORT, TEMPLATE], force=force)  # before any work: fail fast, write nothing
+    arch = run(workload, rule_set, catalog)
+    try:
+        prices, price_error = _price_catalog(workload.region, catalog_path), None
+    except PriceNotFound as exc:
+        prices, price_error = None, exc.message
+    rendered = build(workload, arch, catalog, prices, price_error)
+    for path in write_files(output, rendered.files, force=force):
+        _err(f"wrote {path}")
+    for note in rendered.notes:
+        _err(f"note: {note}")
+    if check:
+        _lint(output / TEMPLATE, workload.region)
+
+
+def _lint(path: Path, region: str) -> None:
+    """Run cfn-lint when it is installed; a finding is a failed check (exit 1)."""
+    try:
+        from cfnlint.api import ManualArgs, lint
+    except ImportError:
+        _err("note: cfn-lint is not installed, so the template was not checked "
+             "(pip install 'advisor[check]' or pip install cfn-lint)")
+        return
+    from advisor.errors import CheckFailed
+
+    matches = lint(path.read_text(encoding="utf-8"), config=ManualArgs(regions=[region]))
+    for match in matches:
+        _err(f"{path}:{match.linenumber}:{match.columnnumber}: {match.rule.id} {match.message}")
+    if matches:
+        raise CheckFailed(f"cfn-lint found {len(matches)} problem(s) in {path}")
+    _err(f"cfn-lint: {path} has no errors or warnings")
+
+
 prices_app = typer.Typer(help="Show and refresh the price catalogs.", no_args_is_help=True, add_completion=False,
                          rich_markup_mode=None)
 app.add_typer(prices_app, name="prices")

@@ -263,6 +263,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             adds=tuple(sorted({components[c].service for c in touched[rule.id]})),
             components=tuple(sorted(touched[rule.id])),
             rationale=rule.rationale, tradeoffs=rule.tradeoffs, source=rule.source,
+            direct=not _mentions_service(rule.when),
         )
         for rule in rules if rule.id in fired
     )
@@ -280,6 +281,10 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         workload=workload.name, region=workload.region, components=components, edges=edges, flows=flows,
         decisions=decisions, dr=dr, warnings=tuple(warnings),
     )
+
+
+def _mentions_service(cond: Condition) -> bool:
+    return cond.kind == "service" or any(_mentions_service(c) for c in cond.children)
 
 
 _FLOW_ORDER = ("scalability", "high-availability", "decoupling", "real-time-updates", "cost-optimization",

@@ -43,3 +43,15 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Re
 def cli():
     """The CLI runner."""
     return run_cli
+
+
+def pytest_addoption(parser):
+    """`--update-golden` rewrites the golden files instead of comparing against them."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden from the current output")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    """Whether this run regenerates golden files."""
+    return bool(request.config.getoption("--update-golden"))

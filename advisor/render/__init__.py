@@ -1,0 +1,81 @@
+"""`advisor render`: the report and the CloudFormation template, rendered and written safely."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping, NamedTuple
+
+from advisor.errors import UsageError
+
+REPORT = "ARCHITECTURE.md"
+TEMPLATE = "template.yaml"
+SWEEP_POINTS = 11  # 0.01x to 1000x at every half decade: enough for a chart a reader can follow
+
+
+class Rendered(NamedTuple):
+    """The files of one render, by name, and anything worth telling the user."""
+
+    files: Mapping[str, str]
+    notes: tuple[str, ...]
+
+
+def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_error: str | None) -> Rendered:
+    """Build the template and the report in memory; nothing touches the disk here."""
+    from advisor.render.cfn import build_template, dump_template
+    from advisor.render.report import report_view
+    from advisor.templating import render_template
+
+    template = build_template(workload, arch)
+    template_text = dump_template(template)
+    estimate = sweep = None
+    notes: list[str] = []
+    if prices is not None:
+        from advisor.costing import budget_warnings, estimate as price
+        from advisor.sweep import factors, sweep as run_sweep
+
+        estimate = price(workload, arch, prices)
+        sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS))
+        arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, estimate)))
+    else:
+        notes.append(f"the report has no cost section: {price_error}")
+    resources = {lid: str(res.get("Type", "")) for lid, res in sorted(template.get("Resources", {}).items())}
+    view = report_view(workload, arch, catalog, estimate=estimate, cost_note=price_error, sweep=sweep,
+                       template_resources=resources)
+    report = render_template("report.md.j2", v=view)
+    return Rendered({REPORT: report, TEMPLATE: template_text}, tuple(notes))
+
+
+def check_targets(out_dir: Path, names: list[str], *, force: bool) -> None:
+    """Refuse to overwrite existing files without --force, and anything that is not a plain folder."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} exists and is not a folder")
+    existing = [name for name in names if (out_dir / name).exists()]
+    if existing and not force:
+        raise UsageError(f"{out_dir / existing[0]} already exists", hint="pass --force to overwrite")
+    for name in existing:
+        if (out_dir / name).is_dir() or (out_dir / name).is_symlink():
+            raise UsageError(f"{out_dir / name} is a folder or a link; refusing to replace it")
+
+
+def write_files(out_dir: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
+    """Write each file atomically (temporary file in the folder, then rename), only inside `out_dir`."""
+    check_targets(out_dir, list(files), force=force)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        if Path(name).name != name:  # names are ours, but a path separator would escape the folder
+            raise ValueError(f"refusing to write {name!r} outside {out_dir}")
+        target = out_dir / name
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written

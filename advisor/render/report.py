@@ -1,0 +1,147 @@
+"""The prepared view behind ARCHITECTURE.md: every value the template shows, computed here."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from advisor.architecture import Architecture
+from advisor.catalog import Catalog
+from advisor.costing import Estimate
+from advisor.costviews import money
+from advisor.render import mermaid
+from advisor.sweep import Sweep
+from advisor.workload import Workload
+
+# Controls that belong to the account, not to one workload's stack: a second stack creating
+# them would collide with the first (the API Gateway CloudWatch role is one per Region).
+ACCOUNT_CONTROLS = (
+    "Turn on AWS Config with the conformance packs your compliance scope needs.",
+    "Turn on Amazon GuardDuty and AWS Security Hub in every Region you use.",
+    "Set the API Gateway account's CloudWatch Logs role once per Region if you want execution logs "
+    "(this stack writes access logs, which need no such role).",
+    "Create the organization trail and log archive bucket in the management and log-archive accounts "
+    "when you use AWS Organizations.",
+)
+
+
+def _decisions_for(reasons: set[str], arch: Architecture) -> list[str]:
+    """The rules the workload's own asks fired directly (cross-cutting rules are listed per service)."""
+    return [d.rule for d in arch.decisions if d.direct and reasons & set(d.because)]
+
+
+def _flows_for(rules: list[str], arch: Architecture) -> list[str]:
+    return [f.id for f in arch.flows if f.rule in rules]
+
+
+def security_controls(arch: Architecture) -> list[str]:
+    """The controls the composed architecture carries, read from its component settings."""
+    out = []
+    keys = [c.id for c in arch.of_service("kms")]
+    encrypted = sorted(c.id for c in arch.components.values() if c.settings.get("kms_key"))
+    if keys and encrypted:
+        out.append(f"Encryption at rest with the rotating customer managed key `{keys[0]}`: "
+                   + ", ".join(f"`{c}`" for c in encrypted) + ".")
+    tls = sorted(c.id for c in arch.components.values() if c.settings.get("deny_insecure_transport"))
+    if tls:
+        out.append("Resource policies refuse requests without TLS on " + ", ".join(f"`{c}`" for c in tls) + ".")
+    for api in arch.of_service("apigateway"):
+        auth = api.settings.get("authorization", "iam")
+        out.append(f"`{api.id}` requires {'IAM (SigV4) signed requests' if auth == 'iam' else auth + ' authorization'} "
+                   f"over {api.settings.get('minimum_tls', 'TLS_1_2').replace('_', ' ').replace('TLS 1 2', 'TLS 1.2')}, "
+                   "with request validation and stage throttling.")
+    functions = arch.of_service("lambda")
+    if functions:
+        out.append(f"{len(functions)} function role(s), each allowed only the actions its connections need "
+                   "on those resources.")
+    queues = [c.id for c in arch.of_service("sqs") if c.settings.get("dead_letter_queue")]
+    if queues:
+        out.append("Dead-letter queues after five failed receives on " + ", ".join(f"`{q}`" for q in queues) + ".")
+    for trail in arch.of_service("cloudtrail"):
+        out.append(f"`{trail.id}` records every API call, with log file validation, to a versioned private bucket.")
+    tables = [c.id for c in arch.of_service("dynamodb") if c.settings.get("point_in_time_recovery")]
+    if tables:
+        out.append("Point-in-time recovery and deletion protection on " + ", ".join(f"`{t}`" for t in tables) + ".")
+    return out
+
+
+def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, estimate: Estimate | None,
+                cost_note: str | None, sweep: Sweep | None, template_resources: dict[str, str]) -> dict[str, Any]:
+    """Everything ARCHITECTURE.md shows, as plain values; free text stays text for the template to escape."""
+    names = {sid: entry.title for sid, entry in catalog.services.items()}
+    bps = catalog.best_practices
+    problems = []
+    for pid in workload.problems:
+        reasons = {f"problem:{pid}"} | {f"requirement:{r}" for r in catalog.problems[pid].implies}
+        rules = _decisions_for(reasons, arch)
+        problems.append({"id": pid, "title": catalog.problems[pid].title, "statement": catalog.problems[pid].statement,
+                         "flows": _flows_for(rules, arch), "rules": rules})
+    requirements = []
+    for rid in workload.requirements:
+        if rid in workload.implied_by:
+            continue
+        rules = _decisions_for({f"requirement:{rid}"}, arch)
+        requirements.append({"id": rid, "title": catalog.requirements[rid].title,
+                             "flows": _flows_for(rules, arch), "rules": rules})
+    services = []
+    for sid in arch.services:
+        deciding = [d for d in arch.decisions if sid in d.adds]
+        services.append({
+            "id": sid, "name": names.get(sid, sid), "components": [c.id for c in arch.of_service(sid)],
+            "rules": [d.rule for d in deciding],
+            "best_practices": sorted({b for d in deciding for b in d.best_practices}),
+            "pillars": sorted({catalog.pillars[p].title for d in deciding for p in d.pillars}),
+        })
+    pillars = []
+    for pid, pillar in catalog.pillars.items():
+        deciding = [d for d in arch.decisions if pid in d.pillars]
+        pillars.append({
+            "title": pillar.title,
+            "rules": [d.rule for d in deciding],
+            "best_practices": sorted({b for d in deciding for b in d.best_practices if b.startswith(pillar.prefix)}),
+            "open": list(pillar.beyond_the_design),
+        })
+    view: dict[str, Any] = {
+        "workload": workload.name, "description": workload.description, "region": workload.region,
+        "problems": problems, "requirements": requirements,
+        "diagram": mermaid.architecture_flowchart(arch, names),
+        "flows": [{"id": f.id, "title": f.title, "diagram": mermaid.flow_flowchart(f, arch, names),
+                   "steps": [s.label for s in f.steps]} for f in arch.flows],
+        "services": services, "pillars": pillars,
+        "decisions": [{"rule": d.rule, "title": d.title, "because": list(d.because), "tradeoffs": d.tradeoffs,
+                       "best_practices": [{"id": b, "title": bps[b].title, "url": bps[b].url} for b in d.best_practices]}
+                      for d in arch.decisions],
+        "warnings": list(arch.warnings),
+        "security": security_controls(arch),
+        "account_controls": list(ACCOUNT_CONTROLS),
+        "resources": [{"logical_id": k, "type": v} for k, v in template_resources.items()],
+        "cost": None, "cost_note": cost_note, "dr": None,
+    }
+    if estimate is not None:
+        view["cost"] = {
+            "total": money(estimate.total), "as_of": estimate.prices_as_of,
+            "free_tier": estimate.free_tier,
+            "services": [{"id": s, "amount": money(v)} for s, v in estimate.by_service().items()],
+            "chart": None, "break_even": None,
+        }
+        if sweep is not None:
+            view["cost"]["chart"] = mermaid.cost_chart(
+                [p.scale for p in sweep.points], [p.total for p in sweep.points],
+                [p.alternative_total for p in sweep.points], "Monthly cost against traffic")
+            view["cost"]["points"] = [{"scale": f"{p.scale.normalize():f}", "total": money(p.total),
+                                       "alternative": money(p.alternative_total)} for p in sweep.points]
+            if sweep.break_even is not None:
+                view["cost"]["break_even"] = {
+                    "scale": f"{sweep.break_even.scale:.3g}",
+                    "requests": f"{sweep.break_even.requests_per_month.quantize(Decimal(1)):,}",
+                    "monthly": money(sweep.break_even.monthly_usd),
+                }
+    if arch.dr is not None:
+        strategy = next(s for s in catalog.dr_strategies if s.id == arch.dr.strategy)
+        view["dr"] = {
+            "title": arch.dr.title, "strategy": arch.dr.strategy, "rpo": f"{arch.dr.rpo_minutes:g}",
+            "rto": f"{arch.dr.rto_minutes:g}", "primary": arch.dr.primary_region,
+            "secondary": arch.dr.secondary_region, "runs": arch.dr.recovery_region_runs,
+            "tests": list(strategy.how_to_test),
+        }
+    return view
