@@ -45,6 +45,17 @@ from advisor.pricing.catalog import Catalog
 from advisor.workload import Workload
 
 ONE = Decimal(1)
+_MODULES: dict[str, Any] = {}
+
+
+def _pricing(name: str) -> Any:
+    """A service's pricing module, imported the first time an architecture needs it."""
+    module = _MODULES.get(name)
+    if module is None:
+        import importlib
+
+        module = _MODULES[name] = importlib.import_module(f"advisor.pricing.{name}")
+    return module
 DEFAULT_BATCH = 10
 DEFAULT_MEMORY_MB = 512
 DEFAULT_DURATION_MS = 100
@@ -153,9 +164,12 @@ class _Flows:
                     self._add(self.invocations, edge.target, to_function,
                               f"{r} API requests to {api.id}, {share}")
         # Queues feed functions; functions publish; topics fan out to queues and functions. The graph
-        # is acyclic, so a few passes in a fixed order settle every quantity.
-        for _ in range(4):
+        # is acyclic, so repeating the passes in a fixed order settles every quantity.
+        for _ in range(len(self.arch.components) + 1):
+            before = (dict(self.messages), dict(self.invocations), dict(self.publishes))
             self._propagate()
+            if before == (self.messages, self.invocations, self.publishes):
+                break
 
     def _propagate(self) -> None:
         for queue in self.arch.of_service("sqs"):
@@ -262,7 +276,7 @@ class _Pricer:
     # -- services ------------------------------------------------------------------------------
 
     def api(self) -> None:
-        from advisor.pricing import apigateway  # each service module loads only when used
+        apigateway = _pricing("apigateway")
 
         t = self.w.traffic
         apis = self.arch.of_service("apigateway")
@@ -296,7 +310,7 @@ class _Pricer:
             self._logs(api.id, requests, "access-log line per request")
 
     def queues(self) -> None:
-        from advisor.pricing import sqs  # each service module loads only when used
+        sqs = _pricing("sqs")
 
         queues = self.arch.of_service("sqs")
         if not queues:
@@ -316,7 +330,7 @@ class _Pricer:
             self._emit(queue.id, sqs.price(usage, self.catalog, free_tier=self.free, month=self.month, basis=basis))
 
     def _queue_requests(self, queue: Component, messages: Decimal) -> tuple[Decimal, str]:
-        from advisor.pricing import sqs  # each service module loads only when used
+        sqs = _pricing("sqs")
 
         consumers = [e for e in self.arch.edges_from(queue.id) if e.kind == "triggers"]
         batch = int(consumers[0].settings.get("batch_size", DEFAULT_BATCH)) if consumers else DEFAULT_BATCH
@@ -336,7 +350,7 @@ class _Pricer:
         return to_decimal(self.w.data["item_kb"])
 
     def functions(self) -> None:
-        from advisor.pricing import awslambda  # each service module loads only when used
+        awslambda = _pricing("awslambda")
 
         functions = self.arch.of_service("lambda")
         if not functions:
@@ -367,7 +381,7 @@ class _Pricer:
             self._logs(fn.id, invocations, "START, END, REPORT and one JSON line per invocation")
 
     def topics(self) -> None:
-        from advisor.pricing import sns  # each service module loads only when used
+        sns = _pricing("sns")
 
         u = self.usage.get("sns", {})
         for topic in self.arch.of_service("sns"):
@@ -399,7 +413,8 @@ class _Pricer:
             self._emit(topic.id, sns.price(usage, self.catalog, free_tier=self.free, month=self.month, basis=basis))
 
     def tables(self) -> None:
-        from advisor.pricing import datatransfer, dynamodb  # each service module loads only when used
+        datatransfer = _pricing("datatransfer")
+        dynamodb = _pricing("dynamodb")
 
         u = self.usage.get("dynamodb", {})
         item_kb = self.w.data["item_kb"]
@@ -478,7 +493,7 @@ class _Pricer:
                            f"{item_kb} KB / 1024² to {replica.settings['region']}"}))
 
     def pipes(self) -> None:
-        from advisor.pricing import eventbridge  # each service module loads only when used
+        eventbridge = _pricing("eventbridge")
 
         item_kb = to_decimal(self.w.data["item_kb"])
         requests = ZERO
@@ -519,7 +534,7 @@ class _Pricer:
         return self.flows.requests * self.flows.write_share
 
     def keys(self) -> None:
-        from advisor.pricing import kms  # each service module loads only when used
+        kms = _pricing("kms")
 
         keys = self.arch.of_service("kms")
         if not keys:
@@ -557,7 +572,7 @@ class _Pricer:
         self._log_events[component] = (events, what)
 
     def logs_and_alarms(self) -> None:
-        from advisor.pricing import cloudwatch  # each service module loads only when used
+        cloudwatch = _pricing("cloudwatch")
 
         retention = self.w.requirements.get("monitoring-governance", {}).get("log_retention_days", 30)
         u = self.usage.get("cloudwatch", {})
@@ -608,7 +623,7 @@ class _Pricer:
                                                basis=basis))
 
     def tracing(self) -> None:
-        from advisor.pricing import xray  # each service module loads only when used
+        xray = _pricing("xray")
 
         tracers = self.arch.of_service("xray")
         if not tracers:
@@ -622,7 +637,8 @@ class _Pricer:
                                              basis=basis))
 
     def trails(self) -> None:
-        from advisor.pricing import cloudtrail, s3  # each service module loads only when used
+        cloudtrail = _pricing("cloudtrail")
+        s3 = _pricing("s3")
 
         for trail in self.arch.of_service("cloudtrail"):
             u = self.usage.get("cloudtrail", {})
@@ -648,7 +664,8 @@ class _Pricer:
                                                  basis=basis))
 
     def backups(self) -> None:
-        from advisor.pricing import backup, dynamodb  # each service module loads only when used
+        backup = _pricing("backup")
+        dynamodb = _pricing("dynamodb")
 
         storage = to_decimal(self.w.data["storage_gb"])
         for plan in self.arch.of_service("backup"):
@@ -676,7 +693,7 @@ class _Pricer:
                            f"{fmt_number(storage)} GB kept in {target}"}))
 
     def dns(self) -> None:
-        from advisor.pricing import route53  # each service module loads only when used
+        route53 = _pricing("route53")
 
         for record in self.arch.of_service("route53"):
             usage = route53.Route53Usage(hosted_zones=1, monthly_latency_queries=ceil(self.flows.requests / 60),
