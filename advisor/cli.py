@@ -119,10 +119,19 @@ def _cache_dir() -> Optional[Path]:
     return Path(base) / "advisor"
 
 
-def _rule_set() -> Any:
+def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
+    """Organisation rule folders: --rules options, then ADVISOR_RULES (separated like PATH)."""
+    dirs = list(given or [])
+    env = os.environ.get("ADVISOR_RULES")
+    if env:
+        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    return tuple(dirs)
+
+
+def _rule_set(rule_dirs: Optional[list[Path]] = None) -> Any:
     from advisor.rulecache import load_rule_set
 
-    return load_rule_set(_cache_dir())
+    return load_rule_set(_cache_dir(), extra=_rule_dirs(rule_dirs))
 
 
 def _is_terminal() -> bool:
@@ -142,12 +151,17 @@ def _console() -> Any:
 FILE_ARG = typer.Argument(None, help=f"Workload file (default: ./{DEFAULT_FILE}).", show_default=False)
 
 
+RULES_OPT = typer.Option(None, "--rules", help="Organisation rule folder, added to the bundled rules "
+                         "(repeatable; also ADVISOR_RULES).", show_default=False)
+
+
 @app.command()
 @handled
 def recommend(
     file: Optional[Path] = FILE_ARG,
     fmt: Optional[RecommendFormat] = typer.Option(None, "--format", "-f",
                                                   help="table (default on a terminal), json (default otherwise) or markdown."),
+    rules_dirs: Optional[list[Path]] = RULES_OPT,
 ) -> None:
     """Choose services, flows and decisions for a workload.
 
@@ -157,7 +171,7 @@ def recommend(
     from advisor.engine import recommend as run
     from advisor.workload import load_workload
 
-    catalog, rule_set = _rule_set()
+    catalog, rule_set = _rule_set(rules_dirs)
     workload = load_workload(_workload_path(file), catalog)
     arch = run(workload, rule_set, catalog)
     arch = arch._replace(warnings=arch.warnings + tuple(_budget_check(workload, arch)))
@@ -241,6 +255,7 @@ def cost(
     sweep_points: int = typer.Option(31, "--sweep-points", min=2, max=100_000, help="Points in the sweep."),
     rps_per_task: float = typer.Option(250.0, "--alt-rps-per-task", min=1,
                                        help="Peak requests per second one always-on task serves."),
+    rules_dirs: Optional[list[Path]] = RULES_OPT,
 ) -> None:
     """Estimate the monthly bill line by line: quantity × unit price, and where each quantity came from.
 
@@ -253,7 +268,7 @@ def cost(
     from advisor.engine import recommend as run
     from advisor.workload import load_workload
 
-    catalog, rule_set = _rule_set()
+    catalog, rule_set = _rule_set(rules_dirs)
     low_high = _parse_range(sweep_range) if sweep_on else None
     workload = load_workload(_workload_path(file), catalog, region=region)
     arch = run(workload, rule_set, catalog)
@@ -402,6 +417,11 @@ def rules(
     fmt: Optional[DataFormat] = typer.Option(None, "--format", "-f",
                                              help="table (default on a terminal) or json."),
     pillar: Optional[str] = typer.Option(None, "--pillar", help="Only rules whose pillars include this one."),
+    rules_dirs: Optional[list[Path]] = RULES_OPT,
+    check_dir: Optional[Path] = typer.Option(None, "--check",
+                                             help="Lint an organisation rule folder and run its tests/*.yaml cases."),
+    export_lens: Optional[Path] = typer.Option(None, "--export-lens",
+                                               help="Write the rules as a Well-Architected Tool custom lens (JSON)."),
 ) -> None:
     """List the rules: id, title, pillars, best-practice ids.
 
@@ -410,7 +430,13 @@ def rules(
     from advisor.spec import did_you_mean
     from advisor.views import rules_view
 
-    catalog, rule_set = _rule_set()
+    if check_dir is not None:
+        _check_rules(check_dir, rules_dirs)
+        return
+    catalog, rule_set = _rule_set(rules_dirs)
+    if export_lens is not None:
+        _export_lens(export_lens, rule_set, catalog)
+        return
     if pillar is not None and pillar not in catalog.pillars:
         raise UsageError(f"unknown pillar {pillar!r}",
                          hint=did_you_mean(pillar, list(catalog.pillars)) or "one of " + ", ".join(catalog.pillars))
@@ -430,6 +456,42 @@ def rules(
     _console().print(table)
 
 
+def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
+    """Validate an organisation's rule folder with the bundled rules, then run its cases."""
+    from advisor.errors import CheckFailed
+    from advisor.rulecheck import run_case_file
+
+    catalog, rule_set = _rule_set(list(rules_dirs or []) + [folder])
+    ours = {r.id for r in rule_set if Path(r.path).resolve().is_relative_to(folder.resolve())}
+    _err(f"{folder}: {len(ours)} rule(s) valid")
+    results = [result for path in sorted((folder / "tests").glob("*.yaml"))
+               for result in run_case_file(path, rule_set, catalog)]
+    for result in results:
+        for failure in result.failures:
+            _err(f"{result.file}: {result.rule} case {result.name!r}: {failure}")
+    untested = sorted(ours - {result.rule for result in results})
+    for rule_id in untested:
+        _err(f"{folder}: {rule_id} has no test cases (add tests/{rule_id}.yaml)")
+    failed = sum(1 for result in results if result.failures)
+    _err(f"{len(results) - failed} of {len(results)} case(s) passed")
+    if failed or untested:
+        raise CheckFailed(f"{folder}: {failed} failing case(s), {len(untested)} rule(s) without cases")
+
+
+def _export_lens(path: Path, rule_set: Any, catalog: Any) -> None:
+    from advisor.errors import CheckFailed
+    from advisor.lens import export_lens, validate_lens
+    from advisor.render import write_files
+
+    doc = export_lens(rule_set, catalog)
+    problems = validate_lens(doc)
+    if problems:  # a bug or an oversized rule set: say so rather than write a lens the Tool rejects
+        raise CheckFailed("the lens breaks the Well-Architected Tool's limits: " + "; ".join(problems[:5]))
+    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_files(path.parent if str(path.parent) else Path("."), {path.name: text}, force=True)
+    _err(f"wrote {path} ({len(text):,} bytes)")
+
+
 @app.command()
 @handled
 def render(
@@ -438,6 +500,7 @@ def render(
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     check: bool = typer.Option(False, "--check", help="Run cfn-lint on the template (needs the 'check' extra)."),
     catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
+    rules_dirs: Optional[list[Path]] = RULES_OPT,
 ) -> None:
     """Write a Markdown report with diagrams and a CloudFormation template for a workload.
 
@@ -448,7 +511,7 @@ def render(
     from advisor.render import REPORT, TEMPLATE, check_targets, render as build, write_files
     from advisor.workload import load_workload
 
-    catalog, rule_set = _rule_set()
+    catalog, rule_set = _rule_set(rules_dirs)
     workload = load_workload(_workload_path(file), catalog)
     check_targets(output, [REPORT, TEMPLATE], force=force)  # before any work: fail fast, write nothing
     arch = run(workload, rule_set, catalog)

@@ -21,23 +21,25 @@ from advisor.rules import Rule, load_rules, load_rules_uncached, rule_files
 _CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py")
 
 
-def _digest(root: Path) -> str:
+def _digest(root: Path, extra: tuple[Path, ...]) -> str:
     here = Path(__file__).parent
-    crc, adler = zlib.crc32(f"{__version__}\0{root}".encode()), 1
+    crc, adler = zlib.crc32(f"{__version__}\0{root}\0{extra}".encode()), 1
     for path in [root / "catalog.yaml", root / "best-practices.yaml", *rule_files(root),
-                 *(here / name for name in _CODE)]:
+                 *(p for folder in extra for p in rule_files(folder)), *(here / name for name in _CODE)]:
         chunk = path.name.encode() + b"\0" + path.read_bytes() + b"\0"
         crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
     return f"{crc:08x}{adler:08x}"
 
 
-def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tuple[Catalog, tuple[Rule, ...]]:
-    """The catalog and rules, from the cache when its key still matches."""
+def load_rule_set(cache_dir: Path | None = None, root: Path | None = None,
+                  extra: tuple[Path, ...] = ()) -> tuple[Catalog, tuple[Rule, ...]]:
+    """The catalog and the rules (bundled plus organisation folders), from the cache when its key still matches."""
     root = root or data_dir("rules")
+    extra = tuple(Path(p).resolve() for p in extra)
     if cache_dir is None:
         catalog = load_catalog(root)
-        return catalog, load_rules(root, catalog)
-    target = cache_dir / f"rules-{_digest(root)}.pickle"
+        return catalog, (load_rules(root, catalog) if not extra else load_rules_uncached(root, catalog, extra))
+    target = cache_dir / f"rules-{_digest(root, extra)}.pickle"
     try:
         with open(target, "rb") as handle:
             catalog, rules = pickle.load(handle)
@@ -47,7 +49,7 @@ def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tu
         pass
     # Past the in-process caches too: the files changed since they were last read.
     catalog = load_catalog.__wrapped__(root)
-    rules = load_rules_uncached(root, catalog)
+    rules = load_rules_uncached(root, catalog, extra)
     import tempfile  # only a cache miss pays for it
 
     try:
@@ -56,9 +58,10 @@ def load_rule_set(cache_dir: Path | None = None, root: Path | None = None) -> tu
         with os.fdopen(fd, "wb") as handle:
             pickle.dump((catalog, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
-        for stale in cache_dir.glob("rules-*.pickle"):  # earlier versions of the rules are never read again
-            if stale != target:
-                stale.unlink(missing_ok=True)
+        if not extra:
+            for stale in cache_dir.glob("rules-*.pickle"):  # earlier versions of the rules are never read again
+                if stale != target:
+                    stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home is no reason to fail
     return catalog, rules

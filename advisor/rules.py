@@ -29,7 +29,8 @@ from advisor.spec import INVALID, Ctx, Field, ListOf, Obj, Spec, Str, did_you_me
 from advisor.workload import requirement_specs
 from advisor.yamlsafe import Node, YamlProblem, load_file
 
-RULE_ID = r"ADV-[ORSPCU]\d{3}"
+RULE_ID = r"[A-Z][A-Z0-9]{1,9}-[ORSPCU]\d{3}"
+BUNDLED_PREFIX = "ADV"  # reserved for the rules that ship with advisor
 PILLAR_LETTER = {
     "operational-excellence": "O", "security": "S", "reliability": "R",
     "performance-efficiency": "P", "cost-optimization": "C", "sustainability": "U",
@@ -63,6 +64,8 @@ class Rule(NamedTuple):
     tradeoffs: str
     source: str
     path: str
+    replaces: tuple[str, ...] = ()
+    line: int = 1
 
 
 class _CondSpec(Spec):
@@ -156,7 +159,10 @@ def _rule_spec(catalog: Catalog) -> Obj:
     comp = Str(pattern=COMPONENT_ID, pattern_hint="component ids look like kind:name, e.g. queue:ingest")
     services = tuple(catalog.services)
     return Obj({
-        "id": Field(Str(pattern=RULE_ID, pattern_hint="rule ids look like ADV-R001: ADV-, a pillar letter, three digits"), True),
+        "id": Field(Str(pattern=RULE_ID, pattern_hint="rule ids look like ADV-R001: a prefix, a pillar letter, "
+                        "three digits"), True),
+        "replaces": Field(ListOf(Str(pattern=RULE_ID, pattern_hint="the id of a bundled rule, e.g. ADV-R007"),
+                                 min_items=1, unique=True)),
         "title": Field(Str(max_length=120), True),
         "pillars": Field(ListOf(Str(enum=tuple(catalog.pillars), what="pillar"), min_items=1, unique=True), True),
         "best_practices": Field(ListOf(Str(enum=tuple(catalog.best_practices), what="best practice",
@@ -196,13 +202,22 @@ def _rule_spec(catalog: Catalog) -> Obj:
     }, what="rule key")
 
 
-def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog: Catalog) -> None:
+def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog: Catalog, bundled: bool) -> None:
     """Checks that span fields: file placement, letters, self-contained edges and flows."""
     file = Path(path)
     primary = rule["pillars"][0]
-    if rule["id"][4] != PILLAR_LETTER[primary]:
-        ctx.error(node.value["id"], "id", f"rule id letter {rule['id'][4]!r} does not match its first pillar {primary!r}",
-                  f"use ADV-{PILLAR_LETTER[primary]}NNN")
+    prefix, _, number = rule["id"].partition("-")
+    if number[0] != PILLAR_LETTER[primary]:
+        ctx.error(node.value["id"], "id", f"rule id letter {number[0]!r} does not match its first pillar {primary!r}",
+                  f"use {prefix}-{PILLAR_LETTER[primary]}NNN")
+    if bundled and prefix != BUNDLED_PREFIX:
+        ctx.error(node.value["id"], "id", f"bundled rule ids start with {BUNDLED_PREFIX}-")
+    if not bundled and prefix == BUNDLED_PREFIX:
+        ctx.error(node.value["id"], "id", f"the {BUNDLED_PREFIX}- prefix is reserved for bundled rules",
+                  f"use your organisation's prefix, e.g. ACME-{number}; to override {rule['id']}, "
+                  f"list it under replaces:")
+    if bundled and "replaces" in rule:
+        ctx.error(node.keys["replaces"], "replaces", "bundled rules replace nothing")
     if file.stem != rule["id"]:
         ctx.error(node.value["id"], "id", f"file name {file.name!r} does not match the id {rule['id']!r}",
                   f"rename the file to {rule['id']}.yaml")
@@ -239,8 +254,8 @@ def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog
                       "placeholders are {item}, {traffic.KEY}, {data.KEY}, {workload.region} or {REQUIREMENT.PARAM}")
 
 
-def load_rule(path: Path, catalog: Catalog) -> Rule:
-    """Load and validate one rule file."""
+def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:
+    """Load and validate one rule file (bundled, or from an organisation's own folder)."""
     try:
         node = load_file(str(path))
     except YamlProblem as problem:
@@ -248,20 +263,21 @@ def load_rule(path: Path, catalog: Catalog) -> Rule:
     ctx = Ctx(str(path))
     raw = _rule_spec(catalog).check(node, ctx, "")
     if raw is not INVALID:
-        _cross_checks(raw, node, str(path), ctx, catalog)
+        _cross_checks(raw, node, str(path), ctx, catalog, bundled)
     if raw is INVALID or ctx.diagnostics:
         raise RuleError(ctx.diagnostics)
     return Rule(
         id=raw["id"], title=raw["title"], pillars=tuple(raw["pillars"]),
         best_practices=tuple(raw["best_practices"]), when=raw["when"], for_each=raw.get("for_each"),
         adds=raw["adds"], rationale=raw["rationale"].strip(), tradeoffs=raw["tradeoffs"].strip(),
-        source=raw["source"], path=str(path),
+        source=raw["source"], path=str(path), replaces=tuple(raw.get("replaces", ())),
+        line=node.value["id"].line,
     )
 
 
 def rule_files(root: Path) -> list[Path]:
-    """Every rule file under a rules folder (one folder per pillar), sorted."""
-    return sorted(p for p in root.glob("*/*.yaml"))
+    """Every rule file under a rules folder (one folder per pillar; other folders, such as tests/, are not rules)."""
+    return sorted(p for pillar in sorted(PILLAR_LETTER) for p in (root / pillar).glob("*.yaml"))
 
 
 def load_rules(root: Path | None = None, catalog: Catalog | None = None) -> tuple[Rule, ...]:
@@ -274,21 +290,44 @@ def _load_rules(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
     return load_rules_uncached(root, catalog)
 
 
-def load_rules_uncached(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
-    """Load every rule under a folder, reading the files again."""
+def load_rules_uncached(root: Path, catalog: Catalog, extra: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
+    """Load the bundled rules and any organisation folders, reading the files again.
+
+    An organisation's rule joins the bundled ones; it takes a bundled rule's place only by
+    naming it under `replaces:`.  Every problem across every file is reported together.
+    """
     diagnostics: list[Diagnostic] = []
     rules: dict[str, Rule] = {}
-    for path in rule_files(root):
-        try:
-            rule = load_rule(path, catalog)
-        except RuleError as exc:
-            diagnostics.extend(exc.diagnostics)
+    for folder, bundled in [(root, True)] + [(Path(p), False) for p in extra]:
+        if not bundled and not folder.is_dir():
+            diagnostics.append(Diagnostic(str(folder), 1, 1, "rules folder not found",
+                                          "--rules and ADVISOR_RULES name folders of <pillar>/<ID>.yaml files"))
             continue
-        if rule.id in rules:
-            diagnostics.append(Diagnostic(str(path), 1, 1, f"duplicate rule id {rule.id!r}",
-                                          f"already used by {rules[rule.id].path}; ids are never reused"))
-            continue
-        rules[rule.id] = rule
+        for path in rule_files(folder):
+            try:
+                rule = load_rule(path, catalog, bundled=bundled)
+            except RuleError as exc:
+                diagnostics.extend(exc.diagnostics)
+                continue
+            if rule.id in rules:
+                diagnostics.append(Diagnostic(str(path), rule.line, 1, f"duplicate rule id {rule.id!r}",
+                                              f"already used by {rules[rule.id].path}; ids are never reused"))
+                continue
+            rules[rule.id] = rule
+    replaced: dict[str, Rule] = {}
+    for rule in sorted(rules.values(), key=lambda r: r.id):
+        for target in rule.replaces:
+            other = rules.get(target)
+            if other is None or not other.id.startswith(BUNDLED_PREFIX + "-"):
+                bundled_ids = [r for r in rules if r.startswith(BUNDLED_PREFIX + "-")]
+                diagnostics.append(Diagnostic(rule.path, rule.line, 1, f"replaces unknown bundled rule {target!r}",
+                                              did_you_mean(target, bundled_ids)))
+            elif target in replaced:
+                diagnostics.append(Diagnostic(rule.path, rule.line, 1,
+                                              f"{target} is already replaced by {replaced[target].id}",
+                                              "one organisation rule per bundled rule"))
+            else:
+                replaced[target] = rule
     if diagnostics:
         raise RuleError(diagnostics)
-    return tuple(sorted(rules.values(), key=lambda r: r.id))
+    return tuple(sorted((r for r in rules.values() if r.id not in replaced), key=lambda r: r.id))

@@ -1,4 +1,4 @@
-"""Every rule's YAML test cases, run by one parametrized test."""
+"""Every rule's YAML test cases, run by one parametrized test through the same runner as `rules --check`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 import yaml
 
+from advisor.catalog import load_catalog
 from advisor.engine import recommend
+from advisor.rulecheck import BASE, run_case
 from advisor.rules import load_rules
 from advisor.workload import load_workload_text
 
 CASES_DIR = Path(__file__).parent / "rules"
-BASE = {"version": 1, "name": "rule-case", "region": "us-east-1"}
 
 
 def _cases() -> list[Any]:
@@ -27,33 +28,7 @@ def _cases() -> list[Any]:
 
 @pytest.mark.parametrize(("rule_id", "case"), _cases())
 def test_rule_case(rule_id: str, case: dict[str, Any]) -> None:
-    text = yaml.safe_dump({**BASE, **case["workload"]}, sort_keys=False)
-    arch = recommend(load_workload_text(text, f"{rule_id}.case"))
-    decisions = {d.rule: d for d in arch.decisions}
-    assert (rule_id in decisions) is case["fires"], f"{rule_id} fired: {sorted(decisions)}"
-    if not case["fires"]:
-        return
-    decision = decisions[rule_id]
-    if "because" in case:
-        assert list(decision.because) == sorted(case["because"])
-    for component in case.get("components", []):
-        assert component in arch.components, f"{component} missing from {sorted(arch.components)}"
-    for cid, settings in case.get("settings", {}).items():
-        for key, value in settings.items():
-            actual = arch.components[cid].settings.get(key)
-            if isinstance(actual, tuple):
-                actual = list(actual)
-            elif hasattr(actual, "items"):
-                actual = {k: list(v) if isinstance(v, tuple) else v for k, v in actual.items()}
-            assert actual == value, f"{cid}.{key}: {actual!r} != {value!r}"
-    for edge in case.get("edges", []):
-        source, kind, target = edge.split()
-        assert any(e.source == source and e.kind == kind and e.target == target for e in arch.edges), edge
-    for flow_id, steps in case.get("flows", {}).items():
-        flows = {f.id: [s.label for s in f.steps] for f in arch.flows}
-        assert flows.get(flow_id) == steps
-    for text in case.get("warnings", []):
-        assert any(text in w for w in arch.warnings), arch.warnings
+    assert run_case(rule_id, case, load_rules(), load_catalog()) == []
 
 
 def test_every_rule_has_cases_that_fire_and_cases_that_do_not() -> None:
@@ -72,8 +47,6 @@ def test_every_rule_has_cases_that_fire_and_cases_that_do_not() -> None:
 
 def test_universal_rules_fire_for_every_single_id_workload() -> None:
     """A rule marked fires_for_every_workload must really fire for every problem and requirement alone."""
-    from advisor.catalog import load_catalog
-
     catalog = load_catalog()
     universal = [yaml.safe_load(p.read_text()) for p in sorted(CASES_DIR.glob("*.yaml"))]
     universal = [d["rule"] for d in universal if d.get("fires_for_every_workload")]
@@ -83,3 +56,11 @@ def test_universal_rules_fire_for_every_single_id_workload() -> None:
         fired = {d.rule for d in arch.decisions}
         for rule_id in universal:
             assert rule_id in fired, (rule_id, body)
+
+
+def test_a_failing_case_is_reported() -> None:
+    failures = run_case("ADV-R001", {"workload": {"problems": ["scalability-issues"]}, "fires": True,
+                                     "because": ["problem:high-latency"], "components": ["queue:nowhere"]},
+                        load_rules(), load_catalog())
+    assert failures == ["because ['problem:scalability-issues'], expected ['problem:high-latency']",
+                        "component queue:nowhere missing"]
