@@ -25,7 +25,6 @@ app = typer.Typer(
     name="advisor",
     help="Architecture advisor and cost estimator for AWS: recommend, cost, render.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -35,6 +34,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _err(line: str) -> None:
     sys.stderr.write(line + "\n")
+
+
+def _note(line: str) -> None:
+    """Informational output on stderr, silenced by --quiet."""
+    if not _QUIET:
+        _err(line)
 
 
 def handled(func: F) -> F:
@@ -71,6 +76,7 @@ class RecommendFormat(str, Enum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    jsonl = "jsonl"
 
 
 class DataFormat(str, Enum):
@@ -97,8 +103,15 @@ def _version(value: bool) -> None:
 def main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and data; no notes on stderr."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colours (also when NO_COLOR is set)."),
 ) -> None:
-    """Architecture advisor and cost estimator for AWS."""
+    """Architecture advisor and cost estimator for AWS.
+
+    Example: advisor recommend examples/everything.yaml
+    """
+    global _QUIET, _NO_COLOR
+    _QUIET, _NO_COLOR = quiet, no_color
 
 
 def _workload_path(file: Optional[Path]) -> str:
@@ -142,13 +155,21 @@ def _emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
 
 
-def _console() -> Any:
+_QUIET = False
+_NO_COLOR = False
+
+
+def _console(stderr: bool = False) -> Any:
     from rich.console import Console  # only terminal output pays for rich
 
-    return Console(no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False)
+    no_color = _NO_COLOR or "NO_COLOR" in os.environ
+    return Console(no_color=no_color or None, highlight=False, stderr=stderr)
 
 
 FILE_ARG = typer.Argument(None, help=f"Workload file (default: ./{DEFAULT_FILE}).", show_default=False)
+FILES_ARG = typer.Argument(None, help=f"Workload files, folders or glob patterns (default: ./{DEFAULT_FILE}).",
+                           show_default=False)
+JOBS_OPT = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes for several files (0: one per core).")
 
 
 RULES_OPT = typer.Option(None, "--rules", help="Organisation rule folder, added to the bundled rules "
@@ -158,19 +179,25 @@ RULES_OPT = typer.Option(None, "--rules", help="Organisation rule folder, added 
 @app.command()
 @handled
 def recommend(
-    file: Optional[Path] = FILE_ARG,
+    files: Optional[list[str]] = FILES_ARG,
     fmt: Optional[RecommendFormat] = typer.Option(None, "--format", "-f",
-                                                  help="table (default on a terminal), json (default otherwise) or markdown."),
+                                                  help="table (default on a terminal), json (default otherwise), "
+                                                  "markdown; jsonl for several files."),
     rules_dirs: Optional[list[Path]] = RULES_OPT,
+    jobs: int = JOBS_OPT,
 ) -> None:
-    """Choose services, flows and decisions for a workload.
+    """Choose services, flows and decisions for a workload, or for a whole portfolio of them.
 
-    Example: advisor recommend examples/order-intake.yaml --format json
+    Example: advisor recommend examples/order-fanout.yaml --format json
     """
     from advisor.architecture import to_json
     from advisor.engine import recommend as run
     from advisor.workload import load_workload
 
+    if _is_portfolio(files):
+        _portfolio("recommend", files or [], fmt.value if fmt else None, rules_dirs, jobs, None, False)
+        return
+    file = Path(files[0]) if files else None
     catalog, rule_set = _rule_set(rules_dirs)
     workload = load_workload(_workload_path(file), catalog)
     arch = run(workload, rule_set, catalog)
@@ -225,6 +252,7 @@ class CostFormat(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    jsonl = "jsonl"
 
 
 def _parse_range(text: str) -> tuple[float, float]:
@@ -240,7 +268,7 @@ def _parse_range(text: str) -> tuple[float, float]:
 @app.command()
 @handled
 def cost(
-    file: Optional[Path] = FILE_ARG,
+    files: Optional[list[str]] = FILES_ARG,
     fmt: Optional[CostFormat] = typer.Option(None, "--format", "-f",
                                              help="table (default on a terminal), json (default otherwise), csv or markdown."),
     region: Optional[str] = typer.Option(None, "--region", help="Price in this Region instead of the file's."),
@@ -256,6 +284,7 @@ def cost(
     rps_per_task: float = typer.Option(250.0, "--alt-rps-per-task", min=1,
                                        help="Peak requests per second one always-on task serves."),
     rules_dirs: Optional[list[Path]] = RULES_OPT,
+    jobs: int = JOBS_OPT,
 ) -> None:
     """Estimate the monthly bill line by line: quantity × unit price, and where each quantity came from.
 
@@ -263,6 +292,12 @@ def cost(
     """
     from decimal import Decimal
 
+    if _is_portfolio(files):
+        if sweep_on or region or max_monthly is not None:
+            raise UsageError("--sweep, --region and --max-monthly apply to one workload at a time")
+        _portfolio("cost", files or [], fmt.value if fmt else None, rules_dirs, jobs, catalog_path, free_tier)
+        return
+    file = Path(files[0]) if files else None
     from advisor.costing import budget_warnings, estimate
     from advisor.costviews import chart, estimate_csv, estimate_json, estimate_view, money
     from advisor.engine import recommend as run
@@ -331,6 +366,98 @@ def _print_estimate(view: dict[str, Any], plot: str) -> None:
         console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
 
 
+def _is_portfolio(files: Optional[list[str]]) -> bool:
+    """Several arguments, a folder or a glob pattern mean a portfolio run."""
+    if not files:
+        return False
+    if len(files) > 1:
+        return True
+    import glob
+
+    return Path(files[0]).is_dir() or (glob.has_magic(files[0]) and not Path(files[0]).exists())
+
+
+def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dirs: Optional[list[Path]],
+               jobs: int, catalog_path: Optional[Path], free_tier: bool) -> None:
+    """Run every workload; bad files are reported and the rest go on; exit 2 if any was bad."""
+    from advisor.portfolio import Options, Summary, default_jobs, discover, run
+
+    paths = discover(arguments)
+    chosen = fmt or ("table" if _is_terminal() else "jsonl")
+    if chosen not in ("table", "json", "jsonl"):
+        raise UsageError(f"--format {chosen} is for one workload; several files take table, json or jsonl")
+    cache = _cache_dir()
+    options = Options(command, str(cache) if cache else None, tuple(str(p) for p in _rule_dirs(rules_dirs)),
+                      str(_prices_dir()), str(catalog_path) if catalog_path else None, free_tier)
+    summary = Summary()
+    progress = _progress(len(paths)) if chosen != "json" and sys.stderr.isatty() and not _QUIET else None
+    if chosen == "json":
+        sys.stdout.write('{"workloads": [')
+    first = True
+    for result in run(paths, options, jobs=jobs or default_jobs()):
+        summary.add(result)
+        if progress is not None:
+            progress[0].advance(progress[1])
+        for error in result.errors:
+            where = f"{error['file']}:{error['line']}:{error['column']}" if error.get("line") else error["file"]
+            hint = f" ({error['hint']})" if error.get("hint") else ""
+            _err(f"{where}: error: {error['message']}{hint}")
+        record = {"file": result.file, **(result.document or {"errors": list(result.errors)})}
+        if chosen == "jsonl":
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif chosen == "json":
+            sys.stdout.write(("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False))
+            first = False
+    if progress is not None:
+        progress[0].stop()
+    if chosen == "json":
+        sys.stdout.write("\n], \"summary\": " + json.dumps(summary.as_json(), ensure_ascii=False) + "}\n")
+    elif chosen == "table":
+        _print_summary(command, summary)
+    if summary.bad:
+        from advisor.errors import AdvisorError
+
+        raise AdvisorError(f"{len(summary.bad)} of {summary.files} workload files had errors")
+
+
+def _progress(total: int) -> Any:
+    from rich.progress import Progress
+
+    bar = Progress(console=_console(stderr=True), transient=True)
+    bar.start()
+    return bar, bar.add_task("workloads", total=total)
+
+
+def _print_summary(command: str, summary: Any) -> None:
+    from rich.table import Table
+
+    from advisor.costviews import money
+
+    console = _console()
+    data = summary.as_json()
+    if command == "cost" and summary.by_workload:
+        by_service = Table(title="Portfolio cost by service", title_justify="left", show_footer=True)
+        by_service.add_column("service", footer="total")
+        by_service.add_column("monthly", justify="right", footer=money(summary.total))
+        for service, amount in sorted(summary.by_service.items()):
+            by_service.add_row(service, money(amount))
+        console.print(by_service)
+        by_workload = Table(title="Portfolio cost by workload", title_justify="left")
+        for column in ("file", "workload", "monthly"):
+            by_workload.add_column(column, justify="right" if column == "monthly" else "left")
+        for file, name, amount in summary.by_workload:
+            by_workload.add_row(_esc(file), _esc(name), money(amount))
+        console.print(by_workload)
+    else:
+        table = Table(title="Workloads per service", title_justify="left")
+        table.add_column("service")
+        table.add_column("workloads", justify="right")
+        for service, count in data.get("workloads_per_service", {}).items():
+            table.add_row(service, str(count))
+        console.print(table)
+    console.print(f"{summary.files - len(summary.bad)} of {summary.files} workload files processed")
+
+
 def _print_recommendation(view: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -396,7 +523,7 @@ def validate(
         return
     for warning in workload.warnings:
         _err(f"{path}: warning: {warning}")
-    _err(f"{path}: ok ({len(workload.problems)} problems, {len(workload.requirements)} requirements in force)")
+    _note(f"{path}: ok ({len(workload.problems)} problems, {len(workload.requirements)} requirements in force)")
 
 
 @app.command()
@@ -463,7 +590,7 @@ def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
 
     catalog, rule_set = _rule_set(list(rules_dirs or []) + [folder])
     ours = {r.id for r in rule_set if Path(r.path).resolve().is_relative_to(folder.resolve())}
-    _err(f"{folder}: {len(ours)} rule(s) valid")
+    _note(f"{folder}: {len(ours)} rule(s) valid")
     results = [result for path in sorted((folder / "tests").glob("*.yaml"))
                for result in run_case_file(path, rule_set, catalog)]
     for result in results:
@@ -473,23 +600,20 @@ def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
     for rule_id in untested:
         _err(f"{folder}: {rule_id} has no test cases (add tests/{rule_id}.yaml)")
     failed = sum(1 for result in results if result.failures)
-    _err(f"{len(results) - failed} of {len(results)} case(s) passed")
+    _note(f"{len(results) - failed} of {len(results)} case(s) passed")
     if failed or untested:
         raise CheckFailed(f"{folder}: {failed} failing case(s), {len(untested)} rule(s) without cases")
 
 
 def _export_lens(path: Path, rule_set: Any, catalog: Any) -> None:
-    from advisor.errors import CheckFailed
-    from advisor.lens import export_lens, validate_lens
+    """Write the rules as a Well-Architected Tool custom lens; export_lens checks it against the Tool's limits."""
+    from advisor.lens import export_lens, lens_json
     from advisor.render import write_files
 
-    doc = export_lens(rule_set, catalog)
-    problems = validate_lens(doc)
-    if problems:  # a bug or an oversized rule set: say so rather than write a lens the Tool rejects
-        raise CheckFailed("the lens breaks the Well-Architected Tool's limits: " + "; ".join(problems[:5]))
-    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_files(path.parent if str(path.parent) else Path("."), {path.name: text}, force=True)
-    _err(f"wrote {path} ({len(text):,} bytes)")
+    text = lens_json(export_lens(rule_set, catalog))
+    target = path.parent if str(path.parent) else Path(".")
+    write_files(target, {path.name: text}, force=True)
+    _note(f"wrote {path} ({len(text.encode()):,} bytes)")
 
 
 @app.command()
@@ -521,9 +645,9 @@ def render(
         prices, price_error = None, exc.message
     rendered = build(workload, arch, catalog, prices, price_error)
     for path in write_files(output, rendered.files, force=force):
-        _err(f"wrote {path}")
+        _note(f"wrote {path}")
     for note in rendered.notes:
-        _err(f"note: {note}")
+        _note(f"note: {note}")
     if check:
         _lint(output / TEMPLATE, workload.region)
 
@@ -533,7 +657,7 @@ def _lint(path: Path, region: str) -> None:
     try:
         from cfnlint.api import ManualArgs, lint
     except ImportError:
-        _err("note: cfn-lint is not installed, so the template was not checked "
+        _note("note: cfn-lint is not installed, so the template was not checked "
              "(pip install 'advisor[check]' or pip install cfn-lint)")
         return
     from advisor.errors import CheckFailed
@@ -543,7 +667,70 @@ def _lint(path: Path, region: str) -> None:
         _err(f"{path}:{match.linenumber}:{match.columnnumber}: {match.rule.id} {match.message}")
     if matches:
         raise CheckFailed(f"cfn-lint found {len(matches)} problem(s) in {path}")
-    _err(f"cfn-lint: {path} has no errors or warnings")
+    _note(f"cfn-lint: {path} has no errors or warnings")
+
+
+@app.command()
+@handled
+def init(
+    output: Path = typer.Option(Path(DEFAULT_FILE), "--output", "-o", help="The workload file to write."),
+    name: Optional[str] = typer.Option(None, "--name", help="Workload name: lowercase letters, digits, hyphens."),
+    problems: Optional[list[str]] = typer.Option(None, "--problem", help="A problem id (repeatable)."),
+    requirements: Optional[list[str]] = typer.Option(None, "--requirement", help="A requirement id (repeatable)."),
+    region: str = typer.Option("us-east-1", "--region", help="AWS Region code."),
+    requests: int = typer.Option(1_000_000, "--requests-per-month", min=0, help="API requests a month."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented starter workload file, from flags or, on a terminal, a few questions.
+
+    Example: advisor init --name order-intake --problem scalability-issues --requirement security
+    """
+    from advisor.errors import InputError
+    from advisor.render import check_targets, write_files
+    from advisor.templating import render_template
+    from advisor.workload import json_schema, load_workload_text
+
+    catalog, _ = _rule_set()
+    check_targets(output.parent, [output.name], force=force)
+    if name is None and sys.stdin.isatty():
+        name = typer.prompt("Workload name (lowercase, digits, hyphens)", default=output.stem.replace("_", "-"))
+        region = typer.prompt("AWS Region", default=region)
+        problems = _ask_ids("Problems", catalog.problems)
+        requirements = _ask_ids("Requirements", catalog.requirements)
+        requests = typer.prompt("API requests per month", default=requests, type=int)
+    if not (problems or requirements):
+        raise UsageError("a workload needs at least one problem or requirement",
+                         hint="pass --problem ID or --requirement ID; `advisor schema` lists them")
+    view = {
+        "name": name or "my-workload", "description": "Describe the customer and the workload here.",
+        "region": region, "problems": list(dict.fromkeys(problems or [])),
+        "requirements": list(dict.fromkeys(requirements or [])),
+        "requests_per_month": requests, "peak": max(1, requests // 100_000),
+        "all_problems": list(catalog.problems), "all_requirements": list(catalog.requirements),
+    }
+    text = render_template("advisor.yaml.j2", v=view)
+    try:  # the starter must itself be valid: the same checks as any workload
+        load_workload_text(text, str(output), catalog)
+    except InputError as exc:
+        raise UsageError("; ".join(d.message + (f" ({d.hint})" if d.hint else "") for d in exc.diagnostics)) from None
+    files = {output.name: text}
+    if not (output.parent / "workload.schema.json").exists():
+        files["workload.schema.json"] = json.dumps(json_schema(catalog), indent=2) + "\n"
+    for path in write_files(output.parent, files, force=force):
+        _note(f"wrote {path}")
+
+
+def _ask_ids(what: str, known: Any) -> list[str]:
+    from advisor.spec import did_you_mean
+
+    while True:
+        answer = typer.prompt(f"{what}, comma-separated ({', '.join(known)})", default="", show_default=False)
+        ids = [part.strip() for part in answer.split(",") if part.strip()]
+        unknown = [i for i in ids if i not in known]
+        if not unknown:
+            return ids
+        _err(f"unknown id {unknown[0]!r}" + (f" ({did_you_mean(unknown[0], list(known))})"
+                                              if did_you_mean(unknown[0], list(known)) else ""))
 
 
 prices_app = typer.Typer(help="Show and refresh the price catalogs.", no_args_is_help=True, add_completion=False,
@@ -573,10 +760,10 @@ def prices_update(
     out_dir = output or _prices_dir()
     today = datetime.date.today().isoformat()
     for done in refresh(make_client(endpoint), sorted(set(regions)), out_dir, today=today):
-        _err(f"{done.region}: {done.refreshed} prices refreshed, {done.kept} kept from the bundled catalog, "
+        _note(f"{done.region}: {done.refreshed} prices refreshed, {done.kept} kept from the bundled catalog, "
              f"written to {done.path}")
         for missing in done.missing:
-            _err(f"  {missing.key}: {missing.reason}")
+            _note(f"  {missing.key}: {missing.reason}")
 
 
 @prices_app.command("list")

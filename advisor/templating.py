@@ -21,7 +21,16 @@ def _environment() -> Any:
     )
     env.filters["md"] = md_escape
     env.filters["code"] = lambda text: "`" + str(text).replace("`", "") + "`"
+    env.filters["yaml"] = _yaml_scalar
     return env
+
+
+def _yaml_scalar(value: Any) -> str:
+    """One value as a YAML flow scalar, quoted by the emitter wherever YAML needs it."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000, allow_unicode=True)
+    return text.removesuffix("\n...\n").rstrip("\n")
 
 
 def render_template(name: str, **values: Any) -> str:

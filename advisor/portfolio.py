@@ -1,0 +1,192 @@
+"""Many workloads in one run: discovery, per-file results in a stable order, and portfolio totals.
+
+A file that fails validation becomes an error result and the rest go on.  Results stream in
+input order, so memory stays flat however large the portfolio; with several jobs, files are
+handed to worker processes in bounded batches.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator, NamedTuple
+
+from advisor.errors import AdvisorError, UsageError
+
+PATTERNS = ("*.yaml", "*.yml")
+BATCH = 64
+
+
+class Options(NamedTuple):
+    """What every file of the portfolio is run with."""
+
+    command: str  # "recommend" or "cost"
+    cache_dir: str | None
+    rule_dirs: tuple[str, ...]
+    prices_dir: str | None
+    catalog_path: str | None
+    free_tier: bool
+
+
+class Result(NamedTuple):
+    """One file's outcome: the command's JSON document, or the errors that stopped it."""
+
+    file: str
+    document: dict[str, Any] | None
+    errors: tuple[dict[str, Any], ...]
+    total: Decimal | None
+
+
+def discover(arguments: list[str]) -> list[Path]:
+    """Files, folders (searched recursively for *.yaml and *.yml) and glob patterns, sorted and unique."""
+    found: dict[str, Path] = {}
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            for pattern in PATTERNS:
+                for match in path.rglob(pattern):
+                    if match.is_file():
+                        found[str(match)] = match
+        elif path.is_file():
+            found[str(path)] = path
+        elif glob.has_magic(argument):
+            matches = [Path(m) for m in glob.glob(argument, recursive=True) if Path(m).is_file()]
+            if not matches:
+                raise UsageError(f"no files match {argument!r}")
+            for match in matches:
+                found[str(match)] = match
+        else:
+            raise UsageError(f"{argument}: no such file or folder")
+    return [found[key] for key in sorted(found)]
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _rule_set(options: Options) -> Any:
+    key = (options.cache_dir, options.rule_dirs)
+    if _STATE.get("key") != key:
+        from advisor.rulecache import load_rule_set
+
+        cache = Path(options.cache_dir) if options.cache_dir else None
+        _STATE["key"] = key
+        _STATE["rules"] = load_rule_set(cache, extra=tuple(Path(p) for p in options.rule_dirs))
+    return _STATE["rules"]
+
+
+def run_file(path: str, options: Options) -> Result:
+    """Run one workload file; user errors become an error result, never an exception."""
+    from advisor.engine import recommend
+    from advisor.workload import load_workload
+
+    try:
+        catalog, rules = _rule_set(options)
+        workload = load_workload(path, catalog)
+        arch = recommend(workload, rules, catalog)
+        budgeted = "monthly_budget_usd" in workload.requirements.get("cost-optimization", {})
+        if options.command == "recommend" and not budgeted:
+            from advisor.architecture import to_json
+
+            return Result(path, to_json(arch), (), None)
+        from advisor.costing import budget_warnings, estimate
+        from advisor.costviews import estimate_json
+        from advisor.pricing.catalog import find_catalog
+
+        prices = find_catalog(workload.region, catalog_path=Path(options.catalog_path) if options.catalog_path
+                              else None, user_dir=Path(options.prices_dir) if options.prices_dir else None)
+        est = estimate(workload, arch, prices, free_tier=options.free_tier)
+        if options.command == "recommend":  # as a single run does: a budget below the estimate is a warning
+            from advisor.architecture import to_json
+
+            arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, est)))
+            return Result(path, to_json(arch), (), None)
+        warnings = list(arch.warnings) + budget_warnings(workload, est)
+        return Result(path, estimate_json(est, warnings=warnings), (), est.total)
+    except AdvisorError as exc:
+        diagnostics = getattr(exc, "diagnostics", None)
+        if diagnostics:
+            errors = tuple(d.as_dict() for d in diagnostics)
+        else:
+            errors = ({"file": path, "line": None, "column": None, "message": exc.message, "hint": exc.hint},)
+        return Result(path, None, errors, None)
+
+
+def _run_batch(paths: list[str], options: Options) -> list[Result]:
+    return [run_file(p, options) for p in paths]
+
+
+def run(paths: list[Path], options: Options, *, jobs: int = 1) -> Iterator[Result]:
+    """Results in input order; `jobs` > 1 spreads batches of files over worker processes."""
+    names = [str(p) for p in paths]
+    if jobs <= 1 or len(names) < 2:
+        for name in names:
+            yield run_file(name, options)
+        return
+    import concurrent.futures
+
+    batches = [names[i:i + BATCH] for i in range(0, len(names), BATCH)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: list[Any] = []
+        queue = iter(batches)
+        for batch in queue:  # keep at most 2 × jobs batches in flight: memory stays bounded
+            pending.append(pool.submit(_run_batch, batch, options))
+            if len(pending) >= 2 * jobs:
+                break
+        while pending:
+            done = pending.pop(0).result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(pool.submit(_run_batch, nxt, options))
+            yield from done
+
+
+class Summary:
+    """Portfolio totals, accumulated as results stream past."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.bad: list[str] = []
+        self.by_service: dict[str, Decimal] = {}
+        self.by_workload: list[tuple[str, str, Decimal]] = []
+        self.services_used: dict[str, int] = {}
+        self.total = Decimal(0)
+
+    def add(self, result: Result) -> None:
+        """Fold one result into the totals."""
+        self.files += 1
+        if result.document is None:
+            self.bad.append(result.file)
+            return
+        doc = result.document
+        if result.total is not None:
+            self.total += result.total
+            self.by_workload.append((result.file, doc["workload"], result.total))
+            for service, amount in doc["by_service"].items():
+                self.by_service[service] = self.by_service.get(service, Decimal(0)) + Decimal(amount)
+        else:
+            for service in doc["services"]:
+                self.services_used[service] = self.services_used.get(service, 0) + 1
+
+    def as_json(self) -> dict[str, Any]:
+        """The totals as JSON; money as unrounded decimal strings."""
+        from advisor.pricing.base import decimal_text
+
+        out: dict[str, Any] = {"files": self.files, "bad_files": self.bad}
+        if self.by_workload:
+            out["total_monthly_usd"] = decimal_text(self.total)
+            out["by_service"] = {k: decimal_text(v) for k, v in sorted(self.by_service.items())}
+            out["by_workload"] = [{"file": f, "workload": w, "monthly_usd": decimal_text(t)}
+                                  for f, w, t in self.by_workload]
+        else:
+            out["workloads_per_service"] = dict(sorted(self.services_used.items()))
+        return out
+
+
+def default_jobs() -> int:
+    """One job per available core."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
