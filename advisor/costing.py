@@ -293,15 +293,21 @@ class _Pricer:
                      "REST API: IAM authorization and the direct SQS integration need it"}
             size = self._override("apigateway", "request_size_kb") or t["request_kb"]
             cache = self._override("apigateway", "cache_size_gb")
+            websocket = api_type == "websocket"
+            messages = _scaled_count(self._override("apigateway", "monthly_messages"), self.scale)
+            minutes = _scaled_count(self._override("apigateway", "monthly_connection_mins"), self.scale)
             usage = apigateway.ApiGatewayUsage(
-                type=api_type, monthly_requests=requests if api_type != "websocket" else ZERO,
-                request_size_kb=size, response_size_kb=t["response_kb"] if api_type != "websocket" else ZERO,
-                monthly_messages=_scaled_count(self._override("apigateway", "monthly_messages"), self.scale),
-                message_size_kb=self._override("apigateway", "message_size_kb") or ZERO,
-                monthly_connection_mins=_scaled_count(self._override("apigateway", "monthly_connection_mins"),
-                                                      self.scale),
+                type=api_type, monthly_requests=ZERO if websocket else requests,
+                request_size_kb=ZERO if websocket else size,
+                response_size_kb=ZERO if websocket else t["response_kb"],
+                monthly_messages=(requests if messages is None else messages) if websocket else ZERO,
+                message_size_kb=(self._override("apigateway", "message_size_kb") or size) if websocket else ZERO,
+                monthly_connection_mins=(minutes or ZERO) if websocket else ZERO,
                 cache_size_gb=cache, cache_hours=self.month.hours if cache else None,
             )
+            if websocket:
+                basis["monthly_messages"] = ("usage.apigateway.monthly_messages" if messages is not None
+                                             else "one message per request (traffic.requests_per_month)")
             basis["request_size_kb"] = ("usage.apigateway.request_size_kb" if self._override("apigateway",
                                         "request_size_kb") else f"traffic.request_kb = {t['request_kb']}")
             basis["response_size_kb"] = f"traffic.response_kb = {t['response_kb']}"

@@ -159,10 +159,21 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
                             f"kept {target[key]!r}, not {value!r}")
 
 
+_PLAIN: dict[tuple[str, str], bool] = {}
+
+
+def _has_placeholders(rule: Rule) -> bool:
+    key = (rule.id, rule.path)
+    if key not in _PLAIN:
+        _PLAIN[key] = PLACEHOLDER.search(repr(rule.adds)) is not None
+    return _PLAIN[key]
+
+
 def _expand(rule: Rule, workload: Workload) -> list[dict[str, Any]]:
     """The rule's adds block once, or once per item of its for_each list."""
     if not rule.for_each:
-        return [_substitute(rule.adds, workload, None)]
+        # Most rules hold no placeholder; their block is used as it is (merging copies what it keeps).
+        return [_substitute(rule.adds, workload, None) if _has_placeholders(rule) else rule.adds]
     _, items = _param(workload, rule.for_each)
     return [_substitute(rule.adds, workload, item) for item in (items or ())]
 

@@ -296,6 +296,34 @@ def _usage_hint(catalog: Catalog) -> Callable[[str], str | None]:
     return hint
 
 
+_WEBSOCKET_ONLY = ("monthly_messages", "message_size_kb", "monthly_connection_mins")
+_PROVISIONED_ONLY = ("write_capacity_units", "read_capacity_units")
+_ON_DEMAND_ONLY = ("monthly_write_request_units", "monthly_read_request_units")
+
+
+def _usage_cross_checks(usage: dict[str, Any], node: Node, ctx: Ctx) -> None:
+    """Usage keys that only make sense together: say so rather than price one and ignore the other."""
+    def where(service: str, key: str) -> Node:
+        return node.value["usage"].value[service].keys[key]
+
+    api = usage.get("apigateway", {})
+    if api.get("type", "rest") != "websocket":
+        for key in _WEBSOCKET_ONLY:
+            if key in api:
+                ctx.error(where("apigateway", key), f"usage.apigateway.{key}", "applies to WebSocket APIs only",
+                          "set usage.apigateway.type: websocket, or remove the key")
+    if api.get("type") == "websocket" and "request_size_kb" in api:
+        ctx.error(where("apigateway", "request_size_kb"), "usage.apigateway.request_size_kb",
+                  "applies to REST and HTTP APIs", "WebSocket APIs meter message_size_kb")
+    table = usage.get("dynamodb", {})
+    mode = table.get("capacity_mode", "on-demand")
+    wrong = _PROVISIONED_ONLY if mode == "on-demand" else _ON_DEMAND_ONLY
+    for key in wrong:
+        if key in table:
+            ctx.error(where("dynamodb", key), f"usage.dynamodb.{key}", f"does not apply in {mode} capacity mode",
+                      "set usage.dynamodb.capacity_mode: " + ("provisioned" if mode == "on-demand" else "on-demand"))
+
+
 def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> Workload:
     """Validate a parsed workload and build the Workload, or raise InputError with every problem."""
     catalog = catalog or load_catalog()
@@ -305,6 +333,8 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> 
                                      f"the file must be a mapping of keys (version, name, ...), not {'a list' if node.kind == 'seq' else 'a single value'}",
                                      "start from `advisor init` or an example")])
     raw = workload_spec(catalog).check(node, ctx, "")
+    if raw is not INVALID:
+        _usage_cross_checks(raw.get("usage", {}), node, ctx)
     if raw is not INVALID and not raw.get("problems") and not raw.get("requirements"):
         ctx.error(node, "", "the workload names neither problems nor requirements",
                   "add at least one, e.g. problems: [scalability-issues]")

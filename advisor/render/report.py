@@ -10,20 +10,9 @@ from advisor.catalog import Catalog
 from advisor.costing import Estimate
 from advisor.costviews import money
 from advisor.render import mermaid
+from advisor.render.cfn import ACCOUNT_LEVEL_CONTROLS
 from advisor.sweep import Sweep
 from advisor.workload import Workload
-
-# Controls that belong to the account, not to one workload's stack: a second stack creating
-# them would collide with the first (the API Gateway CloudWatch role is one per Region).
-ACCOUNT_CONTROLS = (
-    "Turn on AWS Config with the conformance packs your compliance scope needs.",
-    "Turn on Amazon GuardDuty and AWS Security Hub in every Region you use.",
-    "Set the API Gateway account's CloudWatch Logs role once per Region if you want execution logs "
-    "(this stack writes access logs, which need no such role).",
-    "Create the organization trail and log archive bucket in the management and log-archive accounts "
-    "when you use AWS Organizations.",
-)
-
 
 def _decisions_for(reasons: set[str], arch: Architecture) -> list[str]:
     """The rules the workload's own asks fired directly (cross-cutting rules are listed per service)."""
@@ -113,7 +102,7 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
                       for d in arch.decisions],
         "warnings": list(arch.warnings),
         "security": security_controls(arch),
-        "account_controls": list(ACCOUNT_CONTROLS),
+        "account_controls": [f"{c['control']}: {c['why']}." for c in ACCOUNT_LEVEL_CONTROLS],
         "resources": [{"logical_id": k, "type": v} for k, v in template_resources.items()],
         "cost": None, "cost_note": cost_note, "dr": None,
     }

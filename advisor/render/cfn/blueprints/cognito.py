@@ -1,0 +1,40 @@
+"""userpool:* (cognito): a user pool (e-mail sign-in, admin-created users, optional TOTP MFA, deletion
+protection) and an app client without a secret; the authorizes connector wires it to the API."""
+
+from __future__ import annotations
+
+from advisor.architecture import Component
+from advisor.render.cfn.context import Builder
+from advisor.render.cfn.intrinsics import GetAtt, Ref
+
+
+def build(b: Builder, c: Component) -> None:
+    lid = b.lid(c.id)
+    mfa = str(c.settings.get("mfa", "OPTIONAL"))
+    props = {
+        "UsernameAttributes": ["email"],
+        "AutoVerifiedAttributes": ["email"],
+        "MfaConfiguration": mfa,
+        "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireLowercase": True, "RequireUppercase": True,
+                                        "RequireNumbers": True, "RequireSymbols": True,
+                                        "TemporaryPasswordValidityDays": 3}},
+        "DeletionProtection": "ACTIVE",
+    }
+    if mfa == "OFF":
+        del props["EnabledMfas"]
+    if c.settings.get("advanced_security"):
+        props["UserPoolTier"] = "PLUS"
+        props["UserPoolAddOns"] = {"AdvancedSecurityMode": str(c.settings["advanced_security"])}
+    b.add(lid, "AWS::Cognito::UserPool", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+    client = b.lid(c.id, "Client")
+    b.add(client, "AWS::Cognito::UserPoolClient", {
+        "UserPoolId": Ref(lid), "GenerateSecret": False, "PreventUserExistenceErrors": "ENABLED",
+        "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        "EnableTokenRevocation": True,
+    })
+    b.output(b.lid(c.id, "Id"), Ref(lid), f"Id of the {c.id} user pool")
+    b.output(b.lid(c.id, "ClientId"), Ref(client), f"App client id of the {c.id} user pool")
+    b.output(b.lid(c.id, "ProviderUrl"), GetAtt(lid, "ProviderURL"), f"Issuer URL of the {c.id} user pool")

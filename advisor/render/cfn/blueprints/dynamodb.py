@@ -1,0 +1,51 @@
+"""table:* (dynamodb): on-demand, PITR, KMS, deletion protection, a stream when asked for;
+a global table when a replica:* component replicates it. replica:* components are built here too."""
+
+from __future__ import annotations
+
+from advisor.architecture import Component
+from advisor.render.cfn.context import Builder
+from advisor.render.cfn.intrinsics import REGION, GetAtt, Ref
+
+KEY_ATTRIBUTE = "pk"
+
+
+def build(b: Builder, c: Component) -> None:
+    if c.settings.get("replica_of"):
+        return  # a replica is part of its table's AWS::DynamoDB::GlobalTable
+    lid = b.lid(c.id)
+    replicas = [b.components[e.target] for e in b.edges_from(c.id, "replicates-to") if e.target in b.components]
+    view = c.settings.get("stream_view_type") or "NEW_AND_OLD_IMAGES"
+    stream = bool(b.edges_from(c.id, "streams-to")) or bool(replicas)
+    pitr = {"PointInTimeRecoveryEnabled": bool(c.settings.get("point_in_time_recovery", True))}
+    protect = bool(c.settings.get("deletion_protection", True))
+    base = {
+        "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if not replicas:
+        props = {**base, "PointInTimeRecoverySpecification": pitr,
+                 "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": b.key_arn()},
+                 "DeletionProtectionEnabled": protect}
+        if stream:
+            props["StreamSpecification"] = {"StreamViewType": view}
+        b.add(lid, "AWS::DynamoDB::Table", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+    else:
+        rows = [{"Region": REGION, "PointInTimeRecoverySpecification": pitr,
+                 "SSESpecification": {"KMSMasterKeyId": b.key_arn()}, "DeletionProtectionEnabled": protect}]
+        for r in sorted(replicas, key=lambda r: r.id):
+            region = r.settings.get("region") or (b.arch.dr.secondary_region if b.arch.dr else None)
+            key = b.parameter(
+                b.lid(r.id, "KmsKeyArn"), Type="String",
+                Description=f"ARN of a customer managed KMS key in {region} that encrypts the {r.id} replica",
+                AllowedPattern=r"^arn:aws[a-z-]*:kms:" + str(region) + r":\d{12}:key/[a-zA-Z0-9-]+$",
+                ConstraintDescription=f"a KMS key ARN in {region}")
+            rows.append({"Region": region, "PointInTimeRecoverySpecification": pitr,
+                         "SSESpecification": {"KMSMasterKeyId": key}, "DeletionProtectionEnabled": protect})
+            b.note("dr", f"{r.id}: a replica of {c.id} in {region}, encrypted with the key given as {key.value}")
+        props = {**base, "StreamSpecification": {"StreamViewType": view},
+                 "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"}, "Replicas": rows}
+        b.add(lid, "AWS::DynamoDB::GlobalTable", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+    b.output(b.lid(c.id, "Name"), Ref(lid), f"Name of the {c.id} table")
+    b.output(b.lid(c.id, "Arn"), GetAtt(lid, "Arn"), f"ARN of the {c.id} table")

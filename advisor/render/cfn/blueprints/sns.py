@@ -1,0 +1,65 @@
+"""topic:* (sns): an encrypted topic with a TLS-only topic policy and subscriptions per subscriber.
+
+SQS and Lambda subscribers are edges (fans-out, delivers-to) and built by connectors; email, SMS and
+HTTPS endpoints are parameters, each behind a condition so the stack deploys without them; mobile push
+needs a platform application with the customer's credentials and is listed in the template metadata.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.architecture import Component
+from advisor.render.cfn.context import Builder, deny_insecure, service_source
+from advisor.render.cfn.intrinsics import Equals, Not, Ref, arn
+
+# protocol -> (subscriber id in the workload, parameter suffix, allowed pattern, description)
+ENDPOINT_SUBSCRIBERS = {
+    "email": ("email", "Email", r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", "E-mail address"),
+    "sms": ("sms", "SmsNumber", r"^$|^\+[1-9][0-9]{1,14}$", "Phone number in E.164 form (+15555550100)"),
+    "https": ("http", "HttpsEndpoint", r"^$|^https://[^\s]+$", "HTTPS URL"),
+}
+
+
+def delivery_dlq(b: Builder, topic_cid: str) -> str:
+    """The topic's dead-letter queue for messages SNS could not deliver to a subscriber."""
+    lid = b.lid(topic_cid, "DeliveryDlq")
+    if lid not in b.resources:
+        b.dead_letter_queue(lid)
+        topic = b.lid(topic_cid)
+        b.queue_allow(lid, service_source("sns.amazonaws.com", "SnsDeadLetters", ("sqs:SendMessage",),
+                                          arn(lid), Ref(topic)))
+        b.key_allow_service("sns.amazonaws.com", "SnsToEncryptedQueues")
+    return lid
+
+
+def subscription(b: Builder, topic_cid: str, lid: str, protocol: str, endpoint: Any,
+                 condition: str | None = None, raw: bool = False) -> str:
+    props: dict[str, Any] = {"TopicArn": Ref(b.lid(topic_cid)), "Protocol": protocol, "Endpoint": endpoint,
+                             "RedrivePolicy": {"deadLetterTargetArn": arn(delivery_dlq(b, topic_cid))}}
+    if raw:
+        props["RawMessageDelivery"] = True
+    return b.add(lid, "AWS::SNS::Subscription", props, Condition=condition)
+
+
+def build(b: Builder, c: Component) -> None:
+    lid = b.lid(c.id)
+    props: dict[str, Any] = {}
+    if b.has_key():
+        props["KmsMasterKeyId"] = b.key_ref()
+    b.add(lid, "AWS::SNS::Topic", props)
+    b.topic_allow(lid, deny_insecure(Ref(lid), "sns:Publish"))
+    wanted = set(c.settings.get("subscribers") or ())
+    if c.settings.get("purpose") == "alarm notifications":
+        wanted.add("email")
+    for protocol, (subscriber, suffix, pattern, what) in ENDPOINT_SUBSCRIBERS.items():
+        if subscriber not in wanted:
+            continue
+        param = b.parameter(b.lid(c.id, suffix), Type="String", Default="", AllowedPattern=pattern,
+                            Description=f"{what} subscribed to {c.id}; leave empty for none")
+        cond = b.condition(b.lid(c.id, "Has" + suffix), Not(Equals(param, "")))
+        subscription(b, c.id, b.lid(c.id, suffix + "Subscription"), protocol, param, condition=cond)
+    if "mobile-push" in wanted:
+        b.note("outside_template", f"{c.id}: mobile push needs an SNS platform application (APNs/FCM credentials) "
+                                   "and one endpoint per device; subscribe the endpoints to this topic")
+    b.output(b.lid(c.id, "Arn"), Ref(lid), f"ARN of the {c.id} topic")

@@ -1,0 +1,372 @@
+"""The builder that blueprints and connectors fill in, and the plan they read.
+
+Blueprints add resources for one component; connectors add what one edge
+needs (IAM statements, mappings, policies, subscriptions). Statements that
+several parts contribute to one policy (a role, a queue policy, a topic
+policy, the key policy) are collected here and written once at the end,
+de-duplicated and sorted, so the result does not depend on call order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable, Mapping, NamedTuple
+
+from advisor.architecture import Architecture, Component, Edge
+from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn, to_json
+from advisor.render.cfn.naming import LogicalIds
+from advisor.workload import Workload
+
+DEFAULT_TIMEOUT_S = 30
+DEFAULT_MEMORY_MB = 256
+DEFAULT_LOG_RETENTION_DAYS = 30
+DLQ_RETENTION_S = 14 * 24 * 3600
+KEY = "key:main"
+ALARM_TOPIC = "topic:alarms"
+
+
+class Plan(NamedTuple):
+    """The architecture's components and edges plus the ones a deployable stack implies."""
+
+    components: dict[str, Component]
+    edges: tuple[Edge, ...]
+    implied: tuple[str, ...]
+
+
+def _component(cid: str, service: str, **settings: Any) -> Component:
+    return Component(cid, service, settings, ("render",), ("implied by the template",))
+
+
+def _edge(source: str, target: str, kind: str) -> Edge:
+    return Edge(source, target, kind, {}, ("render",))
+
+
+def make_plan(arch: Architecture) -> Plan:
+    """Add what a stack cannot do without: the key, an alarm topic, a trail bucket, an authorizer function."""
+    components = dict(sorted(arch.components.items()))
+    edges = list(arch.edges)
+    implied = []
+
+    def add(c: Component) -> None:
+        if c.id not in components:
+            components[c.id] = c
+            implied.append(c.id)
+
+    encrypted = {"sqs", "sns", "dynamodb", "s3", "lambda", "apigateway", "cloudtrail", "backup", "cloudwatch"}
+    if any(c.service in encrypted for c in components.values()):
+        add(_component(KEY, "kms", rotation=True, key_spec="SYMMETRIC_DEFAULT"))
+    if any(c.service in ("cloudwatch", "budgets") for c in components.values()):
+        add(_component(ALARM_TOPIC, "sns", purpose="alarm notifications", kms_key=KEY, deny_insecure_transport=True))
+        for c in list(components.values()):
+            if c.service == "cloudwatch" and not any(e.source == c.id and e.kind == "alarms-to" for e in edges):
+                edges.append(_edge(c.id, ALARM_TOPIC, "alarms-to"))
+    for c in list(components.values()):
+        if c.service == "cloudtrail" and not any(e.source == c.id and e.kind == "writes"
+                                                 and components.get(e.target, c).service == "s3" for e in edges):
+            bucket = "bucket:" + c.id.split(":", 1)[-1]
+            add(_component(bucket, "s3", versioning=True, block_public_access=True, kms_key=KEY,
+                           deny_insecure_transport=True))
+            edges.append(_edge(c.id, bucket, "writes"))
+    for c in list(components.values()):
+        if c.service == "apigateway" and c.settings.get("authorization") == "lambda-authorizer":
+            fn = "function:authorizer"
+            add(_component(fn, "lambda", role="authorizes API requests", timeout_s=5, memory_mb=256,
+                           architecture="arm64", runtime="python3.13", log_format="JSON",
+                           tracing=_tracing(components)))
+            edges.append(_edge(fn, c.id, "authorizes"))
+    order = {k: i for i, k in enumerate(("authorizes", "sends", "invokes"))}
+    unique = {(e.source, e.target, e.kind): e for e in edges}
+    return Plan(components, tuple(sorted(unique.values(), key=lambda e: (order.get(e.kind, 9), e.kind, e.source,
+                                                                          e.target))), tuple(implied))
+
+
+def _tracing(components: Mapping[str, Component]) -> str:
+    return "Active" if any(c.service == "xray" for c in components.values()) else "PassThrough"
+
+
+class Statement(NamedTuple):
+    """One policy statement before it is written."""
+
+    sid: str
+    effect: str
+    actions: tuple[str, ...]
+    resources: tuple[Any, ...]
+    principal: Any = None
+    condition: Any = None
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Sid": self.sid, "Effect": self.effect}
+        if self.principal is not None:
+            out["Principal"] = self.principal
+        out["Action"] = list(self.actions) if len(self.actions) > 1 else self.actions[0]
+        out["Resource"] = list(self.resources) if len(self.resources) > 1 else self.resources[0]
+        if self.condition is not None:
+            out["Condition"] = self.condition
+        return out
+
+
+def _sort_key(st: Statement) -> tuple[str, str]:
+    return st.sid, json.dumps(to_json(st.render()), sort_keys=True, default=str)
+
+
+class Builder:
+    """Collects the template while blueprints and connectors run."""
+
+    def __init__(self, workload: Workload, arch: Architecture) -> None:
+        self.workload = workload
+        self.arch = arch
+        self.plan = make_plan(arch)
+        self.components = self.plan.components
+        self.edges = self.plan.edges
+        self.ids = LogicalIds()
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.parameters: dict[str, dict[str, Any]] = {}
+        self.conditions: dict[str, Any] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.notes: dict[str, list[str]] = {}
+        self.role_statements: dict[str, list[Statement]] = {}
+        self.queue_statements: dict[str, list[Statement]] = {}
+        self.topic_statements: dict[str, list[Statement]] = {}
+        self.key_statements: list[Statement] = []
+        self.bucket_statements: dict[str, list[Statement]] = {}
+        self.alarm_topic: dict[str, str] = {}     # alarms component -> topic logical id
+        self.api_auth: dict[str, tuple[str, str | None]] = {}  # api component -> (type, authorizer)
+        self.api_5xx: dict[str, str] = {}          # rest api -> its 5XX alarm
+        # What alarms and dashboards watch, filled in by blueprints.
+        self.queues: list[str] = []          # consumed queues (logical ids)
+        self.dlqs: list[str] = []            # every dead-letter queue
+        self.functions: list[str] = []
+        self.apis: list[tuple[str, str, Any]] = []   # (rest api, stage, api name)
+        self.api_methods: dict[str, list[str]] = {}  # rest api -> method logical ids
+        # Reserve the fixed names used for parameters and conditions.
+
+    # ---------------------------------------------------------------- lookups
+    def lid(self, component: str, suffix: str = "") -> str:
+        return self.ids(component, suffix)
+
+    def policy_id(self, lid: str) -> str:
+        """The resource policy of a queue, topic or bucket (by its logical id)."""
+        return self.ids(lid, "Policy")
+
+    def of(self, service: str) -> list[Component]:
+        return [c for c in self.components.values() if c.service == service]
+
+    def edges_from(self, cid: str, kind: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.source == cid and (kind is None or e.kind == kind)]
+
+    def edges_to(self, cid: str, kind: str | None = None) -> list[Edge]:
+        return [e for e in self.edges if e.target == cid and (kind is None or e.kind == kind)]
+
+    def service_of(self, cid: str) -> str | None:
+        c = self.components.get(cid)
+        return c.service if c else None
+
+    def has_key(self) -> bool:
+        return KEY in self.components
+
+    def key_arn(self) -> GetAtt:
+        return arn(self.lid(KEY))
+
+    def key_ref(self) -> Ref:
+        return Ref(self.lid(KEY))
+
+    def requirement(self, rid: str) -> Mapping[str, Any] | None:
+        return self.workload.requirements.get(rid)
+
+    def log_retention(self, c: Component | None = None) -> int:
+        if c is not None and c.settings.get("log_retention_days"):
+            return int(c.settings["log_retention_days"])
+        mg = self.requirement("monitoring-governance")
+        return int(mg.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS)) if mg else DEFAULT_LOG_RETENTION_DAYS
+
+    def tracing(self) -> bool:
+        return any(c.service == "xray" for c in self.components.values())
+
+    def function_timeout(self, cid: str) -> int:
+        c = self.components[cid]
+        return int(c.settings.get("timeout_s", DEFAULT_TIMEOUT_S))
+
+    def function_memory(self, cid: str) -> int:
+        c = self.components[cid]
+        usage = self.workload.usage.get("lambda", {})
+        return int(c.settings.get("memory_mb") or usage.get("memory_mb") or DEFAULT_MEMORY_MB)
+
+    def peak_rps(self) -> float:
+        api = next(iter(self.of("apigateway")), None)
+        thr = api.settings.get("throttling") if api else None
+        if thr and thr.get("rate_limit_rps"):
+            return float(thr["rate_limit_rps"])
+        return float(self.workload.traffic.get("peak_requests_per_second") or 10)
+
+    def sync_concurrency(self, cid: str) -> int:
+        """Concurrency for a synchronous function: peak rate × duration, doubled, within [10, 900]."""
+        usage = self.workload.usage.get("lambda", {})
+        duration_s = float(usage.get("request_duration_ms") or 100) / 1000
+        return max(10, min(900, math.ceil(self.peak_rps() * duration_s * 2)))
+
+    # ---------------------------------------------------------------- writing
+    def add(self, lid: str, rtype: str, props: dict[str, Any], **attrs: Any) -> str:
+        if lid in self.resources:
+            raise ValueError(f"duplicate logical id {lid}")
+        res: dict[str, Any] = {"Type": rtype}
+        res.update({k: v for k, v in attrs.items() if v is not None})
+        res["Properties"] = props
+        self.resources[lid] = res
+        return lid
+
+    def skip_checkov(self, lid: str, check: str, reason: str) -> None:
+        meta = self.resources[lid].setdefault("Metadata", {})
+        skips = meta.setdefault("checkov", {}).setdefault("skip", [])
+        if not any(s["id"] == check for s in skips):
+            skips.append({"id": check, "comment": reason})
+            skips.sort(key=lambda s: s["id"])
+
+    def note(self, section: str, text: str) -> None:
+        items = self.notes.setdefault(section, [])
+        if text not in items:
+            items.append(text)
+
+    def parameter(self, name: str, **spec: Any) -> Ref:
+        self.ids.reserve(name)
+        self.parameters[name] = spec
+        return Ref(name)
+
+    def condition(self, name: str, expr: Any) -> str:
+        self.ids.reserve(name)
+        self.conditions[name] = expr
+        return name
+
+    def output(self, name: str, value: Any, description: str, condition: str | None = None) -> None:
+        out: dict[str, Any] = {"Description": description, "Value": value}
+        if condition:
+            out = {"Condition": condition, **out}
+        self.outputs[name] = out
+
+    # ---------------------------------------------------------------- policies
+    def allow(self, role: str, sid: str, actions: Iterable[str], resources: Iterable[Any]) -> None:
+        self.role_statements.setdefault(role, []).append(
+            Statement(sid, "Allow", tuple(sorted(set(actions))), tuple(resources)))
+
+    def allow_key(self, role: str, *actions: str) -> None:
+        if self.has_key():
+            self.allow(role, "UseKey", actions, [self.key_arn()])
+
+    def queue_allow(self, queue: str, statement: Statement) -> None:
+        self.queue_statements.setdefault(queue, []).append(statement)
+
+    def topic_allow(self, topic: str, statement: Statement) -> None:
+        self.topic_statements.setdefault(topic, []).append(statement)
+
+    def key_allow_service(self, principal: str, sid: str, condition: Any = None,
+                          actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey*")) -> None:
+        if self.has_key():
+            self.key_statements.append(Statement(sid, "Allow", actions, ("*",), {"Service": principal}, condition))
+
+    # ---------------------------------------------------------------- shared shapes
+    def log_group(self, lid: str, retention: int) -> str:
+        props: dict[str, Any] = {"RetentionInDays": retention}
+        if self.has_key():
+            props["KmsKeyId"] = self.key_arn()
+        return self.add(lid, "AWS::Logs::LogGroup", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
+
+    def queue(self, lid: str, *, visibility: int | None = None, dlq: str | None = None,
+              max_receive: int = 5, retention_s: int | None = None, is_dlq: bool = False) -> str:
+        props: dict[str, Any] = {}
+        if self.has_key():
+            props["KmsMasterKeyId"] = self.key_ref()
+            props["KmsDataKeyReusePeriodSeconds"] = 300
+        else:
+            props["SqsManagedSseEnabled"] = True
+        if visibility is not None:
+            props["VisibilityTimeout"] = visibility
+        if retention_s is not None:
+            props["MessageRetentionPeriod"] = retention_s
+        if dlq is not None:
+            props["RedrivePolicy"] = {"deadLetterTargetArn": arn(dlq), "maxReceiveCount": max_receive}
+        self.add(lid, "AWS::SQS::Queue", props, DeletionPolicy="Delete", UpdateReplacePolicy="Delete")
+        self.queue_statements.setdefault(lid, []).append(deny_insecure(arn(lid), "sqs:*"))
+        if is_dlq:
+            self.dlqs.append(lid)
+        return lid
+
+    def dead_letter_queue(self, lid: str) -> str:
+        return self.queue(lid, retention_s=DLQ_RETENTION_S, is_dlq=True)
+
+    def role(self, lid: str, service: str, condition: Any = None, managed: list[Any] | None = None) -> str:
+        trust: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        if condition is not None:
+            trust["Condition"] = condition
+        props: dict[str, Any] = {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [trust]}}
+        if managed:
+            props["ManagedPolicyArns"] = managed
+        self.add(lid, "AWS::IAM::Role", props)
+        self.role_statements.setdefault(lid, [])
+        return lid
+
+    # ---------------------------------------------------------------- finish
+    def finish(self) -> None:
+        for role, statements in sorted(self.role_statements.items()):
+            if not statements:
+                continue
+            doc = {"Version": "2012-10-17", "Statement": _merge(statements)}
+            self.resources[role]["Properties"]["Policies"] = [{"PolicyName": "least-privilege", "PolicyDocument": doc}]
+        for queue, statements in sorted(self.queue_statements.items()):
+            self.add(self.policy_id(queue), "AWS::SQS::QueuePolicy", {
+                "Queues": [Ref(queue)],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
+            })
+        for topic, statements in sorted(self.topic_statements.items()):
+            self.add(self.policy_id(topic), "AWS::SNS::TopicPolicy", {
+                "Topics": [Ref(topic)],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
+            })
+        for bucket, statements in sorted(self.bucket_statements.items()):
+            self.add(self.policy_id(bucket), "AWS::S3::BucketPolicy", {
+                "Bucket": Ref(bucket),
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
+            })
+        if self.has_key():
+            key = self.resources[self.lid(KEY)]
+            root = Statement("AccountRoot", "Allow", ("kms:*",), ("*",),
+                             {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")})
+            key["Properties"]["KeyPolicy"] = {"Version": "2012-10-17",
+                                              "Statement": _merge([root, *self.key_statements])}
+
+
+def _merge(statements: list[Statement]) -> list[dict[str, Any]]:
+    """Statements that differ only in actions are merged; the rest sorted, repeated sids numbered."""
+    groups: dict[str, Statement] = {}
+    for st in statements:
+        key = json.dumps(to_json([st.sid, st.effect, list(st.resources), st.principal, st.condition]),
+                         sort_keys=True, default=str)
+        if key in groups:
+            old = groups[key]
+            st = old._replace(actions=tuple(sorted(set(old.actions) | set(st.actions))))
+        groups[key] = st
+    ordered = sorted(groups.values(), key=_sort_key)
+    out, seen = [], {}
+    for st in ordered:
+        n = seen.get(st.sid, 0) + 1
+        seen[st.sid] = n
+        rendered = st.render()
+        if n > 1:
+            rendered["Sid"] = f"{st.sid}{n}"
+        out.append(rendered)
+    return out
+
+
+def deny_insecure(resource: Any, action: str) -> Statement:
+    """Deny every request that does not use TLS."""
+    return Statement("DenyInsecureTransport", "Deny", (action,), (resource,), "*",
+                     {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def service_source(principal: str, sid: str, actions: tuple[str, ...], resource: Any, source_arn: Any) -> Statement:
+    """Allow a service principal to act on a resource on behalf of one source ARN."""
+    return Statement(sid, "Allow", actions, (resource,), {"Service": principal},
+                     {"ArnEquals": {"aws:SourceArn": source_arn}})
+
+
+__all__ = ["ACCOUNT", "PARTITION", "REGION", "Builder", "Intrinsic", "Plan", "Statement", "Sub",
+           "deny_insecure", "make_plan", "service_source"]

@@ -1,0 +1,112 @@
+"""YAML output: a SafeDumper that writes intrinsics as short-form tags, and a loader that reads them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from advisor.render.cfn.intrinsics import ALL, SCALAR_TAGS, GetAtt, Intrinsic, Sub
+
+TOP_LEVEL_ORDER = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings",
+                   "Conditions", "Resources", "Outputs")
+RESOURCE_ORDER = ("Type", "Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "Metadata", "Properties")
+# Strings longer than this, or with a line break, are written as literal blocks.
+LONG = 80
+
+
+class TemplateDumper(yaml.SafeDumper):
+    """SafeDumper without anchors or aliases, with intrinsic tags and block literals for long text."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def choose_scalar_style(self) -> str:
+        """Write intrinsic arguments plain (`!Ref Queue`) whenever plain text would read back the same."""
+        event = self.event
+        if self.analysis is None:
+            self.analysis = self.analyze_scalar(event.value)
+        if (event.style is None and event.tag and event.tag.startswith("!") and not event.tag.startswith("!!")
+                and not self.analysis.empty and not self.analysis.multiline
+                and (self.analysis.allow_flow_plain if self.flow_level else self.analysis.allow_block_plain)):
+            return ""
+        return super().choose_scalar_style()
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value or len(value) > LONG:
+        # PyYAML falls back to a quoted style by itself when a block cannot hold the text
+        # (trailing spaces, control characters), so this never changes the value.
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+def _intrinsic(dumper: yaml.SafeDumper, value: Intrinsic) -> yaml.Node:
+    if isinstance(value, SCALAR_TAGS):
+        return dumper.represent_scalar(value.tag, value.value)
+    if isinstance(value, Sub) and isinstance(value.value, str):
+        return dumper.represent_scalar(value.tag, value.value, style="|" if "\n" in value.value else None)
+    return dumper.represent_sequence(value.tag, value.value)
+
+
+def _dict(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items())
+
+
+class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type: ignore[misc]
+    """The same output through libyaml's emitter (about 5x faster), which writes tagged scalars plain by itself."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+for _dumper in (TemplateDumper, FastTemplateDumper):
+    _dumper.add_representer(str, _str)
+    _dumper.add_representer(dict, _dict)
+    for _cls in ALL:
+        _dumper.add_representer(_cls, _intrinsic)
+
+
+def ordered(template: dict[str, Any]) -> dict[str, Any]:
+    """Top-level sections and resource attributes in CloudFormation's customary order."""
+    out = {k: template[k] for k in TOP_LEVEL_ORDER if k in template}
+    out.update({k: v for k, v in template.items() if k not in out})
+    if "Resources" in out:
+        out["Resources"] = {
+            name: {**{k: res[k] for k in RESOURCE_ORDER if k in res}, **{k: v for k, v in res.items() if k not in RESOURCE_ORDER}}
+            for name, res in out["Resources"].items()
+        }
+    return out
+
+
+def dump_template(template: dict[str, Any], *, pure: bool = False) -> str:
+    """The template as YAML text with short-form intrinsics (`pure`: PyYAML's Python emitter, same text)."""
+    return yaml.dump(ordered(template), Dumper=TemplateDumper if pure else FastTemplateDumper, default_flow_style=False, sort_keys=False,
+                     allow_unicode=True, width=120, indent=2)
+
+
+class TemplateLoader(yaml.SafeLoader):
+    """SafeLoader that reads short-form intrinsics back into marker objects."""
+
+
+def _make_constructor(cls: type[Intrinsic]):
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Intrinsic:
+        if isinstance(node, yaml.ScalarNode):
+            text = loader.construct_scalar(node)
+            return GetAtt(text) if cls is GetAtt else cls(text)
+        if cls is Sub:
+            args = loader.construct_sequence(node, deep=True)
+            return Sub(*args)
+        obj = cls.__new__(cls)
+        obj.value = loader.construct_sequence(node, deep=True)
+        return obj
+    return construct
+
+
+for _cls in ALL:
+    TemplateLoader.add_constructor(_cls.tag, _make_constructor(_cls))
+
+
+def load_template(text: str) -> dict[str, Any]:
+    """Parse a dumped template back into data with marker objects."""
+    return yaml.load(text, Loader=TemplateLoader)  # noqa: S506 - a SafeLoader subclass

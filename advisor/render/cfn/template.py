@@ -1,0 +1,103 @@
+"""build_template: the architecture graph to a CloudFormation template, as plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.architecture import Architecture
+from advisor.render.cfn.blueprints import BLUEPRINTS, LATE_ORDER
+from advisor.render.cfn.connectors import CONNECTORS
+from advisor.render.cfn.context import Builder
+from advisor.workload import Workload
+
+DESCRIPTION_BYTES = 1024  # CloudFormation's limit on the template Description
+METADATA_TEXT = 4000
+
+# Controls that apply to a whole account and Region: a stack that creates them collides with any other
+# stack (or landing zone) that does, so they are listed for the report instead.
+ACCOUNT_LEVEL_CONTROLS = (
+    {"control": "AWS Config recorder and delivery channel",
+     "why": "one recorder per account and Region; conformance packs for the compliance regimes in scope"},
+    {"control": "Amazon GuardDuty detector",
+     "why": "one detector per account and Region; usually enabled organisation-wide"},
+    {"control": "AWS Security Hub with the AWS Foundational Security Best Practices standard",
+     "why": "one hub per account and Region; aggregates Config, GuardDuty and IAM Access Analyzer findings"},
+    {"control": "API Gateway account CloudWatch Logs role (AWS::ApiGateway::Account)",
+     "why": "one setting per account and Region (the last stack wins); the stage writes access logs only, "
+            "and execution logging (MethodSettings LoggingLevel) fails to deploy until this role is set"},
+    {"control": "IAM Access Analyzer",
+     "why": "one analyzer per account or organisation; checks resource policies for unintended access"},
+)
+
+
+def _cap_bytes(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", "ignore") + "..."
+
+
+def _clean(text: str) -> str:
+    """Free text as one line of printable characters (it only ever lands in Description and Metadata).
+
+    `${` becomes `$ {`: CloudFormation would not substitute there, but cfn-lint reports E1029 for a
+    `${Name}` outside Fn::Sub, and a reader might take it for one."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split()).replace("${", "$ {")
+
+
+def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
+    """The CloudFormation template for an architecture, deterministic and free of workload free text
+    outside Description and Metadata."""
+    b = Builder(workload, arch)
+    for c in b.components.values():
+        blueprint = BLUEPRINTS.get(c.service)
+        if blueprint is not None:
+            blueprint.build(b, c)
+    for e in b.edges:
+        if e.source in b.components and e.target in b.components:
+            CONNECTORS[e.kind](b, e)
+    for service in LATE_ORDER:
+        for c in b.of(service):
+            late = getattr(BLUEPRINTS[service], "late", None)
+            if late is not None:
+                late(b, c)
+    b.finish()
+
+    description = _clean(workload.description)
+    head = f"advisor: {workload.name}"
+    template: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": _cap_bytes(f"{head}. {description}" if description else head, DESCRIPTION_BYTES),
+        "Metadata": {"Advisor": _metadata(b, workload, arch, description)},
+    }
+    if b.parameters:
+        template["Parameters"] = dict(sorted(b.parameters.items()))
+    if b.conditions:
+        template["Conditions"] = dict(sorted(b.conditions.items()))
+    template["Resources"] = dict(sorted(b.resources.items()))
+    if b.outputs:
+        template["Outputs"] = dict(sorted(b.outputs.items()))
+    return template
+
+
+def _metadata(b: Builder, workload: Workload, arch: Architecture, description: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "Workload": workload.name,
+        "WorkloadDescription": description[:METADATA_TEXT],
+        "Region": workload.region,
+        "Components": {c.id: c.service for c in b.components.values()},
+        "ImpliedComponents": list(b.plan.implied),
+        "AccountLevelControls": [dict(c) for c in ACCOUNT_LEVEL_CONTROLS],
+    }
+    if arch.dr is not None:
+        meta["DisasterRecovery"] = {
+            "Strategy": arch.dr.strategy, "PrimaryRegion": arch.dr.primary_region,
+            "SecondaryRegion": arch.dr.secondary_region, "RpoMinutes": arch.dr.rpo_minutes,
+            "RtoMinutes": arch.dr.rto_minutes, "Notes": sorted(b.notes.get("dr", [])),
+        }
+    if b.notes.get("outside_template"):
+        meta["OutsideTemplate"] = sorted(b.notes["outside_template"])
+    required = sorted(k for k, v in b.parameters.items() if "Default" not in v)
+    if required:
+        meta["RequiredParameters"] = required
+    return meta

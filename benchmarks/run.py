@@ -1,0 +1,153 @@
+"""The whole benchmark in one command: start-up, throughput, a long sweep and a large portfolio's memory.
+
+    python benchmarks/run.py            # from the repository root, with an installed advisor
+
+Figures are medians over several runs.  Goals (the issue's): cold `recommend` and `cost` within
+1.5x of `python -c "import typer, yaml"`, `render` within 2x; at least 1,000 workloads per second
+per core for recommend+cost in one process; a 1,000-point sweep under a second; a 10,000-workload
+portfolio in under 100 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from startup import run_once  # noqa: E402  (the sibling script's measuring helper)
+
+EXAMPLE = ROOT / "examples" / "startup-mvp.yaml"
+LARGE = ROOT / "examples" / "everything.yaml"
+
+
+def _cold(runs: int) -> list[tuple[str, float, float]]:
+    py = sys.executable
+    advisor = shutil.which("advisor", path=str(Path(py).parent)) or "advisor"
+    out = Path(tempfile.mkdtemp(prefix="advisor-bench-"))
+    subprocess.run([advisor, "recommend", str(EXAMPLE), "-f", "json"], stdout=subprocess.DEVNULL, check=True)
+    cases = {
+        "python -c pass": [py, "-c", "pass"],
+        "python -c 'import typer, yaml'": [py, "-c", "import typer, yaml"],
+        "advisor --version": [advisor, "--version"],
+        "advisor recommend": [advisor, "recommend", str(EXAMPLE), "-f", "json"],
+        "advisor cost": [advisor, "cost", str(EXAMPLE), "-f", "json"],
+        "advisor render": [advisor, "render", str(EXAMPLE), "-o", str(out), "--force"],
+        "advisor recommend (everything)": [advisor, "recommend", str(LARGE), "-f", "json"],
+        "advisor cost (everything)": [advisor, "cost", str(LARGE), "-f", "json"],
+        "advisor render (everything)": [advisor, "render", str(LARGE), "-o", str(out), "--force"],
+    }
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):  # interleaved, so background load touches every command alike
+        for name, cmd in cases.items():
+            samples[name].append(run_once(cmd)[0])
+    shutil.rmtree(out, ignore_errors=True)
+    return [(name, statistics.median(values), 0.0) for name, values in samples.items()]
+
+
+def _generated(count: int, seed: int = 11) -> list[str]:
+    import yaml
+
+    from advisor.catalog import load_catalog
+
+    catalog = load_catalog()
+    problems, requirements = sorted(catalog.problems), sorted(catalog.requirements)
+    rng = random.Random(seed)
+    texts = []
+    for i in range(count):
+        doc = {"version": 1, "name": f"w{i}", "problems": rng.sample(problems, rng.randint(0, 3)),
+               "requirements": {r: True for r in rng.sample(requirements, rng.randint(1, 3))},
+               "traffic": {"requests_per_month": rng.randint(0, 50_000_000)}}
+        texts.append(yaml.safe_dump(doc))
+    return texts
+
+
+def _throughput(rounds: int) -> float:
+    from advisor.costing import estimate
+    from advisor.engine import recommend
+    from advisor.pricing.catalog import load_catalog as load_prices
+    from advisor.rulecache import load_rule_set
+    from advisor.workload import load_workload_text
+
+    catalog, rules = load_rule_set(None)
+    prices = load_prices("us-east-1")
+    texts = _generated(500)
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            workload = load_workload_text(text, "bench.yaml", catalog)
+            estimate(workload, recommend(workload, rules, catalog), prices)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def _sweep(rounds: int) -> list[tuple[str, float]]:
+    from advisor.engine import recommend
+    from advisor.pricing.catalog import load_catalog as load_prices
+    from advisor.sweep import factors, sweep
+    from advisor.workload import load_workload
+
+    out = []
+    for path in (EXAMPLE, LARGE):
+        workload = load_workload(str(path))
+        arch = recommend(workload)
+        prices = load_prices(workload.region)
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            sweep(workload, arch, prices, factors(0.01, 1000, 1000))
+            times.append(time.perf_counter() - start)
+        out.append((path.name, statistics.median(times)))
+    return out
+
+
+def _portfolio_memory(count: int) -> float:
+    import yaml  # noqa: F401  (generation only)
+
+    folder = Path(tempfile.mkdtemp(prefix="advisor-portfolio-"))
+    for i, text in enumerate(_generated(count, seed=5)):
+        (folder / f"w{i:05d}.yaml").write_text(text)
+    py = sys.executable
+    advisor = shutil.which("advisor", path=str(Path(py).parent)) or "advisor"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([advisor, "cost", str(folder), "-f", "jsonl"], stdout=subprocess.DEVNULL, check=False)
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    shutil.rmtree(folder, ignore_errors=True)
+    return max(peak_kb, before) / 1024
+
+
+def main() -> None:
+    """Run everything and print a table with the goals."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    print(f"# {platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
+          f"{len(__import__('os').sched_getaffinity(0))} cores; medians")
+    cold = _cold(args.runs)
+    floor = dict((n, w) for n, w, _ in cold)["python -c 'import typer, yaml'"]
+    print("\n| cold command | median ms | × typer+yaml floor | goal |")
+    print("|---|---:|---:|---|")
+    for name, wall, _ in cold:
+        goal = "≤ 2×" if "render" in name else ("≤ 1.5×" if name.startswith(("advisor recommend", "advisor cost"))
+                                               else "")
+        print(f"| `{name}` | {wall:.1f} | {wall / floor:.2f} | {goal} |")
+    rate = _throughput(5)
+    print(f"\nrecommend+cost in one process: {rate:,.0f} workloads per second on one core (goal ≥ 1,000)")
+    for name, seconds in _sweep(3):
+        print(f"1,000-point sweep of {name}: {seconds:.2f} s (goal < 1 s)")
+    print(f"10,000-workload portfolio (cost, jsonl): peak {_portfolio_memory(10_000):.0f} MB (goal < 100 MB)")
+
+
+if __name__ == "__main__":
+    main()

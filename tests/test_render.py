@@ -1,0 +1,118 @@
+"""`advisor render`: files written safely, deterministic output, free text that cannot change structure."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _render(cli, workload: Path, out: Path, *extra: str):
+    result = cli("render", str(workload), "-o", str(out), *extra)
+    assert result.code == 0, result.err
+    return (out / "ARCHITECTURE.md").read_text(encoding="utf-8"), (out / "template.yaml").read_text(encoding="utf-8")
+
+
+def _resources(template_text: str) -> set[tuple[str, str]]:
+    from cfnlint.decode.decode import decode_str
+
+    template, errors = decode_str(template_text)
+    assert not errors
+    return {(lid, res["Type"]) for lid, res in template["Resources"].items()}
+
+
+def _structure(report: str) -> tuple[list[str], int, list[str]]:
+    lines = report.splitlines()
+    headings = [line for line in lines if line.startswith("#")]
+    fences = [line for line in lines if line.startswith("```")]
+    return headings, len(fences), [line for line in lines if line.startswith("```mermaid")]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_golden_files(cli, tmp_path, path, update_golden):
+    report, template = _render(cli, path, tmp_path)
+    folder = GOLDEN / path.stem
+    if update_golden:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "ARCHITECTURE.md").write_text(report, encoding="utf-8")
+        (folder / "template.yaml").write_text(template, encoding="utf-8")
+    assert report == (folder / "ARCHITECTURE.md").read_text(encoding="utf-8"), \
+        f"report changed; review and run pytest --update-golden ({path.name})"
+    assert template == (folder / "template.yaml").read_text(encoding="utf-8"), \
+        f"template changed; review and run pytest --update-golden ({path.name})"
+
+
+def test_rendering_twice_is_byte_identical(cli, tmp_path):
+    first = _render(cli, ROOT / "examples" / "everything.yaml", tmp_path / "a")
+    second = _render(cli, ROOT / "examples" / "everything.yaml", tmp_path / "b")
+    assert first == second
+
+
+def test_existing_files_need_force_and_stay_untouched(cli, tmp_path):
+    path = ROOT / "examples" / "startup-mvp.yaml"
+    _render(cli, path, tmp_path)
+    (tmp_path / "ARCHITECTURE.md").write_text("mine")
+    again = cli("render", str(path), "-o", str(tmp_path))
+    assert again.code == 2
+    assert "already exists" in again.err and "--force" in again.err
+    assert (tmp_path / "ARCHITECTURE.md").read_text() == "mine"
+    forced = cli("render", str(path), "-o", str(tmp_path), "--force")
+    assert forced.code == 0
+    assert (tmp_path / "ARCHITECTURE.md").read_text().startswith("# Architecture: startup-mvp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ARCHITECTURE.md", "template.yaml"]  # no temp files
+
+
+def test_bad_input_writes_nothing(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nname: x\nproblems: [nope]\n")
+    out = tmp_path / "out"
+    result = cli("render", str(bad), "-o", str(out))
+    assert result.code == 2
+    assert "unknown problem 'nope'" in result.err
+    assert not out.exists()
+
+
+def test_output_must_be_a_folder(cli, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("")
+    result = cli("render", str(ROOT / "examples" / "startup-mvp.yaml"), "-o", str(target))
+    assert result.code == 2 and "not a folder" in result.err
+
+
+HOSTILE = (
+    "# Injected heading\n"
+    "```\n"
+    "Resources:\n  Evil: {Type: 'AWS::IAM::User'}\n"
+    "```\n"
+    "!Ref AWS::AccountId ${AWS::Region} {{ 7*7 }} {% include 'x' %}\n"
+    "flowchart LR\n    x[\"a\"] --> y; end; click x call evil()\n"
+    "| a | b |\n- [link](javascript:alert(1)) <script>alert(1)</script> #quot; #35; \"'\n"
+    "--- \n...\n"
+)
+
+
+def test_hostile_free_text_changes_no_structure(cli, tmp_path):
+    doc = yaml.safe_load((ROOT / "examples" / "everything.yaml").read_text())
+    plain_doc = dict(doc, description="A plain description.")
+    hostile_doc = dict(doc, description=HOSTILE)
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(plain_doc))
+    (tmp_path / "hostile.yaml").write_text(yaml.safe_dump(hostile_doc))
+    plain_report, plain_template = _render(cli, tmp_path / "plain.yaml", tmp_path / "p")
+    hostile_report, hostile_template = _render(cli, tmp_path / "hostile.yaml", tmp_path / "h")
+    assert _resources(hostile_template) == _resources(plain_template)
+    assert _structure(hostile_report) == _structure(plain_report)
+    mermaid = re.findall(r"```mermaid\n(.*?)```", hostile_report, flags=re.S)
+    assert mermaid == re.findall(r"```mermaid\n(.*?)```", plain_report, flags=re.S)
+    assert "Injected heading" in hostile_report  # the text is there, as text
+
+
+def test_check_runs_cfn_lint(cli, tmp_path):
+    result = cli("render", str(ROOT / "examples" / "startup-mvp.yaml"), "-o", str(tmp_path), "--check")
+    assert result.code == 0, result.err
+    assert "has no errors or warnings" in result.err
