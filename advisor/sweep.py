@@ -28,6 +28,7 @@ REPLACED = frozenset({"apigateway", "sqs", "lambda"})
 MIN_TASKS = 2
 LCU_NEW_CONNECTIONS_PER_S = Decimal(25)
 LCU_GB_PER_HOUR = Decimal(1)
+BISECT_RATIO = Decimal("1.000001")
 
 
 class Alternative(NamedTuple):
@@ -129,7 +130,7 @@ def _break_even(workload: Workload, arch: Graph, catalog: Catalog, points: tuple
     for before, after in zip(points, points[1:]):
         if before.total <= before.alternative_total and after.total > after.alternative_total:
             low, high = before.scale, after.scale
-            for _ in range(40):  # each halving of a log interval: far below a cent of traffic
+            while high / low > BISECT_RATIO:  # halve the log interval to a millionth of the traffic
                 mid = (low * high).sqrt()
                 p = _point(workload, arch, catalog, mid, alt, free_tier, month)
                 if p.total <= p.alternative_total:

@@ -9,15 +9,34 @@ from advisor.resources import data_dir
 from advisor.views import md_escape
 
 
+_BYTECODE_DIR: list[str] = []
+
+
+def use_bytecode_cache(folder: str) -> None:
+    """Keep compiled templates in `folder`, so later runs skip compiling them (the CLI passes its cache folder)."""
+    _BYTECODE_DIR[:] = [folder]
+    _environment.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     import jinja2  # imported only on paths that render Markdown
 
+    cache = None
+    if _BYTECODE_DIR:
+        try:
+            import os
+
+            os.makedirs(_BYTECODE_DIR[0], exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(_BYTECODE_DIR[0])
+        except OSError:
+            cache = None  # a read-only home is no reason to fail
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=False,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=cache,
     )
     env.filters["md"] = md_escape
     env.filters["code"] = lambda text: "`" + str(text).replace("`", "") + "`"
