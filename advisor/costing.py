@@ -45,6 +45,9 @@ from advisor.pricing.catalog import Catalog
 from advisor.workload import Workload
 
 ONE = Decimal(1)
+# SQS, SNS and EventBridge carry at most 256 KB a message; larger payloads travel as a pointer to
+# S3 (the extended client libraries' claim check), so the message itself is priced at the cap.
+MESSAGE_CAP_KB = Decimal(256)
 _MODULES: dict[str, Any] = {}
 
 
@@ -239,6 +242,7 @@ class _Pricer:
         self.flows = _Flows(workload, arch, scale)
         self.free = FreeTier.from_catalog(catalog) if free_tier else None
         self.lines: list[CostLine] = []
+        self.warnings: list[str] = []
         self.usage = workload.usage
 
     # -- helpers -----------------------------------------------------------------------------
@@ -249,6 +253,18 @@ class _Pricer:
             self.lines.append(CostLine(line.service, line.item, line.quantity, line.unit, line.unit_price,
                                        line.monthly_usd, line.basis, component) if component else line)
 
+    def _capped(self, service: str, size: Any, what: str) -> Decimal:
+        """A message size within the 256 KB limit, with a warning when the payload is larger."""
+        kb = to_decimal(size)
+        if kb <= MESSAGE_CAP_KB:
+            return kb
+        text = (f"{what} of {fmt_number(kb)} KB exceed the {service} limit of 256 KB: send them through S3 "
+                "(the extended client library's claim check); the estimate prices the messages at 256 KB and "
+                "leaves out the S3 requests")
+        if text not in self.warnings:
+            self.warnings.append(text)
+        return MESSAGE_CAP_KB
+
     def _override(self, service: str, key: str) -> Any:
         return self.usage.get(service, {}).get(key)
 
@@ -258,7 +274,7 @@ class _Pricer:
         given = self._override(service, key)
         if given is None:
             return dict(derived), {}
-        total = to_decimal(given) * self.scale
+        total = ceil(to_decimal(given) * self.scale)  # counts stay whole at every sweep scale
         base = sum(derived.values(), ZERO)
         out: dict[str, Decimal] = {}
         notes: dict[str, str] = {}
@@ -328,7 +344,8 @@ class _Pricer:
         for queue in queues:
             messages = derived[queue.id]
             requests, text = self._queue_requests(queue, messages)
-            size = self._override("sqs", "request_size_kb") or self._message_kb(queue)
+            size = self._capped("SQS", self._override("sqs", "request_size_kb") or self._message_kb(queue),
+                                "queue messages")
             basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {self.flows.why.get(queue.id, 'none')}",
                      "request_size_kb": "usage.sqs.request_size_kb" if self._override("sqs", "request_size_kb")
                      else f"message size {fmt_number(to_decimal(size))} KB"}
@@ -405,7 +422,7 @@ class _Pricer:
                 "http": Decimal(named.count("http")), "mobile_push": Decimal(named.count("mobile-push")),
             }
             derived.update(subs)
-            size = u.get("request_size_kb") or self.w.data["item_kb"]
+            size = self._capped("SNS", u.get("request_size_kb") or self.w.data["item_kb"], "published events")
             basis = {"monthly_requests": "usage.sns.monthly_requests" if u.get("monthly_requests") is not None
                      else self.flows.why.get(topic.id, "no steady traffic"),
                      "request_size_kb": "usage.sns.request_size_kb" if u.get("request_size_kb")
@@ -522,7 +539,7 @@ class _Pricer:
         u = self.usage.get("eventbridge", {})
         usage = eventbridge.EventBridgeUsage(
             monthly_custom_events=_scaled_count(u.get("monthly_custom_events"), self.scale) or ceil(events),
-            event_size_kb=item_kb,
+            event_size_kb=self._capped("EventBridge", item_kb, "integration events"),
             monthly_pipes_requests=_scaled_count(u.get("monthly_pipes_requests"), self.scale) or requests,
             pipes_request_size_kb=ZERO,
             monthly_archive_processing_gb=u.get("monthly_archive_processing_gb") or ZERO,
@@ -742,14 +759,14 @@ FREE_SERVICES = frozenset({"iam", "budgets"})
 
 
 def budget_warnings(workload: Workload, est: Estimate) -> list[str]:
-    """A warning when the estimate exceeds the workload's monthly budget."""
+    """The estimate's own warnings, and one when it exceeds the workload's monthly budget."""
     budget = workload.requirements.get("cost-optimization", {}).get("monthly_budget_usd")
     if budget is None:
-        return []
+        return list(est.warnings)
     limit = to_decimal(budget)
     if est.total <= limit:
-        return []
-    return [f"the estimate of ${est.total.quantize(Decimal('0.01')):,} a month is above the monthly budget of "
+        return list(est.warnings)
+    return list(est.warnings) + [f"the estimate of ${est.total.quantize(Decimal('0.01')):,} a month is above the monthly budget of "
             f"${limit.quantize(Decimal('0.01')):,} (cost-optimization.monthly_budget_usd); the largest items are "
             + ", ".join(f"{s} ${v.quantize(Decimal('0.01')):,}" for s, v in sorted(
                 est.by_service().items(), key=lambda kv: (-kv[1], kv[0]))[:3])]
@@ -763,7 +780,7 @@ def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *
     lines = tuple(pricer.run())
     return Estimate(
         workload=workload.name, region=catalog.region, currency=catalog.currency, free_tier=free_tier,
-        prices_source=catalog.source, prices_as_of=catalog.as_of, lines=lines, warnings=(),
+        prices_source=catalog.source, prices_as_of=catalog.as_of, lines=lines, warnings=tuple(pricer.warnings),
     )
 
 

@@ -205,18 +205,21 @@ class ListOf(Spec):
             return ctx.error(node, path, f"has more than {self.max_items} items")
         out = []
         seen: dict[Any, Node] = {}
+        ok = True
         for index, child in enumerate(node.value):
             value = self.item.check(child, ctx, f"{path}[{index}]")
             if value is INVALID:
+                ok = False  # the list as a whole is not what was written: report it, don't shorten it
                 continue
             if self.unique and isinstance(value, (str, int, float)):
                 if value in seen:
                     ctx.error(child, f"{path}[{index}]", f"{value!r} is listed twice",
                               f"first at line {seen[value].line}")
+                    ok = False
                     continue
                 seen[value] = child
             out.append(value)
-        return out
+        return out if ok else INVALID
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "array", "items": self.item.schema()}
@@ -258,9 +261,8 @@ class Obj(Spec):
             spec = self.fields.get(key)
             child_path = f"{path}.{key}" if path else key
             if spec is None:
-                hint = did_you_mean(key, list(self.fields)) or _allowed(self.fields)
-                if self.unknown_hint is not None:
-                    hint = self.unknown_hint(key) or hint
+                hint = self.unknown_hint(key) if self.unknown_hint is not None else None
+                hint = hint or did_you_mean(key, list(self.fields)) or _allowed(self.fields)
                 ctx.error(node.keys[key], child_path, f"unknown {self.what} {key!r}", hint)
                 ok = False
                 continue

@@ -111,6 +111,7 @@ def requirement_specs(catalog: Catalog) -> dict[str, Obj]:
     }
 
 
+@lru_cache(maxsize=1)
 def usage_specs() -> dict[str, Obj]:
     """Per-service usage overrides, with Infracost's key names where it has them."""
     return {
@@ -289,10 +290,13 @@ def _problem_hint(catalog: Catalog) -> Callable[[str], str | None]:
 
 
 def _usage_hint(catalog: Catalog) -> Callable[[str], str | None]:
+    services = sorted(usage_specs())
+    listing = "services with usage keys: " + ", ".join(services)
+
     def hint(key: str) -> str | None:
         if key in catalog.services:
-            return f"{key} has no usage keys; services with usage keys: " + ", ".join(sorted(usage_specs()))
-        return did_you_mean(key, list(usage_specs())) or "services with usage keys: " + ", ".join(sorted(usage_specs()))
+            return f"{key} has no usage keys; {listing}"
+        return did_you_mean(key, services) or listing
     return hint
 
 
@@ -312,6 +316,9 @@ def _usage_cross_checks(usage: dict[str, Any], node: Node, ctx: Ctx) -> None:
             if key in api:
                 ctx.error(where("apigateway", key), f"usage.apigateway.{key}", "applies to WebSocket APIs only",
                           "set usage.apigateway.type: websocket, or remove the key")
+    if api.get("type", "rest") != "rest" and "cache_size_gb" in api:
+        ctx.error(where("apigateway", "cache_size_gb"), "usage.apigateway.cache_size_gb",
+                  "applies to REST APIs only", "API caching is a REST API feature; set type: rest or remove the key")
     if api.get("type") == "websocket" and "request_size_kb" in api:
         ctx.error(where("apigateway", "request_size_kb"), "usage.apigateway.request_size_kb",
                   "applies to REST and HTTP APIs", "WebSocket APIs meter message_size_kb")

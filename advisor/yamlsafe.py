@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 20_000
+MAX_NUMBER_CHARS = 40  # no quantity needs more; Python refuses to print ints past 4,300 digits
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -125,11 +126,17 @@ def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
         if tag == _CORE + "bool":
             return _CONSTRUCTOR.construct_yaml_bool(node)
         if tag == _CORE + "int":
+            if len(event.value) > MAX_NUMBER_CHARS:
+                raise ValueError("too long")
             return _CONSTRUCTOR.construct_yaml_int(node)
         if tag == _CORE + "float":
+            if len(event.value) > MAX_NUMBER_CHARS:
+                raise ValueError("too long")
             return _CONSTRUCTOR.construct_yaml_float(node)
     except (ValueError, KeyError, yaml.YAMLError):
-        raise _mark(filename, event.start_mark, f"{event.value!r} is not a valid {tag[len(_CORE):]}") from None
+        shown = event.value if len(event.value) <= 40 else event.value[:20] + f"… ({len(event.value):,} characters)"
+        raise _mark(filename, event.start_mark, f"{shown!r} is not a valid {tag[len(_CORE):]}",
+                    "numbers in a workload have at most 40 digits" if len(event.value) > 40 else None) from None
     if tag in (_CORE + "str", _CORE + "timestamp"):
         # Dates stay as written: no field of ours is a date, and a string is what a user meant.
         return event.value

@@ -174,7 +174,7 @@ GOLDEN = {
         "sqs_queue_test",
         sqs,
         sqs.SqsUsage(monthly_requests=1000000, request_size_kb=128),
-        [("Standard requests", "2000000", "0.80")],
+        [("Standard requests (first 100B requests)", "2000000", "0.80")],
     ),
     # sqs_queue_test: fifo_sqs_queue_withUsage (1M requests; its usage file's `request_size: 63` is not a
     # recognised key, so the default 64 KB chunk of one request applies)
@@ -182,7 +182,7 @@ GOLDEN = {
         "sqs_queue_test",
         sqs,
         sqs.SqsUsage(monthly_requests=1000000, request_size_kb=63, fifo=True),
-        [("FIFO requests", "1000000", "0.50")],
+        [("FIFO requests (first 100B requests)", "1000000", "0.50")],
     ),
     # dynamodb_table_test @0b97cc5d (after the November 2024 price cut): my_dynamodb_table_usage
     "dynamodb-on-demand": Golden(

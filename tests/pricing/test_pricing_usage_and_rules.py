@@ -146,7 +146,7 @@ def test_sqs_message_requests_with_batching() -> None:
 def test_sqs_256kb_is_four_requests(use1) -> None:
     # SQS pricing: "an API action with a 256 KB payload is billed as 4 requests".
     lines = sqs.price(sqs.SqsUsage(monthly_requests=1, request_size_kb=256), use1)
-    assert line(lines, "Standard requests").quantity == 4
+    assert line(lines, "Standard requests (first 100B requests)").quantity == 4
 
 
 def test_sns_deliveries_to_sqs_and_lambda_are_free(use1) -> None:
@@ -219,7 +219,7 @@ def test_free_tier_shared_across_two_queues(use1) -> None:
     assert cents(first) == 0
     assert line(first, "Standard requests (free tier)").quantity == Decimal(700000)
     assert line(second, "Standard requests (free tier)").quantity == Decimal(300000)
-    billable = line(second, "Standard requests")
+    billable = line(second, "Standard requests (first 100B requests)")
     assert billable.quantity == Decimal(400000)
     assert cents(billable) == usd("0.16")
     assert "free tier: 300,000 of 1,000,000 requests applied (700,000 already used by earlier components)" in billable.basis
