@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from advisor.architecture import (
@@ -148,7 +149,8 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
     for key, value in extra.items():
         path = f"{where}.{key}"
         if key not in target:
-            target[key] = copy.deepcopy(value)
+            # Only containers need copying: rule data is shared by every recommendation.
+            target[key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
             owners[path] = rule
         elif isinstance(target[key], dict) and isinstance(value, Mapping):
             _merge(target[key], value, path, rule, owners, warnings)
@@ -214,8 +216,11 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     # Reasons flow from the rules that add components to the rules conditioned on them;
     # iterate until stable so a service-conditioned rule cites the workload's own reasons.
     reasons: dict[str, set[str]] = {}
+    fired_rules = [rule for rule in rules if rule.id in fired]
+    # Only service-conditioned rules' reasons can change as components gain reasons.
+    indirect = [rule for rule in fired_rules if _mentions_service(rule.when)]
+    new = {rule.id: _evaluate(rule.when, state, because_of)[1] for rule in fired_rules}
     while True:
-        new = {rule.id: _evaluate(rule.when, state, because_of)[1] for rule in rules if rule.id in fired}
         grown = False
         for cid, by in added.items():
             merged = set().union(*(new[r] for r in by))
@@ -225,6 +230,8 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         reasons = new
         if not grown:
             break
+        new = dict(reasons)
+        new.update({rule.id: _evaluate(rule.when, state, because_of)[1] for rule in indirect})
 
     owners: dict[str, str] = {}
     touched: dict[str, set[str]] = {r: set() for r in fired}
@@ -248,7 +255,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             for setting in block.get("settings", []):
                 pattern = setting.get("components", "*")
                 for cid, comp in sorted(state.components.items()):
-                    if comp["service"] == setting["service"] and fnmatch.fnmatchcase(cid, pattern):
+                    if comp["service"] == setting["service"] and (pattern == "*" or fnmatch.fnmatchcase(cid, pattern)):
                         _merge(comp["settings"], setting["set"], cid, rule.id, owners, state.warnings)
                         touched[rule.id].add(cid)
             for warning in block.get("warnings", []):
@@ -325,10 +332,9 @@ def _flow(fid: str, title: str, rule: str, steps: tuple[str, ...], components: M
 
 
 def _freeze(value: Any) -> Any:
-    from types import MappingProxyType
-
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in sorted(value.items())})
+        return MappingProxyType({k: _freeze(v) if isinstance(v, (dict, list)) else v
+                                 for k, v in sorted(value.items())})
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(_freeze(v) if isinstance(v, (dict, list)) else v for v in value)
     return value
