@@ -116,21 +116,21 @@ def _is_replaced_transfer(line: CostLine, arch: Graph) -> bool:
 
 def sweep(workload: Workload, arch: Architecture, catalog: Catalog, scales: tuple[Decimal, ...], *,
           alternative: Alternative = Alternative(), free_tier: bool = False,
-          month: Month = DEFAULT_MONTH) -> Sweep:
-    """Price the architecture at each scale and locate the break-even point against the alternative."""
+          month: Month = DEFAULT_MONTH, precision: Decimal = BISECT_RATIO) -> Sweep:
+    """Price the architecture at each scale and locate the break-even point (to `precision`, a ratio)."""
     graph = Graph(arch)
     points = tuple(_point(workload, graph, catalog, s, alternative, free_tier, month) for s in sorted(scales))
-    return Sweep(points, _break_even(workload, graph, catalog, points, alternative, free_tier, month),
+    return Sweep(points, _break_even(workload, graph, catalog, points, alternative, free_tier, month, precision),
                  alternative, tuple(sorted(REPLACED)))
 
 
 def _break_even(workload: Workload, arch: Graph, catalog: Catalog, points: tuple[Point, ...],
-                alt: Alternative, free_tier: bool, month: Month) -> BreakEven | None:
+                alt: Alternative, free_tier: bool, month: Month, precision: Decimal) -> BreakEven | None:
     """The first crossing where pay-per-use stops being cheaper, refined by bisection."""
     for before, after in zip(points, points[1:]):
         if before.total <= before.alternative_total and after.total > after.alternative_total:
             low, high = before.scale, after.scale
-            while high / low > BISECT_RATIO:  # halve the log interval to a millionth of the traffic
+            while high / low > precision:  # halve the log interval until the bracket is that tight
                 mid = (low * high).sqrt()
                 p = _point(workload, arch, catalog, mid, alt, free_tier, month)
                 if p.total <= p.alternative_total:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
@@ -36,7 +37,8 @@ def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_err
         from advisor.sweep import factors, sweep as run_sweep
 
         estimate = price(workload, arch, prices)
-        sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS))
+        # The report shows the break-even to three significant figures: a bracket of 0.01% is enough.
+        sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS), precision=Decimal("1.0001"))
         arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, estimate)))
     else:
         notes.append(f"the report has no cost section: {price_error}")
