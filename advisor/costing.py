@@ -735,11 +735,9 @@ class _Pricer:
                      self.logs_and_alarms, self.tracing, self.trails, self.backups, self.dns):
             step()
         unpriced = sorted({c.service for c in self.arch.components.values()} - PRICED - FREE_SERVICES)
-        if unpriced:
-            from advisor.pricing.errors import PriceNotFound
-
-            raise PriceNotFound(f"{unpriced[0]}.*", self.catalog.region,
-                                detail=f"advisor has no pricing for {', '.join(unpriced)} yet")
+        for service in unpriced:  # said out loud in the estimate, never priced as a silent zero
+            self.warnings.append(f"{service} is not priced by advisor yet: the estimate leaves it out "
+                                 f"({', '.join(c.id for c in self.arch.of_service(service))})")
         return self.lines
 
 

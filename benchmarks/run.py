@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from startup import run_once  # noqa: E402  (the sibling script's measuring helper)
 
 EXAMPLE = ROOT / "examples" / "startup-mvp.yaml"
+PLAIN = ROOT / "examples" / "flash-sale-orders.yaml"  # no budget, so recommend prices nothing
 LARGE = ROOT / "examples" / "everything.yaml"
 
 
@@ -41,6 +42,8 @@ def _cold(runs: int) -> list[tuple[str, float, float]]:
         "python -c 'import typer, yaml'": [py, "-c", "import typer, yaml"],
         "advisor --version": [advisor, "--version"],
         "advisor recommend": [advisor, "recommend", str(EXAMPLE), "-f", "json"],
+        "advisor recommend (flash-sale-orders)": [advisor, "recommend", str(PLAIN), "-f", "json"],
+        "advisor cost (flash-sale-orders)": [advisor, "cost", str(PLAIN), "-f", "json"],
         "advisor cost": [advisor, "cost", str(EXAMPLE), "-f", "json"],
         "advisor render": [advisor, "render", str(EXAMPLE), "-o", str(out), "--force"],
         "advisor recommend (everything)": [advisor, "recommend", str(LARGE), "-f", "json"],

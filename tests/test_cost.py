@@ -189,3 +189,12 @@ def test_sweep_finds_a_break_even_that_matches_its_neighbours(cli):
 def test_sweep_range_is_checked(cli):
     result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--sweep", "--sweep-range", "10:1")
     assert result.code == 2 and "--sweep-range" in result.err
+
+
+def test_a_service_advisor_cannot_price_is_named_in_the_warnings(cli, tmp_path):
+    path = tmp_path / "cognito.yaml"
+    path.write_text("version: 1\nname: c\nrequirements:\n  security: {auth: cognito}\n")
+    data = json.loads(cli("cost", str(path), "--format", "json").out)
+    assert any(w.startswith("cognito is not priced by advisor yet") and "userpool:main" in w for w in data["warnings"])
+    assert not any(line["service"] == "cognito" for line in data["lines"])
+    assert cli("render", str(path), "-o", str(tmp_path / "out")).code == 0

@@ -116,3 +116,14 @@ def test_check_runs_cfn_lint(cli, tmp_path):
     result = cli("render", str(ROOT / "examples" / "startup-mvp.yaml"), "-o", str(tmp_path), "--check")
     assert result.code == 0, result.err
     assert "has no errors or warnings" in result.err
+
+
+def test_a_missing_price_leaves_the_cost_section_out_but_renders(cli, tmp_path):
+    path = tmp_path / "dr.yaml"
+    path.write_text("version: 1\nname: d\nrequirements:\n  disaster-recovery: "
+                    "{rpo_minutes: 5, rto_minutes: 30, secondary_region: us-west-2}\n")
+    result = cli("render", str(path), "-o", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert "note: the report has no cost section" in result.err and "us-west-2" in result.err
+    report = (tmp_path / "out" / "ARCHITECTURE.md").read_text()
+    assert "Not estimated: no price for" in report

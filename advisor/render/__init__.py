@@ -34,13 +34,20 @@ def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_err
     notes: list[str] = []
     if prices is not None:
         from advisor.costing import budget_warnings, estimate as price
+        from advisor.pricing.errors import PriceNotFound
         from advisor.sweep import factors, sweep as run_sweep
 
-        estimate = price(workload, arch, prices)
-        # The report shows the break-even to three significant figures: a bracket of 0.01% is enough.
-        sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS), precision=Decimal("1.0001"))
-        arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, estimate)))
-    else:
+        try:
+            estimate = price(workload, arch, prices)
+            # The report shows the break-even to three significant figures: a bracket of 0.01% is enough.
+            sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS),
+                              precision=Decimal("1.0001"))
+        except PriceNotFound as exc:  # a replica Region without prices, say: the rest of the report stands
+            estimate = sweep = None
+            price_error = exc.message
+        else:
+            arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, estimate)))
+    if estimate is None:
         notes.append(f"the report has no cost section: {price_error}")
     resources = {lid: str(res.get("Type", "")) for lid, res in sorted(template.get("Resources", {}).items())}
     view = report_view(workload, arch, catalog, estimate=estimate, cost_note=price_error, sweep=sweep,
