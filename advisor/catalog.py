@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 from functools import lru_cache
 from pathlib import Path
@@ -166,7 +165,3 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
             raise AssertionError(f"catalog: region {region} recovers into unknown region {pair}")
     return catalog
 
-
-def bp_pattern() -> re.Pattern[str]:
-    """The shape of a Well-Architected best-practice id."""
-    return re.compile(BP_ID)

@@ -231,13 +231,9 @@ def _budget_check(workload: Any, arch: Any) -> list[str]:
     """Price the design only when the workload states a budget, so plain runs stay fast."""
     if "monthly_budget_usd" not in workload.requirements.get("cost-optimization", {}):
         return []
-    from advisor.costing import budget_warnings, estimate
-    from advisor.pricing.errors import PriceNotFound
+    from advisor.costing import budget_check
 
-    try:
-        return budget_warnings(workload, estimate(workload, arch, _price_catalog(workload.region, None)))
-    except PriceNotFound as exc:
-        return [f"the budget could not be checked: {exc.message}"]
+    return budget_check(workload, arch, lambda region: _price_catalog(region, None))
 
 
 def _prices_dir() -> Path:

@@ -137,6 +137,7 @@ class _Flows:
         self.requests = ceil(to_decimal(t["requests_per_month"]) * scale)  # requests are whole
         writes, reads = to_decimal(t["writes_per_request"]), to_decimal(t["reads_per_request"])
         self.write_share = writes / (writes + reads) if writes + reads > 0 else ONE
+        self.written = self.requests * self.write_share  # requests that write: events and integrations
         self.writes = self.requests * writes
         self.reads = self.requests * reads
         self.messages: dict[str, Decimal] = {}
@@ -191,8 +192,8 @@ class _Flows:
         for topic in self.arch.of_service("sns"):
             sources = [e for e in self.arch.edges_to(topic.id) if e.kind in ("publishes", "routes-to")]
             if topic.id not in self.publishes and not sources and topic.id != "topic:alarms":
-                self._set(self.publishes, topic.id, self.requests * self.write_share,
-                          f"one event per written API request (the producer is outside the architecture)")
+                self._set(self.publishes, topic.id, self.written,
+                          "one event per written API request (the producer is outside the architecture)")
             publishes = self.publishes.get(topic.id, ZERO)
             for edge in self.arch.edges_from(topic.id):
                 if edge.kind == "fans-out":
@@ -207,7 +208,7 @@ class _Flows:
         for bus in self.arch.of_service("eventbridge"):
             for edge in self.arch.edges_from(bus.id):
                 if edge.kind == "routes-to":
-                    self._set(self.publishes, edge.target, self.requests * self.write_share,
+                    self._set(self.publishes, edge.target, self.written,
                               f"integration events routed from {bus.id}, one per written request")
 
     def _processed(self, function: Component) -> Decimal:
@@ -531,9 +532,7 @@ class _Pricer:
             parts.append(f"{fmt_number(batches)} batches of {fmt_number(batch)} change records from {edge.source}, "
                          f"{fmt_number(per_batch)} request per batch (64 KB chunks)")
         buses = self.arch.of_service("eventbridge")
-        events = ZERO
-        for bus in buses:
-            events += self.requests_written()
+        events = self.flows.written * len(buses)
         if requests <= 0 and events <= 0:
             return
         u = self.usage.get("eventbridge", {})
@@ -551,10 +550,6 @@ class _Pricer:
                                                if self.arch.of_service("dynamodb-streams") else None)
         self._emit(component, eventbridge.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                                 basis=basis))
-
-    def requests_written(self) -> Decimal:
-        """API requests that write, the traffic integrations carry."""
-        return self.flows.requests * self.flows.write_share
 
     def keys(self) -> None:
         kms = _pricing("kms")
@@ -768,6 +763,18 @@ def budget_warnings(workload: Workload, est: Estimate) -> list[str]:
             f"${limit.quantize(Decimal('0.01')):,} (cost-optimization.monthly_budget_usd); the largest items are "
             + ", ".join(f"{s} ${v.quantize(Decimal('0.01')):,}" for s, v in sorted(
                 est.by_service().items(), key=lambda kv: (-kv[1], kv[0]))[:3])]
+
+
+def budget_check(workload: Workload, arch: Architecture, find_prices: Callable[[str], Catalog]) -> list[str]:
+    """What `recommend` says about a stated budget: price the design only then, and never fail for it."""
+    if "monthly_budget_usd" not in workload.requirements.get("cost-optimization", {}):
+        return []
+    from advisor.pricing.errors import PriceNotFound
+
+    try:
+        return budget_warnings(workload, estimate(workload, arch, find_prices(workload.region)))
+    except PriceNotFound as exc:
+        return [f"the budget could not be checked: {exc.message}"]
 
 
 def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,

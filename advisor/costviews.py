@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from advisor.costing import Estimate
 from advisor.pricing.base import decimal_text, fmt_number, to_cents
 
-from advisor.views import md_escape
 
 if TYPE_CHECKING:
     from advisor.sweep import Sweep
@@ -164,7 +163,3 @@ def chart(sweep: Sweep, *, width: int = 60, height: int = 14) -> str:
     lines.append(" " * 13 + "● pay-per-use   ─ always-on alternative   ◆ both")
     return "\n".join(lines)
 
-
-def markdown_summary(est: Estimate) -> str:
-    """A one-line, escaped summary used in Markdown headings."""
-    return f"{md_escape(est.workload)} in {est.region}: {money(est.total)} a month"

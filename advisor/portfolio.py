@@ -85,23 +85,22 @@ def run_file(path: str, options: Options) -> Result:
         catalog, rules = _rule_set(options)
         workload = load_workload(path, catalog)
         arch = recommend(workload, rules, catalog)
-        budgeted = "monthly_budget_usd" in workload.requirements.get("cost-optimization", {})
-        if options.command == "recommend" and not budgeted:
-            from advisor.architecture import to_json
+        from advisor.pricing.catalog import find_catalog
 
+        def find_prices(region: str) -> Any:
+            return find_catalog(region, catalog_path=Path(options.catalog_path) if options.catalog_path else None,
+                                user_dir=Path(options.prices_dir) if options.prices_dir else None)
+
+        if options.command == "recommend":  # exactly what a single run says, budget warning included
+            from advisor.architecture import to_json
+            from advisor.costing import budget_check
+
+            arch = arch._replace(warnings=arch.warnings + tuple(budget_check(workload, arch, find_prices)))
             return Result(path, to_json(arch), (), None)
         from advisor.costing import budget_warnings, estimate
         from advisor.costviews import estimate_json
-        from advisor.pricing.catalog import find_catalog
 
-        prices = find_catalog(workload.region, catalog_path=Path(options.catalog_path) if options.catalog_path
-                              else None, user_dir=Path(options.prices_dir) if options.prices_dir else None)
-        est = estimate(workload, arch, prices, free_tier=options.free_tier)
-        if options.command == "recommend":  # as a single run does: a budget below the estimate is a warning
-            from advisor.architecture import to_json
-
-            arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, est)))
-            return Result(path, to_json(arch), (), None)
+        est = estimate(workload, arch, find_prices(workload.region), free_tier=options.free_tier)
         warnings = list(arch.warnings) + budget_warnings(workload, est)
         return Result(path, estimate_json(est, warnings=warnings), (), est.total)
     except AdvisorError as exc:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from advisor.architecture import Architecture
-from advisor.costing import Estimate, Graph, estimate
+from advisor.costing import Graph, estimate
 from advisor.pricing import fargate
 from advisor.pricing.base import DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, Month, ceil, to_decimal
 from advisor.pricing.catalog import Catalog
@@ -143,7 +143,3 @@ def _break_even(workload: Workload, arch: Graph, catalog: Catalog, points: tuple
         return BreakEven(points[0].scale, points[0].requests_per_month, points[0].total)
     return None
 
-
-def estimate_at(workload: Workload, arch: Architecture, catalog: Catalog, scale: Decimal) -> Estimate:
-    """The full estimate at one scale (for reports that show a point in detail)."""
-    return estimate(workload, arch, catalog, scale=scale)
