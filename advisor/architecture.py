@@ -1,7 +1,5 @@
 """The Architecture value that recommend, cost and render all consume."""
 
-from __future__ import annotations
-
 from typing import Any, Mapping, NamedTuple
 
 # Edge kinds: what one component does to another.

@@ -1,7 +1,5 @@
 """The vocabulary: pillars, problems, requirements, services, DR strategies, regions, best practices."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 from functools import lru_cache
 from pathlib import Path

@@ -3,8 +3,7 @@
 This is the only module that prints, reads the environment or exits.
 """
 
-from __future__ import annotations
-
+import copy
 import functools
 import json
 import os
@@ -379,9 +378,8 @@ def _is_portfolio(files: Optional[list[str]]) -> bool:
         return False
     if len(files) > 1:
         return True
-    import glob
-
-    return Path(files[0]).is_dir() or (glob.has_magic(files[0]) and not Path(files[0]).exists())
+    magic = any(ch in files[0] for ch in "*?[")  # glob.has_magic, without importing glob for one file
+    return Path(files[0]).is_dir() or (magic and not Path(files[0]).exists())
 
 
 def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dirs: Optional[list[Path]],
@@ -798,9 +796,33 @@ def prices_list(
     _emit_json(rows)
 
 
+# Global options that may come before the command's name; none of them takes a value.
+_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--no-color"})
+
+
+def _command_name(info: Any) -> str:
+    return info.name or info.callback.__name__.replace("_", "-")
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the command that argv names: typer inspects every command's signature to
+    build the interface, a tenth of a cold run. Help, completion and unknown names get the whole app."""
+    rest = [a for a in argv if a not in _GLOBAL_FLAGS]
+    if not rest or os.environ.get("_ADVISOR_COMPLETE"):
+        return app
+    wanted = rest[0]
+    commands = [c for c in app.registered_commands if _command_name(c) == wanted]
+    groups = [g for g in app.registered_groups if g.name == wanted]
+    if not commands and not groups:
+        return app
+    only = copy.copy(app)
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
+
+
 def run() -> None:
     """Console-script entry point."""
-    app()
+    _app_for(sys.argv[1:])()
 
 
 if __name__ == "__main__":  # pragma: no cover

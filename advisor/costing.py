@@ -32,8 +32,6 @@ are the service's total and are shared among its components in proportion to the
 counts.  Every line's `basis` names where its quantity came from.
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Any, Callable, Mapping, NamedTuple
 
@@ -723,11 +721,18 @@ class _Pricer:
             self._emit(record.id, route53.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                                 basis=basis))
 
-    def run(self) -> list[CostLine]:
-        """Price every component, in a fixed order so the free tier is applied deterministically."""
+    def run(self, *, request_tier: bool = False) -> list[CostLine]:
+        """Price every component, in a fixed order so the free tier is applied deterministically
+        (`request_tier`: only the first steps, API Gateway, SQS and Lambda, and their lines)."""
         self._log_events = {}
-        for step in (self.api, self.queues, self.functions, self.topics, self.tables, self.pipes, self.keys,
-                     self.logs_and_alarms, self.tracing, self.trails, self.backups, self.dns):
+        # The request tier is priced first, so its lines, free tier included, are the same whether or
+        # not the rest of the architecture is priced after it.
+        for step in (self.api, self.queues, self.functions):
+            step()
+        if request_tier:
+            return [line for line in self.lines if line.service in REQUEST_TIER]
+        for step in (self.topics, self.tables, self.pipes, self.keys, self.logs_and_alarms, self.tracing,
+                     self.trails, self.backups, self.dns):
             step()
         unpriced = sorted({c.service for c in self.arch.components.values()} - PRICED - FREE_SERVICES)
         for service in unpriced:  # said out loud in the estimate, never priced as a silent zero
@@ -744,6 +749,8 @@ def _scaled_count(value: Any, scale: Decimal) -> Decimal | None:
     return None if value is None else ceil(to_decimal(value) * scale)
 
 
+# What an always-on design replaces: the services `run(request_tier=True)` prices.
+REQUEST_TIER = frozenset({"apigateway", "sqs", "lambda"})
 PRICED = frozenset({"apigateway", "sqs", "lambda", "sns", "dynamodb", "dynamodb-streams", "eventbridge", "kms",
                     "cloudwatch", "xray", "cloudtrail", "s3", "backup", "route53"})
 # Services with no charge of their own: IAM; AWS Budgets (the first two budgets without actions are free,
@@ -775,6 +782,14 @@ def budget_check(workload: Workload, arch: Architecture, find_prices: Callable[[
         return budget_warnings(workload, estimate(workload, arch, find_prices(workload.region)))
     except PriceNotFound as exc:
         return [f"the budget could not be checked: {exc.message}"]
+
+
+def request_tier_cost(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
+                      scale: Decimal | int = 1, month: Month = DEFAULT_MONTH) -> Decimal:
+    """The monthly amount of the API Gateway, SQS and Lambda lines alone, as `estimate` would price them."""
+    graph = arch if isinstance(arch, Graph) else Graph(arch)
+    pricer = _Pricer(workload, graph, catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
+    return sum((line.monthly_usd for line in pricer.run(request_tier=True)), ZERO)
 
 
 def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,

@@ -1,7 +1,5 @@
 """The error hierarchy: every failure a user can cause carries its exit code."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

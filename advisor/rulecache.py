@@ -3,14 +3,24 @@
 Validating some forty YAML files costs more than the rest of a `recommend` run; the
 result depends only on those files and on the code that reads them, so it is kept
 as a pickle named by a checksum (CRC-32 and Adler-32, cheap to import and to
-compute) of their names and contents.  Any problem with the cache means a normal load.
+compute) of their names and identities.  Any problem with the cache means a normal load.
+
+A file's identity is its size, modification time and inode, as git's index keeps them,
+which costs a `stat` rather than a read.  Like git, it guards against "racy" edits: a file
+changed within the last few seconds, so recently that a second edit of the same size could
+share its timestamp on a coarse-grained file system, is identified by its contents instead.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
+import time
 import zlib
+
+try:  # the C unpickler alone: pickle.py's pure-Python half is a millisecond of import nobody here uses
+    from _pickle import dump, load
+except ImportError:  # pragma: no cover - interpreters without CPython's accelerator
+    from pickle import dump, load
 from pathlib import Path
 
 from advisor import __version__
@@ -21,12 +31,23 @@ from advisor.rules import Rule, load_rules, load_rules_uncached, rule_files
 _CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py")
 
 
+# Seconds after which a file's timestamp is trusted to tell edits apart (FAT and some network file
+# systems keep two-second or one-second timestamps).
+SETTLED_S = 3
+
+
 def _digest(root: Path, extra: tuple[Path, ...]) -> str:
     here = Path(__file__).parent
     crc, adler = zlib.crc32(f"{__version__}\0{root}\0{extra}".encode()), 1
+    now = time.time_ns()
     for path in [root / "catalog.yaml", root / "best-practices.yaml", *rule_files(root),
                  *(p for folder in extra for p in rule_files(folder)), *(here / name for name in _CODE)]:
-        chunk = path.name.encode() + b"\0" + path.read_bytes() + b"\0"
+        st = os.stat(path)
+        if now - st.st_mtime_ns > SETTLED_S * 1_000_000_000:
+            identity = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode()
+        else:
+            identity = path.read_bytes()
+        chunk = path.name.encode() + b"\0" + identity + b"\0"
         crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
     return f"{crc:08x}{adler:08x}"
 
@@ -39,10 +60,13 @@ def load_rule_set(cache_dir: Path | None = None, root: Path | None = None,
     if cache_dir is None:
         catalog = load_catalog(root)
         return catalog, (load_rules(root, catalog) if not extra else load_rules_uncached(root, catalog, extra))
-    target = cache_dir / f"rules-{_digest(root, extra)}.pickle"
+    # Named by the rule folders too, so that two installations (two virtual environments, say) or a run
+    # with and one without organisation rules keep a cache each instead of pruning each other's.
+    tag = f"{zlib.crc32(chr(0).join(map(str, (root, *extra))).encode()):08x}"
+    target = cache_dir / f"rules-{tag}-{_digest(root, extra)}.pickle"
     try:
         with open(target, "rb") as handle:
-            catalog, rules = pickle.load(handle)
+            catalog, rules = load(handle)
         if isinstance(catalog, Catalog) and isinstance(rules, tuple):
             return catalog, rules
     except Exception:  # a missing, stale or damaged cache is simply rebuilt
@@ -56,12 +80,11 @@ def load_rule_set(cache_dir: Path | None = None, root: Path | None = None,
         cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".rules-", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump((catalog, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            dump((catalog, rules), handle, protocol=5)
         os.replace(tmp, target)
-        if not extra:
-            for stale in cache_dir.glob("rules-*.pickle"):  # earlier versions of the rules are never read again
-                if stale != target:
-                    stale.unlink(missing_ok=True)
+        for stale in cache_dir.glob("rules-*.pickle"):  # earlier versions of these rules are never read again
+            if stale != target and (stale.name.startswith(f"rules-{tag}-") or stale.name.count("-") == 1):
+                stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home is no reason to fail
     return catalog, rules

@@ -14,8 +14,7 @@ A rule never holds code.  Its `when` is built from a fixed vocabulary:
 the engine's fixpoint does not depend on rule order.
 """
 
-from __future__ import annotations
-
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -82,7 +81,7 @@ class _CondSpec(Spec):
                                                  "all", "any", "not")]
         if len(kinds) != 1:
             key = next(iter(node.value))
-            hint = did_you_mean(key, ["problem", "requirement", "param", "service", "dr_strategy", "all", "any", "not"])
+            hint = ctx.suggest(key, ["problem", "requirement", "param", "service", "dr_strategy", "all", "any", "not"])
             return ctx.error(node.keys[key] if not kinds else node, path,
                              "a condition needs exactly one of problem, requirement, param, service, dr_strategy, all, any, not",
                              hint)
@@ -119,16 +118,16 @@ class _CondSpec(Spec):
             return INVALID
         req, _, param = name.partition(".")
         if req not in self.params:
-            return ctx.error(child, f"{path}.param", f"unknown requirement {req!r}", did_you_mean(req, list(self.params)))
+            return ctx.error(child, f"{path}.param", f"unknown requirement {req!r}", ctx.suggest(req, list(self.params)))
         if param not in self.params[req]:
             return ctx.error(child, f"{path}.param", f"requirement {req!r} has no parameter {param!r}",
-                             did_you_mean(param, list(self.params[req])) or
+                             ctx.suggest(param, list(self.params[req])) or
                              ("parameters: " + ", ".join(self.params[req]) if self.params[req] else "it has no parameters"))
         ops = [k for k in extra]
         if len(ops) != 1 or ops[0] not in OPS:
             bad = ops[0] if ops else "param"
             return ctx.error(node.keys[bad], path, "a param condition needs exactly one operator: " + ", ".join(OPS),
-                             did_you_mean(bad, OPS) if ops else None)
+                             ctx.suggest(bad, OPS) if ops else None)
         operand = node.value[ops[0]].plain()
         if ops[0] in ("at_most", "at_least", "below", "above") and (isinstance(operand, bool) or not isinstance(operand, (int, float))):
             return ctx.error(node.value[ops[0]], f"{path}.{ops[0]}", "expected a number")
@@ -166,7 +165,7 @@ def _rule_spec(catalog: Catalog) -> Obj:
         "title": Field(Str(max_length=120), True),
         "pillars": Field(ListOf(Str(enum=tuple(catalog.pillars), what="pillar"), min_items=1, unique=True), True),
         "best_practices": Field(ListOf(Str(enum=tuple(catalog.best_practices), what="best practice",
-                                           enum_hint=lambda v: did_you_mean(v, list(catalog.best_practices))
+                                           enum_hint=lambda v, ctx: ctx.suggest(v, list(catalog.best_practices))
                                            or "add it to rules/best-practices.yaml with its title and page"),
                                        min_items=1, unique=True), True),
         "when": Field(_CondSpec(catalog), True),
@@ -277,7 +276,14 @@ def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:
 
 def rule_files(root: Path) -> list[Path]:
     """Every rule file under a rules folder (one folder per pillar; other folders, such as tests/, are not rules)."""
-    return sorted(p for pillar in sorted(PILLAR_LETTER) for p in (root / pillar).glob("*.yaml"))
+    found = []
+    for pillar in sorted(PILLAR_LETTER):
+        try:  # listed rather than globbed: Path.glob compiles a pattern on every cold start
+            names = os.listdir(root / pillar)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        found += [root / pillar / name for name in names if name.endswith(".yaml")]
+    return sorted(found)
 
 
 def load_rules(root: Path | None = None, catalog: Catalog | None = None) -> tuple[Rule, ...]:

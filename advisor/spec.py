@@ -39,12 +39,25 @@ def _describe(node: Node) -> str:
     return f"{text[:40]!r}{'…' if len(text) > 40 else ''} (text)"
 
 
+# Close-match searches one file may make: a hint costs about 0.1 ms, and a hostile file with ten
+# thousand unknown names must still be refused within a second. Nobody reads the hundred-and-first.
+HINT_BUDGET = 100
+
+
 class Ctx:
     """Collects diagnostics for one file."""
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.diagnostics: list[Diagnostic] = []
+        self.hints_left = HINT_BUDGET
+
+    def suggest(self, word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+        """`did_you_mean`, for the first HINT_BUDGET unknown names of the file."""
+        if self.hints_left <= 0:
+            return None
+        self.hints_left -= 1
+        return did_you_mean(word, choices)
 
     def error(self, node: Node, path: str, message: str, hint: str | None = None) -> Any:
         """Record a problem at a node and return INVALID."""
@@ -77,7 +90,7 @@ class Str(Spec):
 
     def __init__(self, description: str = "", *, pattern: str | None = None, pattern_hint: str | None = None,
                  max_length: int = 10_000, enum: tuple[str, ...] | None = None,
-                 enum_hint: Callable[[str], str | None] | None = None, what: str = "value") -> None:
+                 enum_hint: Callable[[str, Ctx], str | None] | None = None, what: str = "value") -> None:
         self.description = description
         self.pattern = pattern
         self.pattern_hint = pattern_hint
@@ -94,7 +107,7 @@ class Str(Spec):
         if len(value) > self.max_length:
             return ctx.error(node, path, f"text longer than {self.max_length:,} characters")
         if self.enum is not None and value not in self.enum:
-            hint = (self.enum_hint or (lambda w: did_you_mean(w, self.enum or ())))(value)
+            hint = self.enum_hint(value, ctx) if self.enum_hint else ctx.suggest(value, self.enum)
             if hint is None and len(self.enum) <= 6:
                 hint = "one of " + ", ".join(self.enum)
             return ctx.error(node, path, f"unknown {self.what} {value!r}", hint)
@@ -246,7 +259,7 @@ class Obj(Spec):
     """A mapping with a fixed set of keys; unknown keys are errors with a hint."""
 
     def __init__(self, fields: dict[str, Field], description: str = "", *, what: str = "key",
-                 unknown_hint: Callable[[str], str | None] | None = None) -> None:
+                 unknown_hint: Callable[[str, Ctx], str | None] | None = None) -> None:
         self.fields = fields
         self.description = description
         self.what = what
@@ -261,8 +274,8 @@ class Obj(Spec):
             spec = self.fields.get(key)
             child_path = f"{path}.{key}" if path else key
             if spec is None:
-                hint = self.unknown_hint(key) if self.unknown_hint is not None else None
-                hint = hint or did_you_mean(key, list(self.fields)) or _allowed(self.fields)
+                hint = self.unknown_hint(key, ctx) if self.unknown_hint is not None else None
+                hint = hint or ctx.suggest(key, list(self.fields)) or _allowed(self.fields)
                 ctx.error(node.keys[key], child_path, f"unknown {self.what} {key!r}", hint)
                 ok = False
                 continue

@@ -18,13 +18,13 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from advisor.architecture import Architecture
-from advisor.costing import Graph, estimate
+from advisor.costing import REQUEST_TIER, Graph, estimate, request_tier_cost
 from advisor.pricing import fargate
 from advisor.pricing.base import DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, Month, ceil, to_decimal
 from advisor.pricing.catalog import Catalog
 from advisor.workload import Workload
 
-REPLACED = frozenset({"apigateway", "sqs", "lambda"})
+REPLACED = REQUEST_TIER
 MIN_TASKS = 2
 LCU_NEW_CONNECTIONS_PER_S = Decimal(25)
 LCU_GB_PER_HOUR = Decimal(1)
@@ -109,6 +109,15 @@ def _point(workload: Workload, arch: Graph, catalog: Catalog, scale: Decimal, al
                  alternative, tasks)
 
 
+def _still_cheaper(workload: Workload, arch: Graph, catalog: Catalog, scale: Decimal, alt: Alternative,
+                   free_tier: bool, month: Month) -> bool:
+    """Whether pay-per-use costs no more than the alternative at a scale: `_point`'s comparison, with
+    what both designs share (everything but the request tier) left out of both sides."""
+    lines, _ = alternative_lines(workload, catalog, scale, alt, month)
+    return (request_tier_cost(workload, arch, catalog, free_tier=free_tier, scale=scale, month=month)
+            <= sum((line.monthly_usd for line in lines), ZERO))
+
+
 def _is_replaced_transfer(line: CostLine, arch: Graph) -> bool:
     component = arch.components.get(line.component or "")
     return line.service == "data-transfer" and component is not None and component.service == "apigateway"
@@ -132,8 +141,7 @@ def _break_even(workload: Workload, arch: Graph, catalog: Catalog, points: tuple
             low, high = before.scale, after.scale
             while high / low > precision:  # halve the log interval until the bracket is that tight
                 mid = (low * high).sqrt()
-                p = _point(workload, arch, catalog, mid, alt, free_tier, month)
-                if p.total <= p.alternative_total:
+                if _still_cheaper(workload, arch, catalog, mid, alt, free_tier, month):
                     low = mid
                 else:
                     high = mid

@@ -1,14 +1,12 @@
 """Workload files, version 1: the schema, strict loading and the immutable Workload value."""
 
-from __future__ import annotations
-
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import Diagnostic, InputError
-from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr, did_you_mean
+from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr
 from advisor.yamlsafe import Node, YamlProblem, load_file, parse
 
 SLUG = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -279,24 +277,24 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _problem_hint(catalog: Catalog) -> Callable[[str], str | None]:
-    def hint(value: str) -> str | None:
+def _problem_hint(catalog: Catalog) -> Callable[[str, Ctx], str | None]:
+    def hint(value: str, ctx: Ctx) -> str | None:
         words = value.lower().replace("&", " ").replace("_", " ").split()
-        guess = did_you_mean("-".join(words), list(catalog.problems))
+        guess = ctx.suggest("-".join(words), list(catalog.problems))
         if len(words) > 1 or " " in value:
             return "problems are ids, not free text; " + (guess or "run `advisor schema` for the list")
         return guess or "run `advisor schema` for the list"
     return hint
 
 
-def _usage_hint(catalog: Catalog) -> Callable[[str], str | None]:
+def _usage_hint(catalog: Catalog) -> Callable[[str, Ctx], str | None]:
     services = sorted(usage_specs())
     listing = "services with usage keys: " + ", ".join(services)
 
-    def hint(key: str) -> str | None:
+    def hint(key: str, ctx: Ctx) -> str | None:
         if key in catalog.services:
             return f"{key} has no usage keys; {listing}"
-        return did_you_mean(key, services) or listing
+        return ctx.suggest(key, services) or listing
     return hint
 
 

@@ -186,6 +186,43 @@ def test_sweep_finds_a_break_even_that_matches_its_neighbours(cli):
     assert Decimal(after[0]["total_monthly_usd"]) > Decimal(after[0]["alternative_monthly_usd"])
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("free_tier", [False, True])
+def test_request_tier_cost_is_the_request_tier_of_a_full_estimate(path, free_tier):
+    """The break-even search prices only API Gateway, SQS and Lambda; those lines must be exactly the
+    full estimate's, free tier included, at every scale."""
+    from advisor.costing import REQUEST_TIER, request_tier_cost
+    from advisor.sweep import factors
+
+    workload = load_workload(str(path))
+    arch = recommend(workload)
+    prices = load_catalog(workload.region)
+    for scale in factors(0.01, 1000, 7) + (Decimal("3.7"),):
+        full = estimate(workload, arch, prices, free_tier=free_tier, scale=scale)
+        expected = sum((line.monthly_usd for line in full.lines if line.service in REQUEST_TIER), Decimal(0))
+        assert request_tier_cost(workload, arch, prices, free_tier=free_tier, scale=scale) == expected
+
+
+def test_break_even_bisection_matches_full_estimates_on_both_sides():
+    """At the break-even found, full estimates agree: pay-per-use is dearer there and no dearer one
+    bracket step below it."""
+    from advisor.sweep import BISECT_RATIO, _point, factors, sweep
+    from advisor.costing import Graph
+    from advisor.sweep import Alternative
+
+    for name in ("startup-mvp", "everything", "patient-portal", "payments-api"):
+        workload = load_workload(str(ROOT / "examples" / f"{name}.yaml"))
+        arch = recommend(workload)
+        prices = load_catalog(workload.region)
+        result = sweep(workload, arch, prices, factors(0.01, 1000, 11))
+        assert result.break_even is not None, name
+        graph, month = Graph(arch), estimate.__kwdefaults__["month"]
+        above = _point(workload, graph, prices, result.break_even.scale, Alternative(), False, month)
+        below = _point(workload, graph, prices, result.break_even.scale / BISECT_RATIO, Alternative(), False, month)
+        assert above.total > above.alternative_total, name
+        assert below.total <= below.alternative_total, name
+
+
 def test_sweep_range_is_checked(cli):
     result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--sweep", "--sweep-range", "10:1")
     assert result.code == 2 and "--sweep-range" in result.err

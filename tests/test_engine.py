@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.architecture import to_json
 from advisor.catalog import load_catalog
-from advisor.engine import choose_dr_strategy, recommend
+from advisor.engine import _matches, choose_dr_strategy, recommend
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import ROOT
 
@@ -161,3 +164,10 @@ def test_latency_warning_when_reads_and_queues_meet():
     assert any(w.startswith("ADV-P003:") for w in arch.warnings)
     arch = recommend(load_workload_text("version: 1\nname: x\nproblems: [high-latency]\n"))
     assert not any(w.startswith("ADV-P003:") for w in arch.warnings)
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=400)
+@given(name=st.text(alphabet="ab:-", max_size=8), pattern=st.text(alphabet="ab:-*", max_size=8))
+def test_component_globs_match_as_fnmatch_does(name, pattern):
+    """Component ids and their globs use only `*`; the engine's matcher must agree with fnmatch there."""
+    assert _matches(name, pattern) == fnmatch.fnmatchcase(name, pattern)

@@ -110,6 +110,24 @@ def test_rule_cache_matches_a_fresh_load_and_notices_edits(tmp_path):
     assert len(list(cache.glob("rules-*.pickle"))) == 1  # the stale cache was removed
 
 
+def test_two_installations_sharing_a_cache_folder_keep_a_cache_each(tmp_path):
+    from advisor.rulecache import load_rule_set
+
+    first, second = _copy(tmp_path / "one"), _copy(tmp_path / "two")
+    cache = tmp_path / "cache"
+    load_rule_set(cache, first)
+    load_rule_set(cache, second)
+    kept = sorted(p.name for p in cache.glob("rules-*.pickle"))
+    assert len(kept) == 2
+    load_rule_set(cache, first)  # a hit: nothing rebuilt, nothing pruned
+    assert sorted(p.name for p in cache.glob("rules-*.pickle")) == kept
+    path = first / "reliability" / "ADV-R007.yaml"
+    path.write_text(path.read_text().replace("max_receive_count: 5", "max_receive_count: 3"))
+    load_rule_set(cache, first)  # the edit replaces the first installation's cache only
+    now = sorted(p.name for p in cache.glob("rules-*.pickle"))
+    assert len(now) == 2 and len(set(now) & set(kept)) == 1
+
+
 def test_damaged_or_unwritable_cache_falls_back_to_a_normal_load(tmp_path):
     from advisor.rulecache import load_rule_set
 

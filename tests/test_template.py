@@ -7,11 +7,15 @@ import re
 from functools import lru_cache
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.catalog import load_catalog
 from advisor.engine import recommend
 from advisor.render.cfn import (HANDLER_SOURCE, GetAtt, Ref, Sub, build_template, dump_template, load_template,
                                 to_json)
+from advisor.render.cfn import emitter
 from advisor.render.cfn.emitter import TOP_LEVEL_ORDER
 from advisor.render.cfn.intrinsics import ALL, And, Condition, Equals, GetAZs, If, Join, Not, Or, Select, Split
 from advisor.render.cfn.naming import LogicalIds, camel
@@ -325,3 +329,41 @@ def test_checkov_skips_are_explained():
     updates = template["Resources"]["FunctionUpdates"]
     assert "DeadLetterConfig" in updates["Properties"]
     assert "FunctionUpdates" not in skipped["CKV_AWS_116"]
+
+
+class _NodeDumper(yaml.CSafeDumper):
+    """libyaml's dumper fed by PyYAML's own representer and serializer: what FastTemplateDumper replaces."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+_NodeDumper.add_representer(str, emitter._str)
+_NodeDumper.add_representer(dict, emitter._dict)
+for _cls in ALL:
+    _NodeDumper.add_representer(_cls, emitter._intrinsic)
+
+_TEXT = st.text(max_size=100)
+_SCALARS = st.one_of(
+    _TEXT, st.sampled_from(["", "yes", "null", "~", "0x1f", "1e3", "-", "- x", "a: b", "#c", "*a", "&a",
+                            "!Ref", "'q'", '"q"', " lead", "trail ", "a\nb", "a\n", "\t", "%x", "@x",
+                            "x" * 81, "2026-12-01", "1_000", ".inf", "+1", "\U0001F600"]),
+    st.integers(-10**12, 10**12), st.booleans(), st.none(), st.floats(allow_nan=False),
+)
+_INTRINSICS = st.one_of(st.builds(Ref, _TEXT), st.builds(GetAtt, _TEXT), st.builds(Sub, _TEXT))
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=300)
+@given(st.recursive(st.one_of(_SCALARS, _INTRINSICS),
+                    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                            st.dictionaries(_TEXT, inner, max_size=4),
+                                            st.builds(Join, st.lists(inner, min_size=2, max_size=2))),
+                    max_leaves=25))
+def test_event_feeding_dumper_writes_what_the_node_tree_would(value):
+    """The dumper that feeds libyaml events directly writes byte for byte what PyYAML's representer
+    and serializer make libyaml write, for any data a template can hold, and it reads back the same."""
+    template = {"Resources": {"Thing": {"Type": "AWS::SQS::Queue", "Properties": {"Value": value}}}}
+    fast = dump_template(template)
+    assert fast == yaml.dump(emitter.ordered(template), Dumper=_NodeDumper, default_flow_style=False,
+                             sort_keys=False, allow_unicode=True, width=120, indent=2)
+    assert load_template(fast) == template

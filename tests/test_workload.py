@@ -156,3 +156,17 @@ def test_description_may_hold_anything():
 
     text = MINIMAL + yaml.safe_dump({"description": hostile})
     assert load_workload_text(text).description == hostile
+
+
+def test_close_match_hints_stop_after_the_first_hundred_unknown_names():
+    """A hostile file with thousands of unknown names is refused within a second: the close-match
+    search runs for the first HINT_BUDGET of them; the rest get the plain list of known names."""
+    from advisor.spec import HINT_BUDGET
+
+    keys = "".join(f"  cloudwatc{i:04d}: 1\n" for i in range(HINT_BUDGET + 5))
+    with pytest.raises(InputError) as info:
+        load_workload_text("version: 1\nname: x\nproblems: [scalability-issues]\nusage:\n" + keys)
+    hints = [d.hint for d in info.value.diagnostics]
+    assert len(hints) == HINT_BUDGET + 5
+    assert hints[:HINT_BUDGET] == ["did you mean 'cloudwatch'?"] * HINT_BUDGET
+    assert all(h.startswith("services with usage keys: ") for h in hints[HINT_BUDGET:])

@@ -38,7 +38,7 @@ WEBSOCKET_METER_KB = Decimal(32)
 CACHE_SIZES_GB = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class ApiGatewayUsage(UsageFields):
     """Monthly usage of one API (Infracost's `aws_api_gateway_rest_api` / `aws_apigatewayv2_api` keys)."""
 

@@ -42,7 +42,7 @@ ASYNC_INCLUDED_KB = Decimal(256)
 ASYNC_CHUNK_KB = Decimal(64)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class LambdaUsage(UsageFields):
     """Monthly usage of one function (Infracost's `aws_lambda_function` usage keys)."""
 

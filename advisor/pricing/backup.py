@@ -16,7 +16,7 @@ from .catalog import Catalog
 SERVICE = "backup"
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class BackupUsage(UsageFields):
     """Monthly AWS Backup usage for DynamoDB tables."""
 

@@ -7,8 +7,6 @@ the size in the name where it selects the price (`apigateway.cache-1.6gb`). Ever
 A region or key the catalog lacks raises `PriceNotFound`; nothing is ever priced at zero by default.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -64,7 +62,7 @@ class Catalog(NamedTuple):
         """Whether the catalog holds a price for a key."""
         return key in self.prices
 
-    def for_region(self, region: str) -> Catalog:
+    def for_region(self, region: str) -> "Catalog":
         """The catalog of another region from the same place this one was loaded from."""
         if region == self.region:
             return self

@@ -13,7 +13,7 @@ from .catalog import Catalog
 SERVICE = "cloudtrail"
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class CloudTrailUsage(UsageFields):
     """Monthly events recorded by one trail beyond the free first copy of management events."""
 

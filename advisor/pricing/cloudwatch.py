@@ -32,7 +32,7 @@ SERVICE = "cloudwatch"
 ANOMALY_BAND_METRICS = Decimal(3)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class CloudWatchUsage(UsageFields):
     """Monthly CloudWatch usage (Infracost's log group and metric alarm keys plus metric and alarm counts)."""
 

@@ -29,7 +29,7 @@ from .catalog import Catalog
 SERVICE = "data-transfer"
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class DataTransferUsage(UsageFields):
     """Monthly data transfer volumes in GB (Infracost's `aws_data_transfer` usage keys)."""
 

@@ -60,7 +60,7 @@ def request_units(item_kb: Decimal | int | str, kind: str) -> Decimal:
     return units * factor
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class DynamoDbUsage(UsageFields):
     """Monthly usage of one table (Infracost's `aws_dynamodb_table` usage keys)."""
 

@@ -32,7 +32,7 @@ EVENT_CHUNK_KB = Decimal(64)
 SCHEMA_CHUNK_KB = Decimal(8)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class EventBridgeUsage(UsageFields):
     """Monthly EventBridge usage (Infracost's `aws_cloudwatch_event_bus` keys plus Pipes and Scheduler)."""
 

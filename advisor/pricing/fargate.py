@@ -30,7 +30,7 @@ TASK_MEMORY_GB = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class FargateUsage(UsageFields):
     """Always-on tasks (for example two tasks in two Availability Zones) and an optional ALB."""
 

@@ -17,7 +17,7 @@ from .catalog import Catalog
 SERVICE = "kms"
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class KmsUsage(UsageFields):
     """Monthly KMS usage: keys held and requests made."""
 

@@ -17,7 +17,7 @@ from .catalog import Catalog
 SERVICE = "route53"
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class Route53Usage(UsageFields):
     """Monthly Route 53 usage for latency-routed, health-checked records."""
 

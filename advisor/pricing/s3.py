@@ -12,7 +12,7 @@ from .catalog import Catalog
 SERVICE = "s3"
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class S3Usage(UsageFields):
     """Monthly usage of one bucket in the S3 Standard storage class."""
 

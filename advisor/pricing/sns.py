@@ -43,7 +43,7 @@ _PROTOCOLS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class SnsUsage(UsageFields):
     """Monthly usage of one topic (Infracost's `aws_sns_topic` usage keys); subscriptions are per protocol."""
 

@@ -42,7 +42,7 @@ ESM_IDLE_POLLERS = 5
 LONG_POLL_WAIT_SECONDS = 20
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class SqsUsage(UsageFields):
     """Monthly usage of one queue (Infracost's `aws_sqs_queue` usage keys): API requests before chunking."""
 

@@ -33,7 +33,7 @@ DURATION_STEP_MS = Decimal(100)
 MEMORY_STEP_MB = Decimal(64)
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class StepFunctionsUsage(UsageFields):
     """Monthly usage of one state machine (Infracost's `aws_sfn_state_machine` keys)."""
 

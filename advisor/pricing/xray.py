@@ -20,7 +20,7 @@ DEFAULT_RESERVOIR_PER_SECOND = Decimal(1)
 DEFAULT_FIXED_RATE = Decimal("0.05")
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, eq=False, repr=False)  # frozen, with its methods, by UsageFields
 class XRayUsage(UsageFields):
     """Monthly X-Ray usage: traces recorded and traces retrieved or scanned."""
 

@@ -84,6 +84,32 @@ def test_usage_values_become_decimals() -> None:
         usage.memory_mb = Decimal(256)  # frozen
 
 
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_usage_class_is_a_frozen_dataclass_with_value_semantics(service) -> None:
+    """Equality, hashing, repr, replace and immutability behave as the dataclass decorator's own would."""
+    import dataclasses
+
+    usage_cls = lookup(service).usage
+    assert dataclasses.is_dataclass(usage_cls)
+    names = [f.name for f in dataclasses.fields(usage_cls)]
+    assert names and all(not n.startswith("_") for n in names)  # ClassVars are not fields
+    first, second = usage_cls(), usage_cls()
+    assert first == second and hash(first) == hash(second) and first is not second
+    assert first != object() and (first == object()) is False
+    assert repr(first) == f"{usage_cls.__qualname__}(" + ", ".join(f"{n}={getattr(first, n)!r}" for n in names) + ")"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(first, names[0], getattr(first, names[0]))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        delattr(first, names[0])
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        usage_cls(no_such_field=1)
+    numeric = next((n for n in usage_cls._numbers if getattr(first, n) is not None), None)
+    if numeric is not None:
+        changed = dataclasses.replace(first, **{numeric: 7})
+        assert getattr(changed, numeric) == Decimal(7) and isinstance(getattr(changed, numeric), Decimal)
+        assert changed != first and getattr(first, numeric) != Decimal(7)
+
+
 # --- billing-rule helpers ------------------------------------------------------------------------------------
 
 

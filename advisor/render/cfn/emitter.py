@@ -53,11 +53,84 @@ def _dict(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", value.items())
 
 
+_STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
 class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type: ignore[misc]
-    """The same output through libyaml's emitter (about 5x faster), which writes tagged scalars plain by itself."""
+    """The same output through libyaml's emitter, which writes tagged scalars plain by itself.
+
+    It also feeds the emitter its events straight from the template's few types, as PyYAML's
+    representer and serializer would make them, and remembers how plain scalars resolve: the
+    representer, the serializer's calls back into Python and the resolver took three quarters
+    of the time to dump a template of a hundred resources.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: dict[str, str] = {}
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def represent(self, data: Any) -> None:
+        self.emit(yaml.DocumentStartEvent(explicit=False))
+        self._events(data)
+        self.emit(yaml.DocumentEndEvent(explicit=False))
+
+    def _scalar(self, tag: str, value: str, style: str | None = None) -> None:
+        plain = self._plain.get(value)
+        if plain is None:  # the tag a plain scalar of this text would read back as
+            plain = self._plain[value] = self.resolve(yaml.ScalarNode, value, (True, False))
+        self.emit(yaml.ScalarEvent(None, tag, (tag == plain, tag == _STR), value, style=style))
+
+    def _events(self, data: Any) -> None:
+        kind = type(data)
+        if kind is str:
+            self._scalar(_STR, data, "|" if "\n" in data or len(data) > LONG else None)
+        elif kind is dict:
+            self.emit(yaml.MappingStartEvent(None, _MAP, True, flow_style=False))
+            for key, value in data.items():
+                self._events(key)
+                self._events(value)
+            self.emit(yaml.MappingEndEvent())
+        elif kind is list:
+            self._sequence(_SEQ, data)
+        elif kind is bool:
+            self._scalar(_BOOL, "true" if data else "false")
+        elif kind is int:
+            self._scalar(_INT, str(data))
+        elif data is None:
+            self._scalar(_NULL, "null")
+        elif isinstance(data, SCALAR_TAGS):
+            self._scalar(data.tag, data.value)
+        elif isinstance(data, Sub) and isinstance(data.value, str):
+            self._scalar(data.tag, data.value, "|" if "\n" in data.value else None)
+        elif isinstance(data, Intrinsic):
+            self._sequence(data.tag, data.value)
+        else:  # anything else (a float, say) exactly as PyYAML represents it
+            self._node_events(self.represent_data(data))
+
+    def _node_events(self, node: yaml.Node) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            self._scalar(node.tag, node.value, node.style)
+        elif isinstance(node, yaml.SequenceNode):
+            self.emit(yaml.SequenceStartEvent(None, node.tag, node.tag == _SEQ, flow_style=False))
+            for item in node.value:
+                self._node_events(item)
+            self.emit(yaml.SequenceEndEvent())
+        else:
+            self.emit(yaml.MappingStartEvent(None, node.tag, node.tag == _MAP, flow_style=False))
+            for key, value in node.value:
+                self._node_events(key)
+                self._node_events(value)
+            self.emit(yaml.MappingEndEvent())
+
+    def _sequence(self, tag: str, items: list[Any]) -> None:
+        self.emit(yaml.SequenceStartEvent(None, tag, tag == _SEQ, flow_style=False))
+        for item in items:
+            self._events(item)
+        self.emit(yaml.SequenceEndEvent())
 
 
 for _dumper in (TemplateDumper, FastTemplateDumper):
