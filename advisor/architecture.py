@@ -1,6 +1,8 @@
 """The Architecture value that recommend, cost and render all consume."""
 
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
+
+from advisor.records import Record
 
 # Edge kinds: what one component does to another.
 EDGE_KINDS = (
@@ -13,8 +15,10 @@ FLOW_IDS = ("scalability", "high-availability", "decoupling", "real-time-updates
             "security-reliability", "disaster-recovery")
 
 
-class Component(NamedTuple):
+class Component(Record):
     """A named instance of a service, e.g. `queue:orders` of service `sqs`."""
+
+    __slots__ = ()
 
     id: str
     service: str
@@ -23,8 +27,10 @@ class Component(NamedTuple):
     because: tuple[str, ...]
 
 
-class Edge(NamedTuple):
+class Edge(Record):
     """A typed connection between two components."""
+
+    __slots__ = ()
 
     source: str
     target: str
@@ -33,15 +39,19 @@ class Edge(NamedTuple):
     added_by: tuple[str, ...]
 
 
-class FlowStep(NamedTuple):
+class FlowStep(Record):
     """One step of a flow: a pseudo-step, or the components it passes through."""
+
+    __slots__ = ()
 
     label: str
     components: tuple[str, ...]
 
 
-class Flow(NamedTuple):
+class Flow(Record):
     """One of the seed's solution flows, as ordered steps over components."""
+
+    __slots__ = ()
 
     id: str
     title: str
@@ -49,8 +59,10 @@ class Flow(NamedTuple):
     rule: str
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     """A rule that fired: why, what it cites and what it added or configured."""
+
+    __slots__ = ()
 
     rule: str
     title: str
@@ -65,8 +77,10 @@ class Decision(NamedTuple):
     direct: bool = True  # fired by the workload's own problems or requirements, not by another rule's services
 
 
-class DrPlan(NamedTuple):
+class DrPlan(Record):
     """The chosen disaster-recovery strategy and where things run."""
+
+    __slots__ = ()
 
     strategy: str
     title: str
@@ -79,8 +93,10 @@ class DrPlan(NamedTuple):
     achieved_rto_minutes: float
 
 
-class Architecture(NamedTuple):
+class Architecture(Record):
     """The recommended architecture for one workload."""
+
+    __slots__ = ()
 
     workload: str
     region: str

@@ -160,7 +160,9 @@ def _is_terminal() -> bool:
 
 
 def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+    from advisor.jsontext import dumps  # json.dumps(indent=2), at a third of its cost
+
+    sys.stdout.write(dumps(data) + "\n")
 
 
 _QUIET = False

@@ -33,13 +33,14 @@ counts.  Every line's `basis` names where its quantity came from.
 """
 
 from decimal import Decimal
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 
 from advisor.architecture import Architecture, Component
 from advisor.pricing.base import (
     DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_decimal,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.records import Record
 from advisor.workload import Workload
 
 ONE = Decimal(1)
@@ -72,8 +73,10 @@ TRAIL_EVENT_KB = Decimal("1.5")
 PIPE_CHUNK_KB = Decimal(64)
 
 
-class Estimate(NamedTuple):
+class Estimate(Record):
     """A priced month for one workload."""
+
+    __slots__ = ()
 
     workload: str
     region: str

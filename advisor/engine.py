@@ -32,6 +32,7 @@ class _State:
         self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.flows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         self.warnings: list[str] = []
+        self.by_service: dict[str, list[str]] = {}  # service -> component ids, as added
 
 
 def _param(workload: Workload, name: str) -> tuple[bool, Any]:
@@ -60,7 +61,7 @@ def _evaluate(cond: Condition, state: _State, because_of: dict[str, set[str]]) -
         ok = state.dr is not None and state.dr.id == cond.value
         return ok, set(w.because("disaster-recovery")) if ok else set()
     if cond.kind == "service":
-        ids = [cid for cid, c in state.components.items() if c["service"] == cond.value]
+        ids = state.by_service.get(cond.value, ())
         reasons: set[str] = set()
         for cid in ids:
             reasons |= because_of.get(cid, set())
@@ -160,14 +161,26 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
                             f"kept {target[key]!r}, not {value!r}")
 
 
-_PLAIN: dict[tuple[str, str], bool] = {}
+# Per rule, facts about its data that every recommendation would otherwise recompute. Each entry keeps
+# the object it describes and is used only while the rule still holds that very object, so a rule
+# file reloaded with new contents under the same id and path is never judged by its old self.
+_PLAIN: dict[tuple[str, str], tuple[Any, bool]] = {}
+_DYNAMIC: dict[tuple[str, str], tuple[Any, bool]] = {}
 
 
 def _has_placeholders(rule: Rule) -> bool:
-    key = (rule.id, rule.path)
-    if key not in _PLAIN:
-        _PLAIN[key] = PLACEHOLDER.search(repr(rule.adds)) is not None
-    return _PLAIN[key]
+    known = _PLAIN.get((rule.id, rule.path))
+    if known is None or known[0] is not rule.adds:
+        known = _PLAIN[(rule.id, rule.path)] = (rule.adds, PLACEHOLDER.search(repr(rule.adds)) is not None)
+    return known[1]
+
+
+def _dynamic(rule: Rule) -> bool:
+    """Whether a rule's condition tests for a service, so that components added later can change it."""
+    known = _DYNAMIC.get((rule.id, rule.path))
+    if known is None or known[0] is not rule.when:
+        known = _DYNAMIC[(rule.id, rule.path)] = (rule.when, _mentions_service(rule.when))
+    return known[1]
 
 
 def _expand(rule: Rule, workload: Workload) -> list[dict[str, Any]]:
@@ -191,10 +204,12 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     added: dict[str, set[str]] = {}  # component -> rules that added it
     because_of: dict[str, set[str]] = {}
 
-    changed = True
-    while changed:  # monotonic rules: a fixpoint is reached in at most len(rules) passes
+    # Monotonic rules: a fixpoint is reached in at most len(rules) passes. Only a rule that tests for a
+    # service can change its mind as components are added, so later passes look at those alone.
+    pending = list(rules)
+    while pending:
         changed = False
-        for rule in rules:
+        for rule in pending:
             if rule.id in fired:
                 continue
             ok, why = _evaluate(rule.when, state, because_of)
@@ -205,19 +220,23 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             changed = True
             for block in blocks:
                 for comp in block.get("components", []):
-                    entry = state.components.setdefault(comp["id"], {"service": comp["service"], "settings": {}})
+                    entry = state.components.get(comp["id"])
+                    if entry is None:
+                        entry = state.components[comp["id"]] = {"service": comp["service"], "settings": {}}
+                        state.by_service.setdefault(comp["service"], []).append(comp["id"])
                     if entry["service"] != comp["service"]:
                         state.warnings.append(f"rule {rule.id} declares {comp['id']} as {comp['service']}, "
                                               f"already {entry['service']}")
                     added.setdefault(comp["id"], set()).add(rule.id)
                     because_of.setdefault(comp["id"], set()).update(why)
+        pending = [rule for rule in pending if rule.id not in fired and _dynamic(rule)] if changed else []
 
     # Reasons flow from the rules that add components to the rules conditioned on them;
     # iterate until stable so a service-conditioned rule cites the workload's own reasons.
     reasons: dict[str, set[str]] = {}
     fired_rules = [rule for rule in rules if rule.id in fired]
     # Only service-conditioned rules' reasons can change as components gain reasons.
-    indirect = [rule for rule in fired_rules if _mentions_service(rule.when)]
+    indirect = [rule for rule in fired_rules if _dynamic(rule)]
     new = {rule.id: _evaluate(rule.when, state, because_of)[1] for rule in fired_rules}
     while True:
         grown = False
@@ -253,9 +272,10 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
                     state.flows[flow["id"]] = (flow["title"], rule.id, tuple(flow["steps"]))
             for setting in block.get("settings", []):
                 pattern = setting.get("components", "*")
-                for cid, comp in sorted(state.components.items()):
-                    if comp["service"] == setting["service"] and _matches(cid, pattern):
-                        _merge(comp["settings"], setting["set"], cid, rule.id, owners, state.warnings)
+                for cid in sorted(state.by_service.get(setting["service"], ())):
+                    if _matches(cid, pattern):
+                        _merge(state.components[cid]["settings"], setting["set"], cid, rule.id, owners,
+                               state.warnings)
                         touched[rule.id].add(cid)
             for warning in block.get("warnings", []):
                 if warning not in state.warnings:
@@ -280,7 +300,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             adds=tuple(sorted({components[c].service for c in touched[rule.id]})),
             components=tuple(sorted(touched[rule.id])),
             rationale=rule.rationale, tradeoffs=rule.tradeoffs, source=rule.source,
-            direct=not _mentions_service(rule.when),
+            direct=not _dynamic(rule),
         )
         for rule in rules if rule.id in fired
     )
@@ -340,7 +360,10 @@ def _flow(fid: str, title: str, rule: str, steps: tuple[str, ...], components: M
         if step in PSEUDO_STEPS:
             out.append(FlowStep(step, ()))
             continue
-        matched = tuple(sorted(c for c in components if _matches(c, step)))
+        if "*" in step:
+            matched = tuple(sorted(c for c in components if _matches(c, step)))
+        else:
+            matched = (step,) if step in components else ()
         if not matched:
             continue
         services = {components[c].service for c in matched}

@@ -1,10 +1,12 @@
 """The error hierarchy: every failure a user can cause carries its exit code."""
 
-from typing import NamedTuple
+from advisor.records import Record
 
 
-class Diagnostic(NamedTuple):
+class Diagnostic(Record):
     """One problem found in an input file, pointing at a line and column (1-based)."""
+
+    __slots__ = ()
 
     file: str
     line: int

@@ -11,16 +11,19 @@ import glob
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator
 
 from advisor.errors import AdvisorError, UsageError
+from advisor.records import Record
 
 PATTERNS = ("*.yaml", "*.yml")
 BATCH = 64
 
 
-class Options(NamedTuple):
+class Options(Record):
     """What every file of the portfolio is run with."""
+
+    __slots__ = ()
 
     command: str  # "recommend" or "cost"
     cache_dir: str | None
@@ -30,8 +33,10 @@ class Options(NamedTuple):
     free_tier: bool
 
 
-class Result(NamedTuple):
+class Result(Record):
     """One file's outcome: the command's JSON document, or the errors that stopped it."""
+
+    __slots__ = ()
 
     file: str
     document: dict[str, Any] | None

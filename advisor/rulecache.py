@@ -28,7 +28,7 @@ from advisor.catalog import Catalog, load_catalog
 from advisor.resources import data_dir
 from advisor.rules import Rule, load_rules, load_rules_uncached, rule_files
 
-_CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py")
+_CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py", "records.py")
 
 
 # Seconds after which a file's timestamp is trusted to tell edits apart (FAT and some network file

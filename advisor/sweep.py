@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import NamedTuple
 
 from advisor.architecture import Architecture
 from advisor.costing import REQUEST_TIER, Graph, estimate, request_tier_cost
 from advisor.pricing import fargate
 from advisor.pricing.base import DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, Month, ceil, to_decimal
 from advisor.pricing.catalog import Catalog
+from advisor.records import Record
 from advisor.workload import Workload
 
 REPLACED = REQUEST_TIER
@@ -31,8 +31,10 @@ LCU_GB_PER_HOUR = Decimal(1)
 BISECT_RATIO = Decimal("1.000001")
 
 
-class Alternative(NamedTuple):
+class Alternative(Record):
     """How the always-on design is sized."""
+
+    __slots__ = ()
 
     rps_per_task: Decimal = Decimal(250)
     vcpu: Decimal = Decimal("0.5")
@@ -40,8 +42,10 @@ class Alternative(NamedTuple):
     architecture: str = "arm64"
 
 
-class Point(NamedTuple):
+class Point(Record):
     """One traffic level of the sweep."""
+
+    __slots__ = ()
 
     scale: Decimal
     requests_per_month: Decimal
@@ -51,16 +55,20 @@ class Point(NamedTuple):
     alternative_tasks: int
 
 
-class BreakEven(NamedTuple):
+class BreakEven(Record):
     """The traffic at which the always-on design costs the same."""
+
+    __slots__ = ()
 
     scale: Decimal
     requests_per_month: Decimal
     monthly_usd: Decimal
 
 
-class Sweep(NamedTuple):
+class Sweep(Record):
     """Cost at every scale, with the break-even point if the range holds one."""
+
+    __slots__ = ()
 
     points: tuple[Point, ...]
     break_even: BreakEven | None

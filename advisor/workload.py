@@ -2,10 +2,11 @@
 
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import Diagnostic, InputError
+from advisor.records import Record
 from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr
 from advisor.yamlsafe import Node, YamlProblem, load_file, parse
 
@@ -61,8 +62,9 @@ def _gb(description: str) -> Num:
     return Num(description, minimum=0, maximum=1e9, unit="GB")
 
 
+@lru_cache(maxsize=4)
 def requirement_specs(catalog: Catalog) -> dict[str, Obj]:
-    """The parameters of each requirement, with defaults used when a problem implies it."""
+    """The parameters of each requirement, with defaults used when a problem implies it (shared: read only)."""
     regions = tuple(catalog.regions)
     return {
         "scalability": Obj({
@@ -247,8 +249,10 @@ def workload_spec(catalog: Catalog) -> Obj:
     }, "advisor workload file, version 1", what="key")
 
 
-class Workload(NamedTuple):
+class Workload(Record):
     """A validated workload: what the customer has, needs, and how much traffic."""
+
+    __slots__ = ()
 
     file: str
     name: str

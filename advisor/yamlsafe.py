@@ -109,16 +109,31 @@ def _mark(filename: str, mark: Any, message: str, hint: str | None = None) -> Ya
     return YamlProblem(Diagnostic(filename, line, col, message, hint))
 
 
+_STR = _CORE + "str"
+# How plain scalars resolve, remembered for short texts (keys, ids, small numbers repeat from file to
+# file in a portfolio); bounded so that a hostile file cannot grow it without end.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 4096
+
+
+def _plain_tag(value: str) -> str:
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+        if len(value) <= 64 and len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+            _PLAIN_TAGS[value] = tag
+    return tag
+
+
 def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        if event.implicit[0]:
-            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-        else:
-            tag = _CORE + "str"
+        tag = _plain_tag(event.value) if event.implicit[0] else _STR
     elif tag not in _ALLOWED_TAGS:
         raise _mark(filename, event.start_mark, f"tag {tag!r} is not allowed",
                     "only plain YAML values are read; remove the tag")
+    if tag == _STR:
+        return event.value
     if tag == _CORE + "null":
         return None
     node = yaml.ScalarNode(tag, event.value)
@@ -137,7 +152,7 @@ def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
         shown = event.value if len(event.value) <= 40 else event.value[:20] + f"… ({len(event.value):,} characters)"
         raise _mark(filename, event.start_mark, f"{shown!r} is not a valid {tag[len(_CORE):]}",
                     "numbers in a workload have at most 40 digits" if len(event.value) > 40 else None) from None
-    if tag in (_CORE + "str", _CORE + "timestamp"):
+    if tag == _CORE + "timestamp":
         # Dates stay as written: no field of ours is a date, and a string is what a user meant.
         return event.value
     raise _mark(filename, event.start_mark, f"tag {tag!r} is not allowed for a value")
@@ -194,9 +209,16 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
         parent.keys[key_node.value] = key_node
         parent.value[key_node.value] = node
 
+    loader = None
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, ev.DocumentStartEvent):
+        loader = _Loader(text)
+        # The parser's own loop, without yaml.parse's generator and its check_event call per event.
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, ev.ScalarEvent):
+                total += 1
+                node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1, event.start_mark.column + 1)
+                attach(node, event.anchor)
+            elif isinstance(event, ev.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
                     raise _mark(filename, event.start_mark, "the file holds more than one YAML document",
@@ -216,10 +238,6 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
             elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
                 node, _ = stack.pop()
                 node.size = 1 + sum(child.size for child in (node.value.values() if node.kind == "map" else node.value))
-            elif isinstance(event, ev.ScalarEvent):
-                total += 1
-                node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1, event.start_mark.column + 1)
-                attach(node, event.anchor)
             elif isinstance(event, ev.AliasEvent):
                 target = anchors.get(event.anchor)
                 if target is None:  # pragma: no cover - the parser rejects unknown aliases first
@@ -251,6 +269,9 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
         raise YamlProblem(Diagnostic(filename, 1, 1, f"invalid YAML: {exc}")) from None
     except RecursionError:  # pragma: no cover - guarded by max_depth
         raise YamlProblem(Diagnostic(filename, 1, 1, "nesting too deep")) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if root is None:
         raise YamlProblem(Diagnostic(filename, 1, 1, "the file is empty", "start from `advisor init` or an example"))
     return root

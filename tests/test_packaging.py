@@ -30,3 +30,13 @@ def test_wheel_ships_rules_and_templates(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": ""})
     assert out.stdout.strip() == "advisor/_data/rules"
+
+
+def test_the_command_tunes_the_collector_before_importing_the_cli():
+    """The console script and `python -m advisor` raise the collector's threshold, then load the CLI."""
+    probe = ("import gc, sys; import advisor.__main__ as m; assert 'advisor.cli' not in sys.modules; "
+             "sys.argv = ['advisor', '--version']\n"
+             "try:\n    m.main()\nexcept SystemExit:\n    pass\n"
+             "print(gc.get_threshold())")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "(100000, 50, 100)"

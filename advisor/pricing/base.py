@@ -14,7 +14,9 @@ from dataclasses import MISSING, FrozenInstanceError, fields
 from functools import lru_cache
 from types import MappingProxyType
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from advisor.records import Record
 
 from .errors import PriceNotFound
 
@@ -97,8 +99,10 @@ def fmt_compact(value: Decimal) -> str:
     return fmt_number(value)
 
 
-class CostLine(NamedTuple):
+class CostLine(Record):
     """One priced line of an estimate: quantity × unit price = monthly, with where the quantity came from."""
+
+    __slots__ = ()
 
     service: str
     item: str
@@ -114,8 +118,10 @@ class CostLine(NamedTuple):
         return self._replace(component=component)
 
 
-class Tier(NamedTuple):
+class Tier(Record):
     """A volume tier: the unit price for quantities in [begin, end); `end` None means unbounded."""
+
+    __slots__ = ()
 
     begin: Decimal
     end: Decimal | None
@@ -185,8 +191,10 @@ def tier_slices(quantity: Decimal, tiers: Iterable[Tier]) -> list[tuple[Tier, De
     return out
 
 
-class Allowance(NamedTuple):
+class Allowance(Record):
     """One always-free (or 12-month) monthly allowance of an AWS account."""
+
+    __slots__ = ()
 
     key: str
     quantity: Decimal
@@ -195,8 +203,10 @@ class Allowance(NamedTuple):
     source: str = ""
 
 
-class Grant(NamedTuple):
+class Grant(Record):
     """What one pricing call took from an allowance."""
+
+    __slots__ = ()
 
     granted: Decimal
     total: Decimal
@@ -270,8 +280,10 @@ class FreeTier:
         return Grant(granted, found.quantity, before, found.unit)
 
 
-class Basis(NamedTuple):
+class Basis(Record):
     """Provenance of a usage dataclass's fields: caller-given text, else `usage.<service>.<field> = value`."""
+
+    __slots__ = ()
 
     service: str
     usage: object

@@ -13,7 +13,9 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
+
+from advisor.records import Record
 
 from .base import Allowance, Tier
 from .errors import CatalogError, PriceNotFound
@@ -23,8 +25,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FREE_TIER_SCOPES = ("always", "12-month")
 
 
-class PriceEntry(NamedTuple):
+class PriceEntry(Record):
     """One catalog price: unit, ascending tiers, where it came from and when."""
+
+    __slots__ = ()
 
     key: str
     region: str
@@ -40,8 +44,10 @@ class PriceEntry(NamedTuple):
         return self.tiers[0].price
 
 
-class Catalog(NamedTuple):
+class Catalog(Record):
     """All prices and free-tier allowances for one region."""
+
+    __slots__ = ()
 
     region: str
     currency: str

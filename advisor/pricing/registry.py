@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
+
+from advisor.records import Record
 
 from . import (
     apigateway,
@@ -25,8 +27,10 @@ from . import (
 from .base import CostLine
 
 
-class ServicePricing(NamedTuple):
+class ServicePricing(Record):
     """How to price one service: its usage dataclass and its price function."""
+
+    __slots__ = ()
 
     usage: type
     price: Callable[..., list[CostLine]]

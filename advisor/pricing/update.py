@@ -19,9 +19,10 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping
 
 from advisor.errors import AdvisorError
+from advisor.records import Record
 
 from .catalog import Catalog, clear_catalog_cache, load_catalog, parse_catalog
 from .errors import PriceNotFound
@@ -243,8 +244,10 @@ QUERIES: tuple[PriceQuery, ...] = (
 QUERY_BY_KEY: Mapping[str, PriceQuery] = {query.key: query for query in QUERIES}
 
 
-class Missing(NamedTuple):
+class Missing(Record):
     """A key the Price List did not supply, and why."""
+
+    __slots__ = ()
 
     key: str
     reason: str
@@ -589,8 +592,10 @@ def _translate(exc: BaseException) -> BaseException:
     return exc
 
 
-class Refreshed(NamedTuple):
+class Refreshed(Record):
     """What one region's refresh wrote."""
+
+    __slots__ = ()
 
     region: str
     path: Path

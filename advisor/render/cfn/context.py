@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping
 
 from advisor.architecture import Architecture, Component, Edge
+from advisor.records import Record
 from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn, to_json
 from advisor.render.cfn.naming import LogicalIds
 from advisor.workload import Workload
@@ -26,8 +27,10 @@ KEY = "key:main"
 ALARM_TOPIC = "topic:alarms"
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     """The architecture's components and edges plus the ones a deployable stack implies."""
+
+    __slots__ = ()
 
     components: dict[str, Component]
     edges: tuple[Edge, ...]
@@ -85,8 +88,10 @@ def _tracing(components: Mapping[str, Component]) -> str:
     return "Active" if any(c.service == "xray" for c in components.values()) else "PassThrough"
 
 
-class Statement(NamedTuple):
+class Statement(Record):
     """One policy statement before it is written."""
+
+    __slots__ = ()
 
     sid: str
     effect: str
