@@ -323,7 +323,7 @@ def cost(
 
         scales = factors(low_high[0], low_high[1], sweep_points)
         swept = sweep(workload, arch, prices, scales, free_tier=free_tier,
-                      alternative=Alternative(rps_per_task=Decimal(str(rps_per_task))))
+                      alternative=Alternative(rps_per_task=Decimal(str(rps_per_task))), today=est)
     chosen = fmt or (CostFormat.table if _is_terminal() else CostFormat.json)
     if chosen is CostFormat.json:
         _emit_json(estimate_json(est, warnings=warnings, sweep=swept))

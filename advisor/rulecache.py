@@ -26,7 +26,7 @@ from pathlib import Path
 from advisor import __version__
 from advisor.catalog import Catalog, load_catalog
 from advisor.resources import data_dir
-from advisor.rules import Rule, load_rules, load_rules_uncached, rule_files
+from advisor.rules import PILLAR_LETTER, Rule, load_rules, load_rules_uncached
 
 _CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", "yamlsafe.py", "records.py")
 
@@ -36,18 +36,38 @@ _CODE = ("catalog.py", "rules.py", "spec.py", "workload.py", "architecture.py", 
 SETTLED_S = 3
 
 
+def _identities(root: Path, extra: tuple[Path, ...]) -> list[tuple[str, str, os.stat_result]]:
+    """Every file the cached value depends on, by name and path, with its `stat`: plain strings and
+    `scandir`, as this runs on every start."""
+    here = os.path.dirname(__file__)
+    found = []
+    for name in ("catalog.yaml", "best-practices.yaml"):
+        path = os.path.join(root, name)
+        found.append((name, path, os.stat(path)))
+    for folder in (root, *extra):
+        for pillar in sorted(PILLAR_LETTER):  # the folders rule_files reads
+            try:
+                entries = sorted((e.name, e.path, e.stat()) for e in os.scandir(os.path.join(folder, pillar))
+                                 if e.name.endswith(".yaml"))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            found += [(f"{pillar}/{name}", path, st) for name, path, st in entries]
+    for name in _CODE:
+        path = os.path.join(here, name)
+        found.append((name, path, os.stat(path)))
+    return found
+
+
 def _digest(root: Path, extra: tuple[Path, ...]) -> str:
-    here = Path(__file__).parent
     crc, adler = zlib.crc32(f"{__version__}\0{root}\0{extra}".encode()), 1
-    now = time.time_ns()
-    for path in [root / "catalog.yaml", root / "best-practices.yaml", *rule_files(root),
-                 *(p for folder in extra for p in rule_files(folder)), *(here / name for name in _CODE)]:
-        st = os.stat(path)
-        if now - st.st_mtime_ns > SETTLED_S * 1_000_000_000:
+    settled = time.time_ns() - SETTLED_S * 1_000_000_000
+    for name, path, st in _identities(root, extra):
+        if st.st_mtime_ns < settled:
             identity = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}".encode()
-        else:
-            identity = path.read_bytes()
-        chunk = path.name.encode() + b"\0" + identity + b"\0"
+        else:  # too recent for its timestamp to tell two edits apart: identified by its contents
+            with open(path, "rb") as handle:
+                identity = handle.read()
+        chunk = name.encode() + b"\0" + identity + b"\0"
         crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
     return f"{crc:08x}{adler:08x}"
 

@@ -17,7 +17,7 @@ import math
 from decimal import Decimal
 
 from advisor.architecture import Architecture
-from advisor.costing import REQUEST_TIER, Graph, estimate, request_tier_cost
+from advisor.costing import REQUEST_TIER, Estimate, Graph, estimate, request_tier_cost
 from advisor.pricing import fargate
 from advisor.pricing.base import DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, Month, ceil, to_decimal
 from advisor.pricing.catalog import Catalog
@@ -106,8 +106,9 @@ def alternative_lines(workload: Workload, catalog: Catalog, scale: Decimal, alt:
 
 
 def _point(workload: Workload, arch: Graph, catalog: Catalog, scale: Decimal, alt: Alternative,
-           free_tier: bool, month: Month) -> Point:
-    est = estimate(workload, arch, catalog, free_tier=free_tier, scale=scale, month=month)
+           free_tier: bool, month: Month, est: Estimate | None = None) -> Point:
+    if est is None:
+        est = estimate(workload, arch, catalog, free_tier=free_tier, scale=scale, month=month)
     kept = sum((line.monthly_usd for line in est.lines
                 if line.service not in REPLACED and not _is_replaced_transfer(line, arch)), ZERO)
     lines, tasks = alternative_lines(workload, catalog, scale, alt, month)
@@ -133,10 +134,12 @@ def _is_replaced_transfer(line: CostLine, arch: Graph) -> bool:
 
 def sweep(workload: Workload, arch: Architecture, catalog: Catalog, scales: tuple[Decimal, ...], *,
           alternative: Alternative = Alternative(), free_tier: bool = False,
-          month: Month = DEFAULT_MONTH, precision: Decimal = BISECT_RATIO) -> Sweep:
-    """Price the architecture at each scale and locate the break-even point (to `precision`, a ratio)."""
+          month: Month = DEFAULT_MONTH, precision: Decimal = BISECT_RATIO, today: Estimate | None = None) -> Sweep:
+    """Price the architecture at each scale and locate the break-even point (to `precision`, a ratio);
+    `today` is the caller's estimate at 1× with the same free tier and month, used for that point."""
     graph = Graph(arch)
-    points = tuple(_point(workload, graph, catalog, s, alternative, free_tier, month) for s in sorted(scales))
+    points = tuple(_point(workload, graph, catalog, s, alternative, free_tier, month, today if s == 1 else None)
+                   for s in sorted(scales))
     return Sweep(points, _break_even(workload, graph, catalog, points, alternative, free_tier, month, precision),
                  alternative, tuple(sorted(REPLACED)))
 

@@ -9,8 +9,6 @@ as two messages"; the cache is billed per hour by its provisioned size. The free
 2025-07-15, so it is applied only when the ledger was built with 12-month offers.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

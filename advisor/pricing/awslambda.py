@@ -11,8 +11,6 @@ free tier does not apply to functions enabling Provisioned Concurrency" — so a
 provisioned concurrency as a second usage.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

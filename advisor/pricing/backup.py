@@ -4,8 +4,6 @@ A cross-region copy is also stored in the destination region; price that storage
 the destination region's catalog.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

@@ -333,10 +333,13 @@ def priced_lines(
     if grant:
         free_name = f"{item} ({qualifier}, free tier)" if qualifier else f"{item} (free tier)"
         lines.append(CostLine(service, free_name, grant.granted, unit, ZERO, ZERO, basis + suffix))
-    free_left = grant.granted if grant else ZERO
     many = len(entry.tiers) > 1
+    if not grant and not many and not qualifier:  # one tier, nothing free: the common line
+        tier, amount = slices[0]
+        return [CostLine(service, item, amount, unit, tier.price, amount * tier.price, basis)]
+    free_left = grant.granted if grant else ZERO
     for index, (tier, amount) in enumerate(slices):
-        covered = min(amount, free_left)
+        covered = free_left if free_left < amount else amount  # min(), which keeps the first of equals
         free_left -= covered
         billable = amount - covered
         if billable <= 0:
@@ -355,6 +358,7 @@ def metered(*, catalog: "Catalog", key: str, quantity: Decimal, **kwargs: object
     return priced_lines(quantity=quantity, entry=catalog.price(key), **kwargs)  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=1024)  # the same few tiers are labelled at every point of a sweep
 def _tier_label(tier: Tier, index: int, unit: str) -> str:
     if index == 0 and tier.begin == 0 and tier.end is not None:
         return f"first {fmt_compact(tier.end)} {unit}"

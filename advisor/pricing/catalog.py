@@ -22,6 +22,7 @@ from .errors import CatalogError, PriceNotFound
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KEY = re.compile(r"^[a-z0-9-]+\.[a-z0-9._-]+$")
 FREE_TIER_SCOPES = ("always", "12-month")
 
 
@@ -173,7 +174,7 @@ def parse_catalog(data: Any, *, origin: str | None = None) -> Catalog:
 
 def _entry(region: str, key: str, raw: Any) -> PriceEntry:
     where = f"price {key!r}"
-    if not re.match(r"^[a-z0-9-]+\.[a-z0-9._-]+$", key):
+    if not _KEY.match(key):
         raise CatalogError(f"{where}: keys are '<service>.<item>' in lowercase kebab case")
     if not isinstance(raw, dict):
         raise CatalogError(f"{where} must be an object")

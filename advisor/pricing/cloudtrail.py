@@ -1,8 +1,6 @@
 """AWS CloudTrail: the first copy of management events is free; additional copies of management events,
 data events and Insights events are billed per event (Infracost's `aws_cloudtrail`; AWS CloudTrail pricing)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

@@ -8,8 +8,6 @@ custom metrics, 10 standard-resolution alarm metrics, 5 GB of log ingestion and 
 as separate 5 GB allowances). Stored log volume follows from ingestion and retention: see `stored_log_gb`.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

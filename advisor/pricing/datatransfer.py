@@ -6,8 +6,6 @@ A GB here is 1024^3 bytes (AWS meters data transfer in binary gigabytes: API Gat
 callers should sum all internet-bound traffic into one usage when the volume approaches a tier boundary.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

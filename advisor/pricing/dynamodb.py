@@ -9,8 +9,6 @@ developer guide, CostOptimization_StreamsUsage). Replicated writes are billed in
 region's price, so the replica regions' catalogs must hold `dynamodb.replicated-write-*` prices.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

@@ -7,8 +7,6 @@ discovery is metered in 8 KB chunks with 5 million events a month free; Schedule
 month free.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

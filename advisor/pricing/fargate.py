@@ -6,8 +6,6 @@ LCU-hours (Infracost's `aws_ecs_service` and `aws_lb` golden tests price both fr
 the load balancer carry service `alb`.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

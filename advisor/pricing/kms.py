@@ -5,8 +5,6 @@ free (shared across the account's regions). RSA 2048 requests are priced like sy
 `aws_kms_key` golden), so count them in `monthly_requests`. The free tier here covers `monthly_requests` only.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

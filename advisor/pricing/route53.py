@@ -5,8 +5,6 @@ queries $0.60 per million (first billion), basic health checks of AWS endpoints 
 the first 50 free.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

@@ -1,7 +1,5 @@
 """Amazon S3 Standard: storage per GB-month (volume tiers), PUT/COPY/POST/LIST and GET requests."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

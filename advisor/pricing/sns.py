@@ -7,8 +7,6 @@ functions are free (the target's own pricing applies). Subscription counts are d
 SMS prices vary by destination country, so SMS is priced only from `sms_notification_price` or a catalog entry.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

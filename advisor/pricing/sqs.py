@@ -7,8 +7,6 @@ Rules (https://aws.amazon.com/sqs/pricing/): "Every Amazon SQS action counts as 
 1 million requests a month is shared by standard and FIFO queues of the account.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

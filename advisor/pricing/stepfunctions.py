@@ -5,8 +5,6 @@ Express duration is rounded up to the next 100 ms and memory to the next 64 MB b
 900 ms and 1,200 MB as 1,216 MB). Standard workflows have 4,000 free state transitions a month.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

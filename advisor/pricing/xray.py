@@ -4,8 +4,6 @@ Per https://aws.amazon.com/xray/pricing/: $5.00 per million traces recorded and 
 retrieved or scanned, after 100,000 recorded and 1,000,000 retrieved traces free each month.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping

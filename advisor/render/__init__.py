@@ -44,7 +44,7 @@ def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_err
             estimate = price(workload, arch, prices)
             # The report shows the break-even to three significant figures: a bracket of 0.01% is enough.
             sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS),
-                              precision=Decimal("1.0001"))
+                              precision=Decimal("1.0001"), today=estimate)
         except PriceNotFound as exc:  # a replica Region without prices, say: the rest of the report stands
             estimate = sweep = None
             price_error = exc.message

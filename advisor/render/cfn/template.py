@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.architecture import Architecture
-from advisor.render.cfn.blueprints import BLUEPRINTS, LATE_ORDER
+from advisor.render.cfn.blueprints import LATE_ORDER, blueprint
 from advisor.render.cfn.connectors import CONNECTORS
 from advisor.render.cfn.context import Builder
 from advisor.workload import Workload
@@ -50,15 +50,15 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
     outside Description and Metadata."""
     b = Builder(workload, arch)
     for c in b.components.values():
-        blueprint = BLUEPRINTS.get(c.service)
-        if blueprint is not None:
-            blueprint.build(b, c)
+        module = blueprint(c.service)
+        if module is not None:
+            module.build(b, c)
     for e in b.edges:
         if e.source in b.components and e.target in b.components:
             CONNECTORS[e.kind](b, e)
     for service in LATE_ORDER:
         for c in b.of(service):
-            late = getattr(BLUEPRINTS[service], "late", None)
+            late = getattr(blueprint(service), "late", None)
             if late is not None:
                 late(b, c)
     b.finish()
