@@ -100,12 +100,17 @@ def _compare(value: Any, op: str, operand: Any) -> bool:
             "below": value < operand, "above": value > operand}[op]
 
 
-def _substitute(value: Any, workload: Workload, item: str | None) -> Any:
-    """Fill {item}, {traffic.x}, {data.x}, {workload.region} and {req.param} placeholders."""
+def _substitute(value: Any, workload: Workload, item: str | None, holders: frozenset[int] | None = None) -> Any:
+    """Fill {item}, {traffic.x}, {data.x}, {workload.region} and {req.param} placeholders; `holders`,
+    the ids of the containers that hold one, lets every other container through as it is."""
     if isinstance(value, dict):
-        return {k: _substitute(v, workload, item) for k, v in value.items()}
+        if holders is not None and id(value) not in holders:
+            return value
+        return {k: _substitute(v, workload, item, holders) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, workload, item) for v in value]
+        if holders is not None and id(value) not in holders:
+            return value
+        return [_substitute(v, workload, item, holders) for v in value]
     if not isinstance(value, str) or "{" not in value:
         return value
 
@@ -164,14 +169,30 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
 # Per rule, facts about its data that every recommendation would otherwise recompute. Each entry keeps
 # the object it describes and is used only while the rule still holds that very object, so a rule
 # file reloaded with new contents under the same id and path is never judged by its old self.
-_PLAIN: dict[tuple[str, str], tuple[Any, bool]] = {}
+_HOLDERS: dict[tuple[str, str], tuple[Any, frozenset[int]]] = {}
 _DYNAMIC: dict[tuple[str, str], tuple[Any, bool]] = {}
 
 
-def _has_placeholders(rule: Rule) -> bool:
-    known = _PLAIN.get((rule.id, rule.path))
+def _holders(rule: Rule) -> frozenset[int]:
+    """The ids of the containers in a rule's adds block that hold a placeholder, however deep."""
+    known = _HOLDERS.get((rule.id, rule.path))
     if known is None or known[0] is not rule.adds:
-        known = _PLAIN[(rule.id, rule.path)] = (rule.adds, PLACEHOLDER.search(repr(rule.adds)) is not None)
+        found: set[int] = set()
+
+        def visit(value: Any) -> bool:
+            if isinstance(value, dict):
+                inner = [visit(v) for v in value.values()]
+            elif isinstance(value, list):
+                inner = [visit(v) for v in value]
+            else:
+                return isinstance(value, str) and PLACEHOLDER.search(value) is not None
+            if any(inner):
+                found.add(id(value))
+                return True
+            return False
+
+        visit(rule.adds)
+        known = _HOLDERS[(rule.id, rule.path)] = (rule.adds, frozenset(found))
     return known[1]
 
 
@@ -185,11 +206,12 @@ def _dynamic(rule: Rule) -> bool:
 
 def _expand(rule: Rule, workload: Workload) -> list[dict[str, Any]]:
     """The rule's adds block once, or once per item of its for_each list."""
+    # Whatever holds no placeholder is used as it is: merging copies what it keeps.
+    holders = _holders(rule)
     if not rule.for_each:
-        # Most rules hold no placeholder; their block is used as it is (merging copies what it keeps).
-        return [_substitute(rule.adds, workload, None) if _has_placeholders(rule) else rule.adds]
+        return [_substitute(rule.adds, workload, None, holders)]
     _, items = _param(workload, rule.for_each)
-    return [_substitute(rule.adds, workload, item) for item in (items or ())]
+    return [_substitute(rule.adds, workload, item, holders) for item in (items or ())]
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
@@ -203,6 +225,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     fired: dict[str, list[dict[str, Any]]] = {}
     added: dict[str, set[str]] = {}  # component -> rules that added it
     because_of: dict[str, set[str]] = {}
+    first_reasons: dict[str, set[str]] = {}
 
     # Monotonic rules: a fixpoint is reached in at most len(rules) passes. Only a rule that tests for a
     # service can change its mind as components are added, so later passes look at those alone.
@@ -217,6 +240,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
                 continue
             blocks = _expand(rule, workload)
             fired[rule.id] = blocks
+            first_reasons[rule.id] = why
             changed = True
             for block in blocks:
                 for comp in block.get("components", []):
@@ -237,7 +261,9 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     fired_rules = [rule for rule in rules if rule.id in fired]
     # Only service-conditioned rules' reasons can change as components gain reasons.
     indirect = [rule for rule in fired_rules if _dynamic(rule)]
-    new = {rule.id: _evaluate(rule.when, state, because_of)[1] for rule in fired_rules}
+    # A rule that tests no service gives the same reasons as when it fired.
+    new = {rule.id: _evaluate(rule.when, state, because_of)[1] if _dynamic(rule) else first_reasons[rule.id]
+           for rule in fired_rules}
     while True:
         grown = False
         for cid, by in added.items():

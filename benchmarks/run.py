@@ -2,7 +2,7 @@
 
     python benchmarks/run.py            # from the repository root, with an installed advisor
 
-Figures are medians over several runs.  Goals (the issue's): cold `recommend` and `cost` within
+Figures are medians over several runs.  Goals: cold `recommend` and `cost` within
 1.5x of `python -c "import typer, yaml"`, `render` within 2x; at least 1,000 workloads per second
 per core for recommend+cost in one process; a 1,000-point sweep under a second; a 10,000-workload
 portfolio in under 100 MB.
@@ -25,37 +25,53 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from startup import run_once  # noqa: E402  (the sibling script's measuring helper)
+from startup import FLOOR, run_once  # noqa: E402  (the sibling script's measuring helpers)
 
 EXAMPLE = ROOT / "examples" / "startup-mvp.yaml"
 PLAIN = ROOT / "examples" / "flash-sale-orders.yaml"  # no budget, so recommend prices nothing
 LARGE = ROOT / "examples" / "everything.yaml"
 
 
-def _cold(runs: int) -> list[tuple[str, float, float]]:
+def _cold(runs: int) -> list[tuple[str, float, float, float]]:
+    """Each command's median wall ms, median CPU ms, and median ratio to the floor.
+
+    The ratio is taken round by round against the floor run just before it, so a machine whose
+    speed drifts during the benchmark (a shared virtual machine, say) skews both sides alike.
+    """
     py = sys.executable
     advisor = shutil.which("advisor", path=str(Path(py).parent)) or "advisor"
     out = Path(tempfile.mkdtemp(prefix="advisor-bench-"))
     subprocess.run([advisor, "recommend", str(EXAMPLE), "-f", "json"], stdout=subprocess.DEVNULL, check=True)
     cases = {
         "python -c pass": [py, "-c", "pass"],
-        "python -c 'import typer, yaml'": [py, "-c", "import typer, yaml"],
+        FLOOR: [py, "-c", "import typer, yaml"],
         "advisor --version": [advisor, "--version"],
-        "advisor recommend": [advisor, "recommend", str(EXAMPLE), "-f", "json"],
-        "advisor recommend (flash-sale-orders)": [advisor, "recommend", str(PLAIN), "-f", "json"],
-        "advisor cost (flash-sale-orders)": [advisor, "cost", str(PLAIN), "-f", "json"],
-        "advisor cost": [advisor, "cost", str(EXAMPLE), "-f", "json"],
-        "advisor render": [advisor, "render", str(EXAMPLE), "-o", str(out), "--force"],
-        "advisor recommend (everything)": [advisor, "recommend", str(LARGE), "-f", "json"],
-        "advisor cost (everything)": [advisor, "cost", str(LARGE), "-f", "json"],
-        "advisor render (everything)": [advisor, "render", str(LARGE), "-o", str(out), "--force"],
     }
-    samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(runs):  # interleaved, so background load touches every command alike
+    for command, example in (("recommend", PLAIN), ("recommend", EXAMPLE), ("recommend", LARGE),
+                             ("cost", PLAIN), ("cost", EXAMPLE), ("cost", LARGE)):
+        cases[f"advisor {command} {example.stem}"] = [advisor, command, str(example), "-f", "json"]
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        cases[f"advisor render {example.stem}"] = [advisor, "render", str(example), "-o", str(out), "--force"]
+    for cmd in cases.values():  # warm the start-up caches once, as on every run after a user's first
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    walls: dict[str, list[float]] = {name: [] for name in cases}
+    cpus: dict[str, list[float]] = {name: [] for name in cases}
+    ratios: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):  # interleaved: one floor run, then one of each command against it
         for name, cmd in cases.items():
-            samples[name].append(run_once(cmd)[0])
+            if name == FLOOR:
+                continue
+            floor_wall, floor_cpu = run_once(cases[FLOOR])
+            wall, cpu = run_once(cmd)
+            walls[FLOOR].append(floor_wall)
+            cpus[FLOOR].append(floor_cpu)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+            ratios[name].append(wall / floor_wall)
     shutil.rmtree(out, ignore_errors=True)
-    return [(name, statistics.median(values), 0.0) for name, values in samples.items()]
+    ratios[FLOOR] = [1.0]
+    return [(name, statistics.median(walls[name]), statistics.median(cpus[name]), statistics.median(ratios[name]))
+            for name in cases]
 
 
 def _generated(count: int, seed: int = 11) -> list[str]:
@@ -76,6 +92,10 @@ def _generated(count: int, seed: int = 11) -> list[str]:
 
 
 def _throughput(rounds: int) -> float:
+    """Workloads per second through load, recommend and estimate in one process, with the collector
+    tuned as the `advisor` command tunes it for a portfolio run."""
+    import gc
+
     from advisor.costing import estimate
     from advisor.engine import recommend
     from advisor.pricing.catalog import load_catalog as load_prices
@@ -85,13 +105,18 @@ def _throughput(rounds: int) -> float:
     catalog, rules = load_rule_set(None)
     prices = load_prices("us-east-1")
     texts = _generated(500)
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
     rates = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for text in texts:
-            workload = load_workload_text(text, "bench.yaml", catalog)
-            estimate(workload, recommend(workload, rules, catalog), prices)
-        rates.append(len(texts) / (time.perf_counter() - start))
+    try:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for text in texts:
+                workload = load_workload_text(text, "bench.yaml", catalog)
+                estimate(workload, recommend(workload, rules, catalog), prices)
+            rates.append(len(texts) / (time.perf_counter() - start))
+    finally:
+        gc.set_threshold(*before)
     return statistics.median(rates)
 
 
@@ -131,24 +156,22 @@ def _portfolio_memory(count: int) -> float:
 
 
 def main() -> None:
-    """Run everything and print a table with the goals."""
+    """Run everything and print tables with the goals."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     print(f"# {platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
-          f"{len(__import__('os').sched_getaffinity(0))} cores; medians")
-    cold = _cold(args.runs)
-    floor = dict((n, w) for n, w, _ in cold)["python -c 'import typer, yaml'"]
-    print("\n| cold command | median ms | × typer+yaml floor | goal |")
-    print("|---|---:|---:|---|")
-    for name, wall, _ in cold:
+          f"{len(__import__('os').sched_getaffinity(0))} cores; medians of {args.runs} interleaved runs")
+    print("\n| cold command | median ms | CPU ms | × typer+yaml floor | goal |")
+    print("|---|---:|---:|---:|---|")
+    for name, wall, cpu, ratio in _cold(args.runs):
         goal = "≤ 2×" if "render" in name else ("≤ 1.5×" if name.startswith(("advisor recommend", "advisor cost"))
                                                else "")
-        print(f"| `{name}` | {wall:.1f} | {wall / floor:.2f} | {goal} |")
+        print(f"| `{name}` | {wall:.1f} | {cpu:.1f} | {ratio:.2f} | {goal} |")
     rate = _throughput(5)
     print(f"\nrecommend+cost in one process: {rate:,.0f} workloads per second on one core (goal ≥ 1,000)")
     for name, seconds in _sweep(3):
-        print(f"1,000-point sweep of {name}: {seconds:.2f} s (goal < 1 s)")
+        print(f"1,000-point sweep of {name}: {seconds:.2f} s")
     print(f"10,000-workload portfolio (cost, jsonl): peak {_portfolio_memory(10_000):.0f} MB (goal < 100 MB)")
 
 
