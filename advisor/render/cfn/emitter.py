@@ -68,7 +68,7 @@ class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain: dict[str, str] = {}
+        self._scalars: dict[tuple[str, str, str | None], yaml.ScalarEvent] = {}
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -79,10 +79,14 @@ class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type:
         self.emit(yaml.DocumentEndEvent(explicit=False))
 
     def _scalar(self, tag: str, value: str, style: str | None = None) -> None:
-        plain = self._plain.get(value)
-        if plain is None:  # the tag a plain scalar of this text would read back as
-            plain = self._plain[value] = self.resolve(yaml.ScalarNode, value, (True, False))
-        self.emit(yaml.ScalarEvent(None, tag, (tag == plain, tag == _STR), value, style=style))
+        # One event per distinct scalar: keys and resource types repeat hundreds of times, and the
+        # emitter only reads an event it is given.
+        key = (tag, value, style)
+        event = self._scalars.get(key)
+        if event is None:
+            plain = self.resolve(yaml.ScalarNode, value, (True, False))  # what the text reads back as, plain
+            event = self._scalars[key] = yaml.ScalarEvent(None, tag, (tag == plain, tag == _STR), value, style=style)
+        self.emit(event)
 
     def _events(self, data: Any) -> None:
         kind = type(data)

@@ -148,6 +148,8 @@ def arn(resource: str) -> GetAtt:
 
 def to_json(value: Any) -> Any:
     """The template with long-form intrinsics (for JSON output and comparisons)."""
+    if type(value) is str:  # most of a template: returned before the other tests
+        return value
     if isinstance(value, Intrinsic):
         return {k: to_json(v) for k, v in value.long_form().items()}
     if isinstance(value, dict):
