@@ -146,15 +146,6 @@ def _rule_set(rule_dirs: Optional[list[Path]] = None) -> Any:
     return load_rule_set(_cache_dir(), extra=_rule_dirs(rule_dirs))
 
 
-def _templates() -> None:
-    """Let Jinja keep compiled templates in the cache folder (only commands that render pay for Jinja)."""
-    cache = _cache_dir()
-    if cache is not None:
-        from advisor.templating import use_bytecode_cache
-
-        use_bytecode_cache(str(cache / "templates"))
-
-
 def _is_terminal() -> bool:
     return sys.stdout.isatty()
 
@@ -222,7 +213,6 @@ def recommend(
     if chosen is RecommendFormat.markdown:
         from advisor.templating import render_template
 
-        _templates()
         sys.stdout.write(render_template("recommend.md.j2", v=view))
         return
     _print_recommendation(view)
@@ -332,7 +322,6 @@ def cost(
     elif chosen is CostFormat.markdown:
         from advisor.templating import render_template
 
-        _templates()
         sys.stdout.write(render_template("cost.md.j2", v=estimate_view(est, warnings=warnings, sweep=swept)))
     else:
         _print_estimate(estimate_view(est, warnings=warnings, sweep=swept), chart(swept) if swept else "")
@@ -650,7 +639,6 @@ def render(
         prices, price_error = _price_catalog(workload.region, catalog_path), None
     except PriceNotFound as exc:
         prices, price_error = None, exc.message
-    _templates()
     rendered = build(workload, arch, catalog, prices, price_error)
     for path in write_files(output, rendered.files, force=force):
         _note(f"wrote {path}")
@@ -716,7 +704,6 @@ def init(
         "requests_per_month": requests, "peak": max(1, requests // 100_000),
         "all_problems": list(catalog.problems), "all_requirements": list(catalog.requirements),
     }
-    _templates()
     text = render_template("advisor.yaml.j2", v=view)
     try:  # the starter must itself be valid: the same checks as any workload
         load_workload_text(text, str(output), catalog)

@@ -340,12 +340,11 @@ class _Pricer:
         if not queues:
             return
         derived = {q.id: self.flows.messages.get(q.id, ZERO) for q in queues}
-        counts, notes = self._counts("sqs", "monthly_requests", {q.id: self._queue_requests(q, derived[q.id])[0]
-                                                                 for q in queues}, "requests")
+        moved = {q.id: self._queue_requests(q, derived[q.id]) for q in queues}
+        counts, notes = self._counts("sqs", "monthly_requests", {q.id: moved[q.id][0] for q in queues}, "requests")
         fifo = bool(self._override("sqs", "fifo"))
         for queue in queues:
-            messages = derived[queue.id]
-            requests, text = self._queue_requests(queue, messages)
+            _, text = moved[queue.id]
             size = self._capped("SQS", self._override("sqs", "request_size_kb") or self._message_kb(queue),
                                 "queue messages")
             basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {self.flows.why.get(queue.id, 'none')}",

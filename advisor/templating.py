@@ -1,4 +1,9 @@
-"""Jinja2 rendering of the bundled templates, with escaping filters for free text."""
+"""Rendering of the bundled Jinja templates, with escaping filters for free text.
+
+The engine is MiniJinja, Jinja's syntax and semantics compiled into one extension module: it
+loads in a tenth of the time Jinja2's forty modules take, which was a quarter of a cold
+`advisor render`, and writes the same text for these templates (the golden files hold it).
+"""
 
 from __future__ import annotations
 
@@ -9,38 +14,29 @@ from advisor.resources import data_dir
 from advisor.views import md_escape
 
 
-_BYTECODE_DIR: list[str] = []
-
-
-def use_bytecode_cache(folder: str) -> None:
-    """Keep compiled templates in `folder`, so later runs skip compiling them (the CLI passes its cache folder)."""
-    _BYTECODE_DIR[:] = [folder]
-    _environment.cache_clear()
-
-
 @lru_cache(maxsize=1)
 def _environment() -> Any:
-    import jinja2  # imported only on paths that render Markdown
+    import minijinja  # imported only on paths that render Markdown
 
-    cache = None
-    if _BYTECODE_DIR:
+    folder = data_dir("templates")
+
+    def load(name: str) -> str | None:
         try:
-            import os
+            return (folder / name).read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError):
+            return None
 
-            os.makedirs(_BYTECODE_DIR[0], exist_ok=True)
-            cache = jinja2.FileSystemBytecodeCache(_BYTECODE_DIR[0])
-        except OSError:
-            cache = None  # a read-only home is no reason to fail
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
-        autoescape=False,
+    env = minijinja.Environment(
+        loader=load,
         keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        bytecode_cache=cache,
+        undefined_behavior="strict",
+        # MiniJinja escapes .yaml and .json templates as JSON by default; these templates escape
+        # what they hold themselves (the md and yaml filters).
+        auto_escape_callback=lambda name: False,
     )
-    env.filters["md"] = md_escape
-    env.filters["code"] = lambda text: "`" + str(text).replace("`", "") + "`"
-    env.filters["yaml"] = _yaml_scalar
+    env.add_filter("md", md_escape)
+    env.add_filter("code", lambda text: "`" + str(text).replace("`", "") + "`")
+    env.add_filter("yaml", _yaml_scalar)
     return env
 
 
@@ -54,4 +50,4 @@ def _yaml_scalar(value: Any) -> str:
 
 def render_template(name: str, **values: Any) -> str:
     """Render a bundled template with prepared values."""
-    return str(_environment().get_template(name).render(**values))
+    return str(_environment().render_template(name, **values))

@@ -127,3 +127,24 @@ def test_a_missing_price_leaves_the_cost_section_out_but_renders(cli, tmp_path):
     assert "note: the report has no cost section" in result.err and "us-west-2" in result.err
     report = (tmp_path / "out" / "ARCHITECTURE.md").read_text()
     assert "Not estimated: no price for" in report
+
+
+def test_atomic_writes_step_around_a_temporary_name_already_taken(tmp_path):
+    """The temporary file each write goes through is created exclusively, never over a file already
+    there (a planted link included), and none is left behind."""
+    import os
+
+    from advisor.render import write_files
+
+    taken = tmp_path / f".ARCHITECTURE.md.{os.getpid()}.0.tmp"
+    taken.write_text("not ours")
+    (tmp_path / f".template.yaml.{os.getpid()}.0.tmp").symlink_to(tmp_path / "elsewhere")
+    written = write_files(tmp_path, {"ARCHITECTURE.md": "# report\n", "template.yaml": "Resources: {}\n"}, force=False)
+    assert [p.name for p in written] == ["ARCHITECTURE.md", "template.yaml"]
+    assert (tmp_path / "ARCHITECTURE.md").read_text() == "# report\n"
+    assert (tmp_path / "template.yaml").read_text() == "Resources: {}\n"
+    assert oct((tmp_path / "template.yaml").stat().st_mode & 0o777) == "0o644"
+    assert taken.read_text() == "not ours" and not (tmp_path / "elsewhere").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".ARCHITECTURE.md.%d.0.tmp" % os.getpid(), ".template.yaml.%d.0.tmp" % os.getpid(), "ARCHITECTURE.md",
+         "template.yaml"])

@@ -461,14 +461,15 @@ class UsageFields:
             state[name] = value
 
     def _whole(self, *names: str) -> None:
+        state = self.__dict__
         for name in names:
-            value = getattr(self, name)
+            value = state[name]
             if value is not None and value != value.to_integral_value():
                 raise ValueError(f"{name} must be a whole number, got {fmt_number(value)}")
 
     def _range(self, name: str, low: Decimal | int, high: Decimal | int, why: str) -> None:
-        value = getattr(self, name)
-        if value is not None and not (Decimal(low) <= value <= Decimal(high)):
+        value = self.__dict__[name]
+        if value is not None and not (low <= value <= high):  # Decimals compare with ints exactly
             raise ValueError(
                 f"{name} must be between {fmt_number(Decimal(low))} and {fmt_number(Decimal(high))} ({why}), "
                 f"got {fmt_number(value)}"

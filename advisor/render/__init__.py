@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
@@ -80,7 +79,7 @@ def write_files(out_dir: Path, files: Mapping[str, str], *, force: bool) -> list
         if Path(name).name != name:  # names are ours, but a path separator would escape the folder
             raise ValueError(f"refusing to write {name!r} outside {out_dir}")
         target = out_dir / name
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+        fd, tmp = _new_file(out_dir, name)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
@@ -91,3 +90,16 @@ def write_files(out_dir: Path, files: Mapping[str, str], *, force: bool) -> list
             raise
         written.append(target)
     return written
+
+
+def _new_file(folder: Path, name: str) -> tuple[int, Path]:
+    """A fresh file in `folder` to write `name` through: what tempfile.mkstemp makes (created exclusively,
+    mode 0600, never through a planted link), without importing tempfile and random for it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for attempt in range(1000):
+        path = folder / f".{name}.{os.getpid()}.{attempt}.tmp"
+        try:
+            return os.open(path, flags, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name for {name} in {folder}")

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from advisor.architecture import Architecture, Component, Edge
 from advisor.records import Record
-from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn, to_json
+from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn
 from advisor.render.cfn.naming import LogicalIds
 from advisor.workload import Workload
 
@@ -111,8 +111,18 @@ class Statement(Record):
         return out
 
 
+def _canonical(value: Any) -> str:
+    """`json.dumps(to_json(value), sort_keys=True, default=str)`, with intrinsics turned long-form by the C
+    encoder as it meets them rather than by a walk over the whole value first."""
+    return json.dumps(value, sort_keys=True, default=_long_form)
+
+
+def _long_form(value: Any) -> Any:
+    return value.long_form() if isinstance(value, Intrinsic) else str(value)
+
+
 def _sort_key(st: Statement) -> tuple[str, str]:
-    return st.sid, json.dumps(to_json(st.render()), sort_keys=True, default=str)
+    return st.sid, _canonical(st.render())
 
 
 class Builder:
@@ -343,8 +353,7 @@ def _merge(statements: list[Statement]) -> list[dict[str, Any]]:
     """Statements that differ only in actions are merged; the rest sorted, repeated sids numbered."""
     groups: dict[str, Statement] = {}
     for st in statements:
-        key = json.dumps(to_json([st.sid, st.effect, list(st.resources), st.principal, st.condition]),
-                         sort_keys=True, default=str)
+        key = _canonical([st.sid, st.effect, list(st.resources), st.principal, st.condition])
         if key in groups:
             old = groups[key]
             st = old._replace(actions=tuple(sorted(set(old.actions) | set(st.actions))))

@@ -55,6 +55,7 @@ def _dict(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
 
 _STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MAP_END, _SEQ_END = yaml.MappingEndEvent(), yaml.SequenceEndEvent()
 
 
 class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type: ignore[misc]
@@ -68,7 +69,11 @@ class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # One event per distinct scalar and collection tag: keys and resource types repeat hundreds of
+        # times, and the emitter only reads the events it is given.
         self._scalars: dict[tuple[str, str, str | None], yaml.ScalarEvent] = {}
+        self._texts: dict[str, yaml.ScalarEvent] = {}
+        self._starts: dict[str, yaml.Event] = {}
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -78,46 +83,75 @@ class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type:
         self._events(data)
         self.emit(yaml.DocumentEndEvent(explicit=False))
 
-    def _scalar(self, tag: str, value: str, style: str | None = None) -> None:
-        # One event per distinct scalar: keys and resource types repeat hundreds of times, and the
-        # emitter only reads an event it is given.
+    def _scalar(self, tag: str, value: str, style: str | None = None) -> yaml.ScalarEvent:
         key = (tag, value, style)
         event = self._scalars.get(key)
         if event is None:
             plain = self.resolve(yaml.ScalarNode, value, (True, False))  # what the text reads back as, plain
             event = self._scalars[key] = yaml.ScalarEvent(None, tag, (tag == plain, tag == _STR), value, style=style)
-        self.emit(event)
+        return event
+
+    def _text(self, value: str) -> yaml.ScalarEvent:
+        event = self._texts[value] = self._scalar(_STR, value, "|" if "\n" in value or len(value) > LONG else None)
+        return event
+
+    def _start(self, tag: str) -> yaml.Event:
+        event = self._starts.get(tag)
+        if event is None:
+            if tag == _MAP:
+                event = yaml.MappingStartEvent(None, _MAP, True, flow_style=False)
+            else:
+                event = yaml.SequenceStartEvent(None, tag, tag == _SEQ, flow_style=False)
+            self._starts[tag] = event
+        return event
 
     def _events(self, data: Any) -> None:
+        emit, texts = self.emit, self._texts
         kind = type(data)
-        if kind is str:
-            self._scalar(_STR, data, "|" if "\n" in data or len(data) > LONG else None)
-        elif kind is dict:
-            self.emit(yaml.MappingStartEvent(None, _MAP, True, flow_style=False))
-            for key, value in data.items():
-                self._events(key)
-                self._events(value)
-            self.emit(yaml.MappingEndEvent())
+        if kind is dict:
+            emit(self._start(_MAP))
+            for key, value in data.items():  # text keys and values, the bulk of a template, inline
+                if type(key) is str:
+                    emit(texts.get(key) or self._text(key))
+                else:
+                    self._events(key)
+                if type(value) is str:
+                    emit(texts.get(value) or self._text(value))
+                else:
+                    self._events(value)
+            emit(_MAP_END)
+        elif kind is str:
+            emit(texts.get(data) or self._text(data))
         elif kind is list:
             self._sequence(_SEQ, data)
         elif kind is bool:
-            self._scalar(_BOOL, "true" if data else "false")
+            emit(self._scalar(_BOOL, "true" if data else "false"))
         elif kind is int:
-            self._scalar(_INT, str(data))
+            emit(self._scalar(_INT, str(data)))
         elif data is None:
-            self._scalar(_NULL, "null")
+            emit(self._scalar(_NULL, "null"))
         elif isinstance(data, SCALAR_TAGS):
-            self._scalar(data.tag, data.value)
+            emit(self._scalar(data.tag, data.value))
         elif isinstance(data, Sub) and isinstance(data.value, str):
-            self._scalar(data.tag, data.value, "|" if "\n" in data.value else None)
+            emit(self._scalar(data.tag, data.value, "|" if "\n" in data.value else None))
         elif isinstance(data, Intrinsic):
             self._sequence(data.tag, data.value)
         else:  # anything else (a float, say) exactly as PyYAML represents it
             self._node_events(self.represent_data(data))
 
+    def _sequence(self, tag: str, items: list[Any]) -> None:
+        emit, texts = self.emit, self._texts
+        emit(self._start(tag))
+        for item in items:
+            if type(item) is str:
+                emit(texts.get(item) or self._text(item))
+            else:
+                self._events(item)
+        emit(_SEQ_END)
+
     def _node_events(self, node: yaml.Node) -> None:
         if isinstance(node, yaml.ScalarNode):
-            self._scalar(node.tag, node.value, node.style)
+            self.emit(self._scalar(node.tag, node.value, node.style))
         elif isinstance(node, yaml.SequenceNode):
             self.emit(yaml.SequenceStartEvent(None, node.tag, node.tag == _SEQ, flow_style=False))
             for item in node.value:
@@ -130,11 +164,6 @@ class FastTemplateDumper(getattr(yaml, "CSafeDumper", TemplateDumper)):  # type:
                 self._node_events(value)
             self.emit(yaml.MappingEndEvent())
 
-    def _sequence(self, tag: str, items: list[Any]) -> None:
-        self.emit(yaml.SequenceStartEvent(None, tag, tag == _SEQ, flow_style=False))
-        for item in items:
-            self._events(item)
-        self.emit(yaml.SequenceEndEvent())
 
 
 for _dumper in (TemplateDumper, FastTemplateDumper):
