@@ -25,6 +25,15 @@ except ImportError:  # pragma: no cover - interpreters without it
     def _tuplegetter(index: int, doc: str) -> Any:  # type: ignore[misc]
         return property(itemgetter(index), doc=doc)
 
+try:  # Python 3.14 evaluates annotations on demand (PEP 649); the class dict holds none of them
+    from annotationlib import Format, get_annotations
+
+    def _own_annotations(cls: type) -> dict[str, Any]:
+        return get_annotations(cls, format=Format.FORWARDREF)
+except ImportError:
+    def _own_annotations(cls: type) -> dict[str, Any]:
+        return cls.__dict__.get("__annotations__", {})
+
 _MISSING = object()
 
 
@@ -40,7 +49,10 @@ class Record(tuple):
         super().__init_subclass__(**kwargs)
         if "__slots__" not in cls.__dict__:
             raise TypeError(f"{cls.__name__} needs `__slots__ = ()`, or its instances get a dict")
-        own = [name for name in cls.__dict__.get("__annotations__", {}) if not _is_classvar(cls, name)]
+        if "__new__" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} defines `__new__`; a record's constructor is generated from its fields")
+        annotations = _own_annotations(cls)
+        own = [name for name, annotation in annotations.items() if not _is_classvar(annotation)]
         fields = cls._fields + tuple(own)
         defaults = dict(cls._field_defaults)
         for name in own:
@@ -49,6 +61,7 @@ class Record(tuple):
             elif defaults:
                 raise TypeError(f"{cls.__name__}.{name}: a field without a default follows one with a default")
         cls._fields = fields
+        cls.__match_args__ = fields
         cls._field_defaults = defaults
         cls._defaults_row = tuple(defaults.get(name, _MISSING) for name in fields)
         for index, name in enumerate(fields):
@@ -68,6 +81,14 @@ class Record(tuple):
         if unknown:
             raise ValueError(f"got unexpected field names: {sorted(unknown)!r}")
         return tuple.__new__(type(self), [changes.get(name, value) for name, value in zip(self._fields, self)])
+
+    @classmethod
+    def _make(cls, iterable: Any) -> Any:
+        """A record from an iterable of field values, as a named tuple's `_make`."""
+        made = tuple.__new__(cls, iterable)
+        if len(made) != len(cls._fields):
+            raise TypeError(f"expected {len(cls._fields)} arguments, got {len(made)}")
+        return made
 
     def _asdict(self) -> dict[str, Any]:
         """The fields as a dict, in order."""
@@ -90,11 +111,11 @@ def _compile_new(cls: Any) -> Any:
     # The field names are identifiers from our own class bodies, never from input.
     made = eval(f"lambda _cls{', ' if params else ''}{params}: _tuple_new(_cls, ({values}))",  # noqa: S307
                 {"_tuple_new": tuple.__new__, **defaults})
-    made.__code__ = made.__code__.replace(co_name="__new__", co_qualname=f"{cls.__name__}.__new__")
+    made.__code__ = made.__code__.replace(co_name="__new__", co_qualname=f"{cls.__qualname__}.__new__")
+    made.__name__, made.__qualname__ = "__new__", f"{cls.__qualname__}.__new__"
     return made
 
 
-def _is_classvar(cls: type, name: str) -> bool:
-    annotation = cls.__dict__["__annotations__"][name]
+def _is_classvar(annotation: Any) -> bool:
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", repr(annotation))
     return text.startswith(("ClassVar", "typing.ClassVar")) or "ClassVar[" in text

@@ -22,7 +22,7 @@ def _environment() -> Any:
 
     def load(name: str) -> str | None:
         try:
-            return (folder / name).read_text(encoding="utf-8")
+            return (folder / name).read_text(encoding="utf-8")  # universal newlines: a CRLF checkout reads as LF
         except (FileNotFoundError, IsADirectoryError):
             return None
 
@@ -48,6 +48,21 @@ def _yaml_scalar(value: Any) -> str:
     return text.removesuffix("\n...\n").rstrip("\n")
 
 
+def _plain(value: Any) -> Any:
+    """Numbers other than ints as the text `str()` gives them, as Jinja printed them.
+
+    MiniJinja formats floats its own way (`0.00001` for `1e-05`, `2` for `2.0` after a finalizer)
+    and reads a Decimal as a float (`1.5` for `1.50`); the table and the JSON show `str()`.
+    """
+    if isinstance(value, str) or value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
 def render_template(name: str, **values: Any) -> str:
     """Render a bundled template with prepared values."""
-    return str(_environment().render_template(name, **values))
+    return str(_environment().render_template(name, **_plain(values)))

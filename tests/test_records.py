@@ -116,3 +116,39 @@ def test_a_subclass_compiles_its_own_constructor_and_an_empty_record_works():
     assert Empty() == () and Empty._fields == ()
     with pytest.raises(TypeError):
         Base(1, 2)
+
+
+def test_make_match_and_the_constructor_names_agree_with_namedtuple():
+    assert Point._make([1, 2, "p"]) == NamedPoint._make([1, 2, "p"]) and type(Point._make([1, 2, "p"])) is Point
+    with pytest.raises(TypeError, match="expected 3 arguments, got 2"):
+        Point._make([1, 2])
+    assert Point.__match_args__ == NamedPoint.__match_args__ == ("x", "y", "label")
+    assert Labelled.__match_args__ == ("x", "y", "label", "colour")
+    match Labelled(1, 2):
+        case Labelled(x, y, label, colour):
+            assert (x, y, label, colour) == (1, 2, "origin", "red")
+        case _:
+            pytest.fail("positional pattern did not match")
+    Point(0, 0)  # compiles the constructor
+    assert Point.__new__.__name__ == "__new__"
+    assert Point.__new__.__qualname__ == "Point.__new__" == Point.__new__.__code__.co_qualname
+
+
+def test_a_record_defining_new_is_refused():
+    with pytest.raises(TypeError, match="defines `__new__`"):
+        class Custom(Record):  # noqa: F841
+            __slots__ = ()
+            a: int
+
+            def __new__(cls, a):  # noqa: D102
+                return tuple.__new__(cls, (a,))
+
+
+def test_evaluated_annotations_and_classvars_are_read_as_strings_are():
+    # The core's modules evaluate their annotations; this file's are strings.
+    namespace: dict = {}
+    exec("from typing import ClassVar\nfrom advisor.records import Record\n"  # noqa: S102
+         "class Evaluated(Record):\n    __slots__ = ()\n    a: int\n    b: list[str] = []\n"
+         "    kind: ClassVar[str] = 'k'\n", namespace)
+    evaluated = namespace["Evaluated"]
+    assert evaluated._fields == ("a", "b") and evaluated(1) == (1, []) and evaluated.kind == "k"

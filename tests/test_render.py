@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -148,3 +149,19 @@ def test_atomic_writes_step_around_a_temporary_name_already_taken(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [".ARCHITECTURE.md.%d.0.tmp" % os.getpid(), ".template.yaml.%d.0.tmp" % os.getpid(), "ARCHITECTURE.md",
          "template.yaml"])
+
+
+@pytest.mark.parametrize("rpo", ["0.00001", "2.50", "15"])
+def test_markdown_prints_numbers_as_the_json_does(cli, tmp_path, rpo):
+    # The template engine formats floats its own way (0.00001 for 1e-05, 2 for 2.0); the Markdown
+    # must read as the JSON and the table do.
+    path = tmp_path / "dr.yaml"
+    path.write_text("version: 1\nname: d\nrequirements:\n  disaster-recovery: "
+                    f"{{rpo_minutes: {rpo}, rto_minutes: 30.0, secondary_region: us-west-2}}\n")
+    as_json = cli("recommend", str(path), "-f", "json")
+    as_md = cli("recommend", str(path), "-f", "markdown")
+    assert as_json.code == as_md.code == 0, as_md.err
+    dr = json.loads(as_json.out)["disaster_recovery"]
+    expected = f"for RPO {json.dumps(dr['rpo_minutes'])} min and RTO {json.dumps(dr['rto_minutes'])} min"
+    assert expected in as_md.out
+    assert {"0.00001": "1e-05", "2.50": "2.5", "15": "15"}[rpo] in expected and "RTO 30.0 min" in expected

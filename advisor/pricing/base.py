@@ -336,6 +336,7 @@ def priced_lines(
     many = len(entry.tiers) > 1
     if not grant and not many and not qualifier:  # one tier, nothing free: the common line
         tier, amount = slices[0]
+        amount -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
         return [CostLine(service, item, amount, unit, tier.price, amount * tier.price, basis)]
     free_left = grant.granted if grant else ZERO
     for index, (tier, amount) in enumerate(slices):
@@ -399,7 +400,7 @@ def _fields_of(cls: type) -> tuple[dict[str, object], tuple[str, ...]]:
 
 
 class UsageFields:
-    """Base of the usage dataclasses: keyword construction, immutability, equality and repr, and
+    """Base of the usage dataclasses: construction (positional in field order, or by keyword), immutability, equality and repr, and
     helpers that coerce numeric fields to Decimal and check them in `__post_init__`.
 
     The dataclass decorator is asked only to collect the fields (`init=False, eq=False, repr=False`, not
@@ -410,8 +411,16 @@ class UsageFields:
 
     _numbers: tuple[str, ...] = ()
 
-    def __init__(self, **values: object) -> None:
+    def __init__(self, *args: object, **values: object) -> None:
         defaults, required = _fields_of(type(self))
+        if args:  # positional in field order, as a dataclass's own __init__ takes them
+            names = tuple(defaults)
+            if len(args) > len(names):
+                raise TypeError(f"{type(self).__name__}() takes {len(names)} positional arguments but {len(args)} were given")
+            for name, value in zip(names, args):
+                if name in values:
+                    raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
+                values[name] = value
         if not values.keys() <= defaults.keys():
             unknown = ", ".join(sorted(values.keys() - defaults.keys()))
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}")

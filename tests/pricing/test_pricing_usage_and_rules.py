@@ -103,6 +103,12 @@ def test_every_usage_class_is_a_frozen_dataclass_with_value_semantics(service) -
         delattr(first, names[0])
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         usage_cls(no_such_field=1)
+    values = [getattr(first, n) for n in names]
+    assert usage_cls(*values) == first and usage_cls(*values[:1], **dict(zip(names[1:], values[1:]))) == first
+    with pytest.raises(TypeError, match="positional arguments but"):
+        usage_cls(*values, None)
+    with pytest.raises(TypeError, match=f"multiple values for argument '{names[0]}'"):
+        usage_cls(values[0], **{names[0]: values[0]})
     numeric = next((n for n in usage_cls._numbers if getattr(first, n) is not None), None)
     if numeric is not None:
         changed = dataclasses.replace(first, **{numeric: 7})
