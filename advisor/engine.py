@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from advisor.architecture import (
     PSEUDO_STEPS, Architecture, Component, Decision, DrPlan, Edge, Flow, FlowStep,
@@ -22,69 +21,12 @@ def choose_dr_strategy(rpo_minutes: float, rto_minutes: float, catalog: Catalog)
     return catalog.dr_strategies[-1]
 
 
-class _State:
-    """What the rules have composed so far."""
-
-    def __init__(self, workload: Workload, dr: DrStrategy | None) -> None:
-        self.workload = workload
-        self.dr = dr
-        self.components: dict[str, dict[str, Any]] = {}
-        self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.flows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-        self.warnings: list[str] = []
-        self.by_service: dict[str, list[str]] = {}  # service -> component ids, as added
-
-
 def _param(workload: Workload, name: str) -> tuple[bool, Any]:
     req, _, param = name.partition(".")
     params = workload.requirements.get(req)
     if params is None or param not in params:
         return False, None
     return True, params[param]
-
-
-def _evaluate(cond: Condition, state: _State, because_of: dict[str, set[str]]) -> tuple[bool, set[str]]:
-    """Whether a condition holds, and which problems/requirements make it hold."""
-    w = state.workload
-    if cond.kind == "problem":
-        return (cond.value in w.problems, {f"problem:{cond.value}"})
-    if cond.kind == "requirement":
-        if cond.value in w.requirements:
-            return True, set(w.because(cond.value))
-        return False, set()
-    if cond.kind == "param":
-        req = cond.value.partition(".")[0]
-        present, value = _param(w, cond.value)
-        ok = present and _compare(value, cond.op or "", cond.operand)
-        return ok, set(w.because(req)) if ok else set()
-    if cond.kind == "dr_strategy":
-        ok = state.dr is not None and state.dr.id == cond.value
-        return ok, set(w.because("disaster-recovery")) if ok else set()
-    if cond.kind == "service":
-        ids = state.by_service.get(cond.value, ())
-        reasons: set[str] = set()
-        for cid in ids:
-            reasons |= because_of.get(cid, set())
-        return bool(ids), reasons
-    if cond.kind == "all":
-        reasons = set()
-        for child in cond.children:
-            ok, why = _evaluate(child, state, because_of)
-            if not ok:
-                return False, set()
-            reasons |= why
-        return True, reasons
-    if cond.kind == "any":
-        reasons = set()
-        hit = False
-        for child in cond.children:
-            ok, why = _evaluate(child, state, because_of)
-            if ok:
-                hit = True
-                reasons |= why
-        return hit, reasons
-    ok, _ = _evaluate(cond.children[0], state, because_of)
-    return not ok, set()
 
 
 def _compare(value: Any, op: str, operand: Any) -> bool:
@@ -155,7 +97,7 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
         path = f"{where}.{key}"
         if key not in target:
             # Only containers need copying: rule data is shared by every recommendation.
-            target[key] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+            target[key] = _copy(value) if isinstance(value, (dict, list)) else value
             owners[path] = rule
         elif isinstance(target[key], dict) and isinstance(value, Mapping):
             _merge(target[key], value, path, rule, owners, warnings)
@@ -166,52 +108,175 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
                             f"kept {target[key]!r}, not {value!r}")
 
 
-# Per rule, facts about its data that every recommendation would otherwise recompute. Each entry keeps
-# the object it describes and is used only while the rule still holds that very object, so a rule
-# file reloaded with new contents under the same id and path is never judged by its old self.
-_HOLDERS: dict[tuple[str, str], tuple[Any, frozenset[int]]] = {}
-_DYNAMIC: dict[tuple[str, str], tuple[Any, bool]] = {}
+def _copy(value: Any) -> Any:
+    """A copy of a tree of dicts and lists, as deepcopy gives it for the plain data rules hold."""
+    if isinstance(value, dict):
+        return {k: _copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value
 
 
-def _holders(rule: Rule) -> frozenset[int]:
-    """The ids of the containers in a rule's adds block that hold a placeholder, however deep."""
-    known = _HOLDERS.get((rule.id, rule.path))
-    if known is None or known[0] is not rule.adds:
-        found: set[int] = set()
+_NO_REASONS: frozenset[str] = frozenset()
 
-        def visit(value: Any) -> bool:
-            if isinstance(value, dict):
-                inner = [visit(v) for v in value.values()]
-            elif isinstance(value, list):
-                inner = [visit(v) for v in value]
-            else:
-                return isinstance(value, str) and PLACEHOLDER.search(value) is not None
-            if any(inner):
-                found.add(id(value))
-                return True
-            return False
 
-        visit(rule.adds)
-        known = _HOLDERS[(rule.id, rule.path)] = (rule.adds, frozenset(found))
+class _Facts:
+    """What conditions read: the workload, the strategy chosen, and the components added so far."""
+
+    __slots__ = ("workload", "problems", "requirements", "dr", "by_service", "because_of", "_why")
+
+    def __init__(self, workload: Workload, dr: DrStrategy | None) -> None:
+        self.workload = workload
+        self.problems = workload.problems
+        self.requirements = workload.requirements
+        self.dr = dr.id if dr is not None else None
+        self.by_service: dict[str, list[str]] = {}  # service -> component ids, as added
+        self.because_of: dict[str, set[str]] = {}  # component -> the reasons of the rules that added it
+        self._why: dict[str, frozenset[str]] = {}
+
+    def why(self, requirement: str) -> frozenset[str]:
+        """Why a requirement is in force, as a set of reasons."""
+        found = self._why.get(requirement)
+        if found is None:
+            found = self._why[requirement] = frozenset(self.workload.because(requirement))
+        return found
+
+
+# A compiled condition returns None where it does not hold, else the reasons that make it hold.
+Test = Callable[[_Facts], "frozenset[str] | set[str] | None"]
+
+
+def _compile(cond: Condition) -> Test:
+    """A condition as a closure, so a recommendation tests each rule without walking its tree."""
+    kind = cond.kind
+    if kind == "problem":
+        problem, reasons = cond.value, frozenset({f"problem:{cond.value}"})
+        return lambda facts: reasons if problem in facts.problems else None
+    if kind == "requirement":
+        requirement = cond.value
+        return lambda facts: facts.why(requirement) if requirement in facts.requirements else None
+    if kind == "param":
+        requirement, _, param = cond.value.partition(".")
+        op, operand = cond.op or "", cond.operand
+
+        def param_test(facts: _Facts) -> frozenset[str] | None:
+            params = facts.requirements.get(requirement)
+            if params is None or param not in params or not _compare(params[param], op, operand):
+                return None
+            return facts.why(requirement)
+        return param_test
+    if kind == "dr_strategy":
+        strategy = cond.value
+        return lambda facts: facts.why("disaster-recovery") if facts.dr == strategy else None
+    if kind == "service":
+        service = cond.value
+
+        def service_test(facts: _Facts) -> set[str] | None:
+            ids = facts.by_service.get(service)
+            if not ids:
+                return None
+            reasons: set[str] = set()
+            for cid in ids:
+                reasons.update(facts.because_of.get(cid, ()))
+            return reasons
+        return service_test
+    children = tuple(_compile(child) for child in cond.children)
+    if kind == "all":
+        def all_test(facts: _Facts) -> set[str] | None:
+            reasons: set[str] = set()
+            for child in children:
+                why = child(facts)
+                if why is None:
+                    return None
+                reasons.update(why)
+            return reasons
+        return all_test
+    if kind == "any":
+        def any_test(facts: _Facts) -> set[str] | None:
+            reasons: set[str] | None = None
+            for child in children:
+                why = child(facts)
+                if why is not None:
+                    reasons = set(why) if reasons is None else reasons | why
+            return reasons
+        return any_test
+    only = children[0]  # not
+    return lambda facts: _NO_REASONS if only(facts) is None else None
+
+
+# One adds block, taken apart once: (components, edges, flows, settings, warnings), each a tuple of
+# (id, service, settings), ((from, to, kind), settings), (id, title, steps), (service, pattern, set)
+# and text.
+Block = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[str, ...]]
+
+
+def _block(adds: Mapping[str, Any]) -> Block:
+    return (
+        tuple((c["id"], c["service"], c.get("settings", {})) for c in adds.get("components", ())),
+        tuple(((e["from"], e["to"], e["kind"]), e.get("settings", {})) for e in adds.get("edges", ())),
+        tuple((f["id"], f["title"], tuple(f["steps"])) for f in adds.get("flows", ())),
+        tuple((s["service"], s.get("components", "*"), s["set"]) for s in adds.get("settings", ())),
+        tuple(adds.get("warnings", ())),
+    )
+
+
+class _Plan:
+    """A rule compiled for recommending: its test, whether components added later can change it,
+    and its blocks where they do not depend on the workload."""
+
+    __slots__ = ("rule", "id", "test", "dynamic", "holders", "blocks")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.id = rule.id
+        self.test = _compile(rule.when)
+        self.dynamic = _mentions_service(rule.when)
+        self.holders = _holders(rule.adds)
+        self.blocks = None if (self.holders or rule.for_each) else (_block(rule.adds),)
+
+    def expand(self, workload: Workload) -> tuple[Block, ...]:
+        """The rule's adds block once, or once per item of its for_each list, placeholders filled."""
+        if self.blocks is not None:
+            return self.blocks
+        rule, holders = self.rule, self.holders
+        if not rule.for_each:
+            return (_block(_substitute(rule.adds, workload, None, holders)),)
+        _, items = _param(workload, rule.for_each)
+        return tuple(_block(_substitute(rule.adds, workload, item, holders)) for item in (items or ()))
+
+
+def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
+    """The ids of the containers in an adds block that hold a placeholder, however deep."""
+    found: set[int] = set()
+
+    def visit(value: Any) -> bool:
+        if isinstance(value, dict):
+            inner = [visit(v) for v in value.values()]
+        elif isinstance(value, list):
+            inner = [visit(v) for v in value]
+        else:
+            return isinstance(value, str) and PLACEHOLDER.search(value) is not None
+        if any(inner):
+            found.add(id(value))
+            return True
+        return False
+
+    visit(adds)
+    return frozenset(found)
+
+
+# Compiled rule sets, by the identity of the tuple they came from; the tuple is kept with its plans,
+# so an id is never reused while it is here. A handful: a process uses one rule set, tests a few.
+_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...]]] = {}
+
+
+def _plans(rules: tuple[Rule, ...]) -> tuple[_Plan, ...]:
+    known = _PLANS.get(id(rules))
+    if known is None or known[0] is not rules:
+        if len(_PLANS) >= 8:
+            _PLANS.clear()
+        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules))
     return known[1]
-
-
-def _dynamic(rule: Rule) -> bool:
-    """Whether a rule's condition tests for a service, so that components added later can change it."""
-    known = _DYNAMIC.get((rule.id, rule.path))
-    if known is None or known[0] is not rule.when:
-        known = _DYNAMIC[(rule.id, rule.path)] = (rule.when, _mentions_service(rule.when))
-    return known[1]
-
-
-def _expand(rule: Rule, workload: Workload) -> list[dict[str, Any]]:
-    """The rule's adds block once, or once per item of its for_each list."""
-    # Whatever holds no placeholder is used as it is: merging copies what it keeps.
-    holders = _holders(rule)
-    if not rule.for_each:
-        return [_substitute(rule.adds, workload, None, holders)]
-    _, items = _param(workload, rule.for_each)
-    return [_substitute(rule.adds, workload, item, holders) for item in (items or ())]
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
@@ -219,116 +284,125 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     """Fire the rules against a workload and compose the architecture."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
+    plans = _plans(rules if isinstance(rules, tuple) else tuple(rules))
     dr_req = workload.requirements.get("disaster-recovery")
     strategy = choose_dr_strategy(dr_req["rpo_minutes"], dr_req["rto_minutes"], catalog) if dr_req else None
-    state = _State(workload, strategy)
-    fired: dict[str, list[dict[str, Any]]] = {}
+    facts = _Facts(workload, strategy)
+    by_service, because_of = facts.by_service, facts.because_of
+    services: dict[str, str] = {}  # component -> service, as first declared
+    warnings: list[str] = []
+    fired: dict[str, tuple[Block, ...]] = {}
     added: dict[str, set[str]] = {}  # component -> rules that added it
-    because_of: dict[str, set[str]] = {}
-    first_reasons: dict[str, set[str]] = {}
+    first_reasons: dict[str, Any] = {}
 
     # Monotonic rules: a fixpoint is reached in at most len(rules) passes. Only a rule that tests for a
     # service can change its mind as components are added, so later passes look at those alone.
-    pending = list(rules)
+    pending: list[_Plan] = list(plans)
     while pending:
         changed = False
-        for rule in pending:
-            if rule.id in fired:
+        for plan in pending:
+            rid = plan.id
+            if rid in fired:
                 continue
-            ok, why = _evaluate(rule.when, state, because_of)
-            if not ok:
+            why = plan.test(facts)
+            if why is None:
                 continue
-            blocks = _expand(rule, workload)
-            fired[rule.id] = blocks
-            first_reasons[rule.id] = why
+            blocks = fired[rid] = plan.expand(workload)
+            first_reasons[rid] = why
             changed = True
             for block in blocks:
-                for comp in block.get("components", []):
-                    entry = state.components.get(comp["id"])
-                    if entry is None:
-                        entry = state.components[comp["id"]] = {"service": comp["service"], "settings": {}}
-                        state.by_service.setdefault(comp["service"], []).append(comp["id"])
-                    if entry["service"] != comp["service"]:
-                        state.warnings.append(f"rule {rule.id} declares {comp['id']} as {comp['service']}, "
-                                              f"already {entry['service']}")
-                    added.setdefault(comp["id"], set()).add(rule.id)
-                    because_of.setdefault(comp["id"], set()).update(why)
-        pending = [rule for rule in pending if rule.id not in fired and _dynamic(rule)] if changed else []
+                for cid, service, _ in block[0]:
+                    known = services.get(cid)
+                    if known is None:
+                        known = services[cid] = service
+                        by_service.setdefault(service, []).append(cid)
+                        added[cid] = {rid}
+                        because_of[cid] = set(why)
+                    else:
+                        added[cid].add(rid)
+                        because_of[cid].update(why)
+                    if known != service:
+                        warnings.append(f"rule {rid} declares {cid} as {service}, already {known}")
+        pending = [plan for plan in pending if plan.id not in fired and plan.dynamic] if changed else []
 
     # Reasons flow from the rules that add components to the rules conditioned on them;
     # iterate until stable so a service-conditioned rule cites the workload's own reasons.
-    reasons: dict[str, set[str]] = {}
-    fired_rules = [rule for rule in rules if rule.id in fired]
-    # Only service-conditioned rules' reasons can change as components gain reasons.
-    indirect = [rule for rule in fired_rules if _dynamic(rule)]
-    # A rule that tests no service gives the same reasons as when it fired.
-    new = {rule.id: _evaluate(rule.when, state, because_of)[1] if _dynamic(rule) else first_reasons[rule.id]
-           for rule in fired_rules}
+    fired_plans = [plan for plan in plans if plan.id in fired]
+    # Only service-conditioned rules' reasons can change as components gain reasons; a rule that
+    # tests no service gives the same reasons as when it fired.
+    indirect = [plan for plan in fired_plans if plan.dynamic]
+    reasons: dict[str, Any] = {plan.id: first_reasons[plan.id] for plan in fired_plans}
+    for plan in indirect:
+        reasons[plan.id] = plan.test(facts) or _NO_REASONS
     while True:
         grown = False
         for cid, by in added.items():
-            merged = set().union(*(new[r] for r in by))
-            if not merged <= because_of.get(cid, set()):
-                because_of.setdefault(cid, set()).update(merged)
-                grown = True
-        reasons = new
-        if not grown:
+            have = because_of[cid]
+            for rid in by:
+                why = reasons[rid]
+                if not why <= have:
+                    have.update(why)
+                    grown = True
+        if not grown or not indirect:
             break
-        new = dict(reasons)
-        new.update({rule.id: _evaluate(rule.when, state, because_of)[1] for rule in indirect})
+        for plan in indirect:
+            reasons[plan.id] = plan.test(facts) or _NO_REASONS
 
     owners: dict[str, str] = {}
-    touched: dict[str, set[str]] = {r: set() for r in fired}
-    for rule in rules:
-        if rule.id not in fired:
-            continue
-        for block in fired[rule.id]:
-            for comp in block.get("components", []):
-                _merge(state.components[comp["id"]]["settings"], comp.get("settings", {}), comp["id"],
-                       rule.id, owners, state.warnings)
-                touched[rule.id].add(comp["id"])
-            for edge in block.get("edges", []):
-                key = (edge["from"], edge["to"], edge["kind"])
-                entry = state.edges.setdefault(key, {"settings": {}, "by": set()})
-                entry["by"].add(rule.id)
-                _merge(entry["settings"], edge.get("settings", {}), f"{key[0]}->{key[1]}", rule.id, owners,
-                       state.warnings)
-            for flow in block.get("flows", []):
-                if flow["id"] not in state.flows:
-                    state.flows[flow["id"]] = (flow["title"], rule.id, tuple(flow["steps"]))
-            for setting in block.get("settings", []):
-                pattern = setting.get("components", "*")
-                for cid in sorted(state.by_service.get(setting["service"], ())):
-                    if _matches(cid, pattern):
-                        _merge(state.components[cid]["settings"], setting["set"], cid, rule.id, owners,
-                               state.warnings)
-                        touched[rule.id].add(cid)
-            for warning in block.get("warnings", []):
-                if warning not in state.warnings:
-                    state.warnings.append(f"{rule.id}: {warning}")
+    settings_of: dict[str, dict[str, Any]] = {cid: {} for cid in services}
+    edge_state: dict[tuple[str, str, str], tuple[dict[str, Any], set[str]]] = {}
+    flow_state: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    in_order = {service: sorted(ids) for service, ids in by_service.items()}
+    touched: dict[str, set[str]] = {}
+    for plan in fired_plans:
+        rid = plan.id
+        touch = touched[rid] = set()
+        for comps, edges, flows, settings, notes in fired[rid]:
+            for cid, _, extra in comps:
+                if extra:
+                    _merge(settings_of[cid], extra, cid, rid, owners, warnings)
+                touch.add(cid)
+            for key, extra in edges:
+                entry = edge_state.get(key)
+                if entry is None:
+                    entry = edge_state[key] = ({}, set())
+                entry[1].add(rid)
+                if extra:
+                    _merge(entry[0], extra, f"{key[0]}->{key[1]}", rid, owners, warnings)
+            for fid, title, steps in flows:
+                if fid not in flow_state:
+                    flow_state[fid] = (title, rid, steps)
+            for service, pattern, extra in settings:
+                for cid in in_order.get(service, ()):
+                    if pattern == "*" or _matches(cid, pattern):
+                        _merge(settings_of[cid], extra, cid, rid, owners, warnings)
+                        touch.add(cid)
+            for note in notes:
+                if note not in warnings:
+                    warnings.append(f"{rid}: {note}")
 
     components = {
-        cid: Component(cid, c["service"], _freeze(c["settings"]), tuple(sorted(added[cid])),
-                       tuple(sorted(because_of.get(cid, set()))))
-        for cid, c in sorted(state.components.items())
+        cid: Component(cid, services[cid], _freeze(settings_of[cid]), tuple(sorted(added[cid])),
+                       tuple(sorted(because_of[cid])))
+        for cid in sorted(services)
     }
-    edges = tuple(
-        Edge(src, dst, kind, _freeze(e["settings"]), tuple(sorted(e["by"])))
-        for (src, dst, kind), e in sorted(state.edges.items())
+    edge_list = tuple(
+        Edge(src, dst, kind, _freeze(settings), tuple(sorted(by)))
+        for (src, dst, kind), (settings, by) in sorted(edge_state.items())
     )
-    flows = tuple(_flow(fid, title, rule, steps, components, edges)
-                  for fid, (title, rule, steps) in state.flows.items())
+    flows = tuple(_flow(fid, title, rule, steps, components, edge_list)
+                  for fid, (title, rule, steps) in flow_state.items())
     flows = tuple(sorted(flows, key=lambda f: _FLOW_ORDER.index(f.id)))
     decisions = tuple(
         Decision(
             rule=rule.id, title=rule.title, pillars=rule.pillars, best_practices=rule.best_practices,
             because=tuple(sorted(reasons[rule.id])),
-            adds=tuple(sorted({components[c].service for c in touched[rule.id]})),
+            adds=tuple(sorted({services[c] for c in touched[rule.id]})),
             components=tuple(sorted(touched[rule.id])),
             rationale=rule.rationale, tradeoffs=rule.tradeoffs, source=rule.source,
-            direct=not _dynamic(rule),
+            direct=not plan.dynamic,
         )
-        for rule in rules if rule.id in fired
+        for plan in fired_plans for rule in (plan.rule,)
     )
     dr = None
     if strategy is not None and dr_req is not None:
@@ -339,10 +413,9 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             recovery_region_runs=strategy.recovery_region, achieved_rpo_minutes=strategy.rpo_minutes,
             achieved_rto_minutes=strategy.rto_minutes,
         )
-    warnings = list(workload.warnings) + state.warnings
     return Architecture(
-        workload=workload.name, region=workload.region, components=components, edges=edges, flows=flows,
-        decisions=decisions, dr=dr, warnings=tuple(warnings),
+        workload=workload.name, region=workload.region, components=components, edges=edge_list, flows=flows,
+        decisions=decisions, dr=dr, warnings=tuple(workload.warnings) + tuple(warnings),
     )
 
 
