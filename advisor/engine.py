@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Hashable, Mapping
 
 from advisor.architecture import (
     PSEUDO_STEPS, Architecture, Component, Decision, DrPlan, Edge, Flow, FlowStep,
@@ -48,37 +48,49 @@ def _substitute(value: Any, workload: Workload, item: str | None, holders: froze
     if isinstance(value, dict):
         if holders is not None and id(value) not in holders:
             return value
-        return {k: _substitute(v, workload, item, holders) for k, v in value.items()}
+        return {k: _substitute(v, workload, item, holders) if isinstance(v, (dict, list, str)) else v
+                for k, v in value.items()}
     if isinstance(value, list):
         if holders is not None and id(value) not in holders:
             return value
-        return [_substitute(v, workload, item, holders) for v in value]
+        return [_substitute(v, workload, item, holders) if isinstance(v, (dict, list, str)) else v for v in value]
     if not isinstance(value, str) or "{" not in value:
         return value
-
-    def lookup(name: str, default: str | None) -> Any:
-        if name == "item":
-            return item
-        head, _, tail = name.partition(".")
-        if head == "traffic":
-            return workload.traffic.get(tail)
-        if head == "data":
-            return workload.data.get(tail)
-        if head == "workload":
-            dr = workload.requirements.get("disaster-recovery", {})
-            pair = dr.get("secondary_region") or load_catalog().regions[workload.region]
-            return {"region": workload.region, "name": workload.name, "secondary_region": pair}.get(tail)
-        present, found = _param(workload, name)
-        if present:
-            return list(found) if isinstance(found, tuple) else found
-        if default is not None and "." in default:  # a fallback placeholder, e.g. {a.b|traffic.c}
-            return lookup(default, None)
-        return _typed(default) if default is not None else None
-
     whole = PLACEHOLDER.fullmatch(value)
     if whole:
-        return lookup(whole.group(1), whole.group(2))
-    return PLACEHOLDER.sub(lambda m: str(lookup(m.group(1), m.group(2))), value)
+        return _lookup(whole.group(1), whole.group(2), workload, item)
+    return PLACEHOLDER.sub(lambda m: str(_lookup(m.group(1), m.group(2), workload, item)), value)
+
+
+def _lookup(name: str, default: str | None, workload: Workload, item: Any) -> Any:
+    """The value of one placeholder for a workload (and a for_each item)."""
+    if name == "item":
+        return item
+    head, _, tail = name.partition(".")
+    if head == "traffic":
+        return workload.traffic.get(tail)
+    if head == "data":
+        return workload.data.get(tail)
+    if head == "workload":
+        dr = workload.requirements.get("disaster-recovery", {})
+        pair = dr.get("secondary_region") or load_catalog().regions[workload.region]
+        return {"region": workload.region, "name": workload.name, "secondary_region": pair}.get(tail)
+    present, found = _param(workload, name)
+    if present:
+        return list(found) if isinstance(found, tuple) else found
+    if default is not None and "." in default:  # a fallback placeholder, e.g. {a.b|traffic.c}
+        return _lookup(default, None, workload, item)
+    return _typed(default) if default is not None else None
+
+
+def _exact(value: Any) -> Hashable:
+    """A key equal for two values only where they fill a placeholder alike: 1, 1.0 and True differ."""
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_exact(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("mapping", tuple((_exact(k), _exact(v)) for k, v in value.items()))
+    hash(value)  # anything else unhashable ends the caching (TypeError)
+    return (type(value).__name__, value)
 
 
 def _typed(text: str) -> Any:
@@ -91,30 +103,30 @@ def _typed(text: str) -> Any:
 
 
 def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: str,
-           owners: dict[str, str], warnings: list[str]) -> None:
-    """Deep-merge settings; lists union, a scalar conflict keeps the first value and warns."""
+           owners: dict[str, str], warnings: list[str], owned: set[int]) -> None:
+    """Deep-merge settings; lists union, a scalar conflict keeps the first value and warns.
+
+    Rule data is shared by every recommendation, so it is taken by reference and a dict of it is
+    copied only when something merges into it: `owned` holds the ids of the dicts this
+    recommendation made, which alone may change. A list is never changed in place."""
     for key, value in extra.items():
         path = f"{where}.{key}"
         if key not in target:
-            # Only containers need copying: rule data is shared by every recommendation.
-            target[key] = _copy(value) if isinstance(value, (dict, list)) else value
+            target[key] = value
             owners[path] = rule
-        elif isinstance(target[key], dict) and isinstance(value, Mapping):
-            _merge(target[key], value, path, rule, owners, warnings)
-        elif isinstance(target[key], list) and isinstance(value, (list, tuple)):
-            target[key] = target[key] + [v for v in value if v not in target[key]]
-        elif target[key] != value:
+            continue
+        have = target[key]
+        if isinstance(have, dict) and isinstance(value, Mapping):
+            if id(have) not in owned:
+                have = target[key] = dict(have)
+                owned.add(id(have))
+            _merge(have, value, path, rule, owners, warnings, owned)
+        elif isinstance(have, list) and isinstance(value, (list, tuple)):
+            union = target[key] = have + [v for v in value if v not in have]
+            owned.add(id(union))
+        elif have != value:
             warnings.append(f"rules {owners.get(path, '?')} and {rule} disagree on {path}: "
-                            f"kept {target[key]!r}, not {value!r}")
-
-
-def _copy(value: Any) -> Any:
-    """A copy of a tree of dicts and lists, as deepcopy gives it for the plain data rules hold."""
-    if isinstance(value, dict):
-        return {k: _copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) if isinstance(v, (dict, list)) else v for v in value]
-    return value
+                            f"kept {have!r}, not {value!r}")
 
 
 _NO_REASONS: frozenset[str] = frozenset()
@@ -224,7 +236,7 @@ class _Plan:
     """A rule compiled for recommending: its test, whether components added later can change it,
     and its blocks where they do not depend on the workload."""
 
-    __slots__ = ("rule", "id", "test", "dynamic", "holders", "blocks")
+    __slots__ = ("rule", "id", "test", "dynamic", "holders", "blocks", "names", "filled")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
@@ -233,16 +245,34 @@ class _Plan:
         self.dynamic = _mentions_service(rule.when)
         self.holders = _holders(rule.adds)
         self.blocks = None if (self.holders or rule.for_each) else (_block(rule.adds),)
+        # The placeholders the blocks read from the workload ({item} aside): their values, with the
+        # for_each items, decide the blocks, so workloads that agree on them share one expansion.
+        self.names = tuple(sorted({(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(repr(rule.adds))
+                                   if m.group(1) != "item"}, key=repr))
+        self.filled: dict[Hashable, tuple[Block, ...]] = {}
 
     def expand(self, workload: Workload) -> tuple[Block, ...]:
         """The rule's adds block once, or once per item of its for_each list, placeholders filled."""
         if self.blocks is not None:
             return self.blocks
         rule, holders = self.rule, self.holders
+        items = _param(workload, rule.for_each)[1] if rule.for_each else None
+        try:
+            key: Hashable | None = (_exact(items), tuple(_exact(_lookup(n, d, workload, None)) for n, d in self.names))
+            found = self.filled.get(key)  # type: ignore[arg-type]
+        except TypeError:  # a value that cannot be a key: expanded every time
+            key = found = None
+        if found is not None:
+            return found
         if not rule.for_each:
-            return (_block(_substitute(rule.adds, workload, None, holders)),)
-        _, items = _param(workload, rule.for_each)
-        return tuple(_block(_substitute(rule.adds, workload, item, holders)) for item in (items or ()))
+            found = (_block(_substitute(rule.adds, workload, None, holders)),)
+        else:
+            found = tuple(_block(_substitute(rule.adds, workload, item, holders)) for item in (items or ()))
+        if key is not None:
+            if len(self.filled) >= 256:
+                self.filled.clear()
+            self.filled[key] = found
+        return found
 
 
 def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
@@ -267,16 +297,17 @@ def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
 
 # Compiled rule sets, by the identity of the tuple they came from; the tuple is kept with its plans,
 # so an id is never reused while it is here. A handful: a process uses one rule set, tests a few.
-_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...]]] = {}
+# With them, the frozen forms of the rule data's settings (see `_freeze`).
+_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]]]] = {}
 
 
-def _plans(rules: tuple[Rule, ...]) -> tuple[_Plan, ...]:
+def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]]]:
     known = _PLANS.get(id(rules))
     if known is None or known[0] is not rules:
         if len(_PLANS) >= 8:
             _PLANS.clear()
-        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules))
-    return known[1]
+        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {})
+    return known[1], known[2]
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
@@ -284,7 +315,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     """Fire the rules against a workload and compose the architecture."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
-    plans = _plans(rules if isinstance(rules, tuple) else tuple(rules))
+    plans, frozen = _plans(rules if isinstance(rules, tuple) else tuple(rules))
     dr_req = workload.requirements.get("disaster-recovery")
     strategy = choose_dr_strategy(dr_req["rpo_minutes"], dr_req["rto_minutes"], catalog) if dr_req else None
     facts = _Facts(workload, strategy)
@@ -350,6 +381,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
 
     owners: dict[str, str] = {}
     settings_of: dict[str, dict[str, Any]] = {cid: {} for cid in services}
+    owned = {id(settings) for settings in settings_of.values()}
     edge_state: dict[tuple[str, str, str], tuple[dict[str, Any], set[str]]] = {}
     flow_state: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     in_order = {service: sorted(ids) for service, ids in by_service.items()}
@@ -360,34 +392,35 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         for comps, edges, flows, settings, notes in fired[rid]:
             for cid, _, extra in comps:
                 if extra:
-                    _merge(settings_of[cid], extra, cid, rid, owners, warnings)
+                    _merge(settings_of[cid], extra, cid, rid, owners, warnings, owned)
                 touch.add(cid)
             for key, extra in edges:
                 entry = edge_state.get(key)
                 if entry is None:
                     entry = edge_state[key] = ({}, set())
+                    owned.add(id(entry[0]))
                 entry[1].add(rid)
                 if extra:
-                    _merge(entry[0], extra, f"{key[0]}->{key[1]}", rid, owners, warnings)
+                    _merge(entry[0], extra, f"{key[0]}->{key[1]}", rid, owners, warnings, owned)
             for fid, title, steps in flows:
                 if fid not in flow_state:
                     flow_state[fid] = (title, rid, steps)
             for service, pattern, extra in settings:
                 for cid in in_order.get(service, ()):
                     if pattern == "*" or _matches(cid, pattern):
-                        _merge(settings_of[cid], extra, cid, rid, owners, warnings)
+                        _merge(settings_of[cid], extra, cid, rid, owners, warnings, owned)
                         touch.add(cid)
             for note in notes:
                 if note not in warnings:
                     warnings.append(f"{rid}: {note}")
 
     components = {
-        cid: Component(cid, services[cid], _freeze(settings_of[cid]), tuple(sorted(added[cid])),
+        cid: Component(cid, services[cid], _freeze(settings_of[cid], owned, frozen), tuple(sorted(added[cid])),
                        tuple(sorted(because_of[cid])))
         for cid in sorted(services)
     }
     edge_list = tuple(
-        Edge(src, dst, kind, _freeze(settings), tuple(sorted(by)))
+        Edge(src, dst, kind, _freeze(settings, owned, frozen), tuple(sorted(by)))
         for (src, dst, kind), (settings, by) in sorted(edge_state.items())
     )
     flows = tuple(_flow(fid, title, rule, steps, components, edge_list)
@@ -471,10 +504,21 @@ def _flow(fid: str, title: str, rule: str, steps: tuple[str, ...], components: M
     return Flow(fid, title, tuple(out), rule)
 
 
-def _freeze(value: Any) -> Any:
+def _freeze(value: Any, owned: set[int], frozen: dict[int, tuple[Any, Any]]) -> Any:
+    """Dicts as read-only mappings in key order and lists as tuples; the rule data's own containers
+    are frozen once per rule set (`frozen`, by id, each entry keeping its object alive)."""
+    shared = id(value) not in owned
+    if shared:
+        known = frozen.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) if isinstance(v, (dict, list)) else v
-                                 for k, v in sorted(value.items())})
-    if isinstance(value, list):
-        return tuple(_freeze(v) if isinstance(v, (dict, list)) else v for v in value)
-    return value
+        out: Any = MappingProxyType({k: _freeze(v, owned, frozen) if isinstance(v, (dict, list)) else v
+                                     for k, v in sorted(value.items())})
+    else:
+        out = tuple(_freeze(v, owned, frozen) if isinstance(v, (dict, list)) else v for v in value)
+    if shared:
+        if len(frozen) >= 4096:
+            frozen.clear()
+        frozen[id(value)] = (value, out)
+    return out

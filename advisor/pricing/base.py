@@ -412,7 +412,7 @@ class UsageFields:
     _numbers: tuple[str, ...] = ()
 
     def __init__(self, *args: object, **values: object) -> None:
-        defaults, required = _fields_of(type(self))
+        defaults, required = _FIELDS.get(type(self)) or _fields_of(type(self))
         if args:  # positional in field order, as a dataclass's own __init__ takes them
             names = tuple(defaults)
             if len(args) > len(names):
@@ -421,16 +421,18 @@ class UsageFields:
                 if name in values:
                     raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
                 values[name] = value
-        if not values.keys() <= defaults.keys():
-            unknown = ", ".join(sorted(values.keys() - defaults.keys()))
-            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}")
-        missing = [name for name in required if name not in values]
-        if missing:
-            raise TypeError(f"{type(self).__name__}() missing required keyword argument(s) {', '.join(missing)}")
-        # Written straight into the instance's namespace: __setattr__ refuses every assignment.
+        # Written straight into the instance's namespace: __setattr__ refuses every assignment. The
+        # defaults go first, so a name they lack shows as a longer namespace.
         state = self.__dict__
         state.update(defaults)
         state.update(values)
+        if len(state) != len(defaults):
+            unknown = ", ".join(sorted(values.keys() - defaults.keys()))
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}")
+        if required:
+            missing = [name for name in required if state[name] is MISSING]
+            if missing:
+                raise TypeError(f"{type(self).__name__}() missing required keyword argument(s) {', '.join(missing)}")
         self.__post_init__()
 
     def __post_init__(self) -> None:

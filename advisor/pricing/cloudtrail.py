@@ -51,6 +51,8 @@ def price(
         ("monthly_insight_events", "Insights events", "cloudtrail.insight-events"),
     ):
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,

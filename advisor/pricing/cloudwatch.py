@@ -98,6 +98,8 @@ def price(
         ("custom_metrics", "Custom metrics", "cloudwatch.metrics", "cloudwatch.metrics", "metrics"),
     ):
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,
@@ -111,42 +113,47 @@ def price(
 
     standard = usage.standard_alarms + usage.anomaly_detection_alarms * ANOMALY_BAND_METRICS
     high = usage.high_resolution_alarms + usage.high_resolution_anomaly_detection_alarms * ANOMALY_BAND_METRICS
-    lines += metered(
-        service=SERVICE,
-        item="Standard-resolution alarm metrics",
-        quantity=standard,
-        catalog=catalog,
-        key="cloudwatch.alarms-standard",
-        basis=_alarm_basis(b, "standard_alarms", "anomaly_detection_alarms", standard),
-        free_tier=free_tier,
-        free_key="cloudwatch.alarms",
-    )
-    lines += metered(
-        service=SERVICE,
-        item="High-resolution alarm metrics",
-        quantity=high,
-        catalog=catalog,
-        key="cloudwatch.alarms-high-resolution",
-        basis=_alarm_basis(b, "high_resolution_alarms", "high_resolution_anomaly_detection_alarms", high),
-    )
-    lines += metered(
-        service=SERVICE,
-        item="Composite alarms",
-        quantity=usage.composite_alarms,
-        catalog=catalog,
-        key="cloudwatch.alarms-composite",
-        basis=f"{fmt_number(usage.composite_alarms)} alarms ({b.of('composite_alarms')})",
-    )
-    lines += metered(
-        service=SERVICE,
-        item="Dashboards",
-        quantity=usage.dashboards,
-        catalog=catalog,
-        key="cloudwatch.dashboards",
-        basis=f"{fmt_number(usage.dashboards)} dashboards ({b.of('dashboards')})",
-        free_tier=free_tier,
-        free_key="cloudwatch.dashboards",
-    )
+    # Each quantity is tested first: a line that is not there needs no basis text.
+    if standard > 0:
+        lines += metered(
+            service=SERVICE,
+            item="Standard-resolution alarm metrics",
+            quantity=standard,
+            catalog=catalog,
+            key="cloudwatch.alarms-standard",
+            basis=_alarm_basis(b, "standard_alarms", "anomaly_detection_alarms", standard),
+            free_tier=free_tier,
+            free_key="cloudwatch.alarms",
+        )
+    if high > 0:
+        lines += metered(
+            service=SERVICE,
+            item="High-resolution alarm metrics",
+            quantity=high,
+            catalog=catalog,
+            key="cloudwatch.alarms-high-resolution",
+            basis=_alarm_basis(b, "high_resolution_alarms", "high_resolution_anomaly_detection_alarms", high),
+        )
+    if usage.composite_alarms > 0:
+        lines += metered(
+            service=SERVICE,
+            item="Composite alarms",
+            quantity=usage.composite_alarms,
+            catalog=catalog,
+            key="cloudwatch.alarms-composite",
+            basis=f"{fmt_number(usage.composite_alarms)} alarms ({b.of('composite_alarms')})",
+        )
+    if usage.dashboards > 0:
+        lines += metered(
+            service=SERVICE,
+            item="Dashboards",
+            quantity=usage.dashboards,
+            catalog=catalog,
+            key="cloudwatch.dashboards",
+            basis=f"{fmt_number(usage.dashboards)} dashboards ({b.of('dashboards')})",
+            free_tier=free_tier,
+            free_key="cloudwatch.dashboards",
+        )
     return lines
 
 

@@ -155,6 +155,8 @@ def price(
     )
     for field_name, item, key, free_key in storage_items:
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,

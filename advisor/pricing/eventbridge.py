@@ -121,6 +121,8 @@ def price(
         ("archive_storage_gb", "Archive storage", "eventbridge.archive-storage", None, "GB"),
     ):
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,

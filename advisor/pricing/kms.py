@@ -65,6 +65,8 @@ def price(
         ),
     ):
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,

@@ -42,6 +42,8 @@ def price(
         ("monthly_get_requests", "GET and other requests", "s3.get-requests", "requests"),
     ):
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,

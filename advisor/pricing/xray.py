@@ -53,6 +53,8 @@ def price(
         ("monthly_traces_retrieved", "Traces retrieved or scanned", "xray.traces-retrieved"),
     ):
         quantity = getattr(usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
         lines += metered(
             service=SERVICE,
             item=item,
