@@ -461,9 +461,10 @@ class UsageFields:
 
     def _coerce(self) -> None:
         state = self.__dict__
+        defaults = _FIELDS[type(self)][0]
         for name in self._numbers:
             raw = state[name]
-            if raw is None:
+            if raw is None or raw is defaults[name]:  # the class's own default is a valid Decimal
                 continue
             # A finite Decimal is taken as it is: a sweep builds thousands of these.
             value = raw if type(raw) is Decimal and raw.is_finite() else to_decimal(raw, f"{type(self).__name__}.{name}")

@@ -103,6 +103,12 @@ def test_every_usage_class_is_a_frozen_dataclass_with_value_semantics(service) -
         delattr(first, names[0])
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         usage_cls(no_such_field=1)
+    # Construction takes a numeric field left at its default as it is, unchecked: so each must be valid.
+    defaults = {f.name: f.default for f in dataclasses.fields(usage_cls)}
+    for name in usage_cls._numbers:
+        default = defaults[name]
+        assert default is None or default is dataclasses.MISSING or (
+            type(default) is Decimal and default.is_finite() and default >= 0), (name, default)
     values = [getattr(first, n) for n in names]
     assert usage_cls(*values) == first and usage_cls(*values[:1], **dict(zip(names[1:], values[1:]))) == first
     with pytest.raises(TypeError, match="positional arguments but"):
