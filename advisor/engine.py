@@ -243,18 +243,31 @@ class _Plan:
         self.id = rule.id
         self.test = _compile(rule.when)
         self.dynamic = _mentions_service(rule.when)
+        # The rest is worked out when the rule first fires: a cold run fires a third of the rules.
+        self.blocks: tuple[Block, ...] | None = None
+        self.holders: frozenset[int] | None = None
+        self.names: tuple[tuple[str, str | None], ...] = ()
+        self.filled: dict[Hashable, tuple[Block, ...]] = {}
+
+    def _prepare(self) -> None:
+        rule = self.rule
         self.holders = _holders(rule.adds)
-        self.blocks = None if (self.holders or rule.for_each) else (_block(rule.adds),)
+        if not self.holders and not rule.for_each:
+            self.blocks = (_block(rule.adds),)
+            return
         # The placeholders the blocks read from the workload ({item} aside): their values, with the
         # for_each items, decide the blocks, so workloads that agree on them share one expansion.
         self.names = tuple(sorted({(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(repr(rule.adds))
                                    if m.group(1) != "item"}, key=repr))
-        self.filled: dict[Hashable, tuple[Block, ...]] = {}
 
     def expand(self, workload: Workload) -> tuple[Block, ...]:
         """The rule's adds block once, or once per item of its for_each list, placeholders filled."""
         if self.blocks is not None:
             return self.blocks
+        if self.holders is None:
+            self._prepare()
+            if self.blocks is not None:
+                return self.blocks
         rule, holders = self.rule, self.holders
         items = _param(workload, rule.for_each)[1] if rule.for_each else None
         try:

@@ -16,6 +16,7 @@ builds cost it nothing, and no annotation is evaluated.
 
 from __future__ import annotations
 
+import sys
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -25,12 +26,12 @@ except ImportError:  # pragma: no cover - interpreters without it
     def _tuplegetter(index: int, doc: str) -> Any:  # type: ignore[misc]
         return property(itemgetter(index), doc=doc)
 
-try:  # Python 3.14 evaluates annotations on demand (PEP 649); the class dict holds none of them
+if sys.version_info >= (3, 14):  # annotations are evaluated on demand (PEP 649): the class dict holds none
     from annotationlib import Format, get_annotations
 
     def _own_annotations(cls: type) -> dict[str, Any]:
         return get_annotations(cls, format=Format.FORWARDREF)
-except ImportError:
+else:
     def _own_annotations(cls: type) -> dict[str, Any]:
         return cls.__dict__.get("__annotations__", {})
 

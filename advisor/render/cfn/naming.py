@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+try:  # the interpreter's own SHA-256: hashlib loads OpenSSL first, a fiftieth of a cold render
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - Python 3.12 renamed it; other interpreters may lack it
+    try:
+        from _sha2 import sha256  # type: ignore[no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[no-redef]
 
 MAX_LOGICAL_ID = 255
 _PARTS = re.compile(r"[^A-Za-z0-9]+")
@@ -36,7 +43,7 @@ class LogicalIds:
             return self._by_key[key]
         base = camel(component) + camel(suffix) if suffix else camel(component)
         if len(base) > MAX_LOGICAL_ID - 10:
-            digest = hashlib.sha256(f"{component}|{suffix}".encode()).hexdigest()[:8]
+            digest = sha256(f"{component}|{suffix}".encode()).hexdigest()[:8]
             base = base[:MAX_LOGICAL_ID - 10] + digest.upper()
         candidate, n = base, 1
         while candidate in self._taken:

@@ -4,13 +4,13 @@ the deployment and stage are written once every method exists."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from advisor.architecture import Component
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn, to_json
+from advisor.render.cfn.naming import sha256
 
 STAGE = "v1"
 PATH = "items"
@@ -94,8 +94,8 @@ def late(b: Builder, c: Component) -> None:
     if not methods:
         raise ValueError(f"{c.id} has no methods: it needs a sends or invokes edge")
     # The deployment's id carries a digest of the methods, so changing them redeploys the stage.
-    digest = hashlib.sha256(json.dumps(to_json({m: b.resources[m] for m in methods}), sort_keys=True,
-                                       default=str).encode()).hexdigest()[:10].upper()
+    digest = sha256(json.dumps(to_json({m: b.resources[m] for m in methods}), sort_keys=True,
+                                default=str).encode()).hexdigest()[:10].upper()
     deployment = b.lid(c.id, "Deployment" + digest)
     b.add(deployment, "AWS::ApiGateway::Deployment", {"RestApiId": Ref(lid), "Description": "advisor deployment"},
           DependsOn=methods)
