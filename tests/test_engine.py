@@ -171,3 +171,25 @@ def test_latency_warning_when_reads_and_queues_meet():
 def test_component_globs_match_as_fnmatch_does(name, pattern):
     """Component ids and their globs use only `*`; the engine's matcher must agree with fnmatch there."""
     assert _matches(name, pattern) == fnmatch.fnmatchcase(name, pattern)
+
+
+def _fresh(workload, rules):
+    """A recommendation from a rule set compiled for this call alone: nothing shared with earlier ones."""
+    return recommend(workload, tuple(rules), CATALOG)
+
+
+def test_shared_expansions_serve_only_workloads_that_fill_them_alike():
+    # Workloads that fill a rule's placeholders with equal values share its expansion. 100, 100.0 and
+    # True compare equal in Python but read differently in a template, so each needs its own.
+    from advisor.rules import load_rules
+
+    rules = load_rules(catalog=CATALOG)
+    seen = []
+    for value in ("100", "100.0", "250", "100", "100.0"):
+        text = f"version: 1\nname: w\nrequirements:\n  scalability: {{peak_rps: {value}}}\n"
+        workload = load_workload_text(text, "w.yaml", CATALOG)
+        shared, fresh = recommend(workload, rules, CATALOG), _fresh(workload, rules)
+        assert to_json(shared) == to_json(fresh)
+        seen.append(json.dumps(to_json(shared)))
+    assert seen[0] == seen[3] and seen[1] == seen[4] and seen[0] != seen[1] != seen[2]
+    assert '"rate_limit_rps": 100}' in seen[0] and '"rate_limit_rps": 100.0}' in seen[1]
