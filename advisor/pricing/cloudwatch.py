@@ -10,7 +10,7 @@ as separate 5 GB allowances). Stored log volume follows from ingestion and reten
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Mapping
+from typing import Callable, ClassVar, Mapping
 
 from .base import (
     DEFAULT_MONTH,
@@ -91,69 +91,42 @@ def price(
     """Cost lines for a month of logs, metrics and alarms."""
     b = Basis(SERVICE, usage, basis or {})
     lines: list[CostLine] = []
-    for field_name, item, key, free_key, unit_word in (
-        ("monthly_data_ingested_gb", "Logs data ingested", "cloudwatch.logs-ingest", "cloudwatch.logs-ingest", "GB"),
-        ("storage_gb", "Logs storage", "cloudwatch.logs-storage", "cloudwatch.logs-storage", "GB"),
-        ("monthly_data_scanned_gb", "Logs Insights data scanned", "cloudwatch.logs-insights-scanned", None, "GB"),
-        ("custom_metrics", "Custom metrics", "cloudwatch.metrics", "cloudwatch.metrics", "metrics"),
-    ):
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
-            free_tier=free_tier if free_key else None,
-            free_key=free_key,
-        )
+
+    def field_basis(name: str, unit_word: str) -> Callable[[], str]:
+        return lambda: f"{fmt_number(getattr(usage, name))} {unit_word} ({b.of(name)})"
 
     standard = usage.standard_alarms + usage.anomaly_detection_alarms * ANOMALY_BAND_METRICS
     high = usage.high_resolution_alarms + usage.high_resolution_anomaly_detection_alarms * ANOMALY_BAND_METRICS
     # Each quantity is tested first: a line that is not there needs no basis text.
-    if standard > 0:
-        lines += metered(
-            service=SERVICE,
-            item="Standard-resolution alarm metrics",
-            quantity=standard,
-            catalog=catalog,
-            key="cloudwatch.alarms-standard",
-            basis=_alarm_basis(b, "standard_alarms", "anomaly_detection_alarms", standard),
-            free_tier=free_tier,
-            free_key="cloudwatch.alarms",
-        )
-    if high > 0:
-        lines += metered(
-            service=SERVICE,
-            item="High-resolution alarm metrics",
-            quantity=high,
-            catalog=catalog,
-            key="cloudwatch.alarms-high-resolution",
-            basis=_alarm_basis(b, "high_resolution_alarms", "high_resolution_anomaly_detection_alarms", high),
-        )
-    if usage.composite_alarms > 0:
-        lines += metered(
-            service=SERVICE,
-            item="Composite alarms",
-            quantity=usage.composite_alarms,
-            catalog=catalog,
-            key="cloudwatch.alarms-composite",
-            basis=f"{fmt_number(usage.composite_alarms)} alarms ({b.of('composite_alarms')})",
-        )
-    if usage.dashboards > 0:
-        lines += metered(
-            service=SERVICE,
-            item="Dashboards",
-            quantity=usage.dashboards,
-            catalog=catalog,
-            key="cloudwatch.dashboards",
-            basis=f"{fmt_number(usage.dashboards)} dashboards ({b.of('dashboards')})",
-            free_tier=free_tier,
-            free_key="cloudwatch.dashboards",
-        )
+    for item, quantity, key, free_key, basis_text in (
+        ("Logs data ingested", usage.monthly_data_ingested_gb, "cloudwatch.logs-ingest", "cloudwatch.logs-ingest",
+         field_basis("monthly_data_ingested_gb", "GB")),
+        ("Logs storage", usage.storage_gb, "cloudwatch.logs-storage", "cloudwatch.logs-storage",
+         field_basis("storage_gb", "GB")),
+        ("Logs Insights data scanned", usage.monthly_data_scanned_gb, "cloudwatch.logs-insights-scanned", None,
+         field_basis("monthly_data_scanned_gb", "GB")),
+        ("Custom metrics", usage.custom_metrics, "cloudwatch.metrics", "cloudwatch.metrics",
+         field_basis("custom_metrics", "metrics")),
+        ("Standard-resolution alarm metrics", standard, "cloudwatch.alarms-standard", "cloudwatch.alarms",
+         lambda: _alarm_basis(b, "standard_alarms", "anomaly_detection_alarms", standard)),
+        ("High-resolution alarm metrics", high, "cloudwatch.alarms-high-resolution", None,
+         lambda: _alarm_basis(b, "high_resolution_alarms", "high_resolution_anomaly_detection_alarms", high)),
+        ("Composite alarms", usage.composite_alarms, "cloudwatch.alarms-composite", None,
+         field_basis("composite_alarms", "alarms")),
+        ("Dashboards", usage.dashboards, "cloudwatch.dashboards", "cloudwatch.dashboards",
+         field_basis("dashboards", "dashboards")),
+    ):
+        if quantity > 0:
+            lines += metered(
+                service=SERVICE,
+                item=item,
+                quantity=quantity,
+                catalog=catalog,
+                key=key,
+                basis=basis_text(),
+                free_tier=free_tier if free_key else None,
+                free_key=free_key,
+            )
     return lines
 
 
