@@ -359,6 +359,32 @@ def metered(*, catalog: "Catalog", key: str, quantity: Decimal, **kwargs: object
     return priced_lines(quantity=quantity, entry=catalog.price(key), **kwargs)  # type: ignore[arg-type]
 
 
+def field_lines(
+    b: "Basis",
+    catalog: "Catalog",
+    rows: Iterable[tuple[str, str, str, str | None, str]],
+    *,
+    free_tier: "FreeTier | None" = None,
+) -> list[CostLine]:
+    """Lines for usage fields priced one catalog key each, in row order. A row is (field, item, key,
+    free-tier key or None, unit word); the basis reads `<quantity> <unit word> (<where it came from>)`."""
+    lines: list[CostLine] = []
+    for field_name, item, key, free_key, unit_word in rows:
+        quantity = getattr(b.usage, field_name)
+        if quantity <= 0:  # no line, so no basis text to build
+            continue
+        lines += priced_lines(
+            service=b.service,
+            item=item,
+            quantity=quantity,
+            entry=catalog.price(key),
+            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
+            free_tier=free_tier if free_key else None,
+            free_key=free_key,
+        )
+    return lines
+
+
 @lru_cache(maxsize=1024)  # the same few tiers are labelled at every point of a sweep
 def _tier_label(tier: Tier, index: int, unit: str) -> str:
     if index == 0 and tier.begin == 0 and tier.end is not None:
@@ -400,8 +426,9 @@ def _fields_of(cls: type) -> tuple[dict[str, object], tuple[str, ...]]:
 
 
 class UsageFields:
-    """Base of the usage dataclasses: construction (positional in field order, or by keyword), immutability, equality and repr, and
-    helpers that coerce numeric fields to Decimal and check them in `__post_init__`.
+    """Base of the usage dataclasses: construction (positional in field order, or by keyword),
+    immutability, equality and repr, and helpers that coerce numeric fields to Decimal and check them
+    in `__post_init__`.
 
     The dataclass decorator is asked only to collect the fields (`init=False, eq=False, repr=False`, not
     frozen): for each class it otherwise compiles a fresh `__init__`, `__setattr__`, `__delattr__`,
@@ -412,7 +439,7 @@ class UsageFields:
     _numbers: tuple[str, ...] = ()
 
     def __init__(self, *args: object, **values: object) -> None:
-        defaults, required = _FIELDS.get(type(self)) or _fields_of(type(self))
+        defaults, required = _fields_of(type(self))
         if args:  # positional in field order, as a dataclass's own __init__ takes them
             names = tuple(defaults)
             if len(args) > len(names):
@@ -461,7 +488,7 @@ class UsageFields:
 
     def _coerce(self) -> None:
         state = self.__dict__
-        defaults = _FIELDS[type(self)][0]
+        defaults = _fields_of(type(self))[0]
         for name in self._numbers:
             raw = state[name]
             if raw is None or raw is defaults[name]:  # the class's own default is a valid Decimal

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
 from .catalog import Catalog
 
 SERVICE = "cloudtrail"
@@ -40,25 +40,9 @@ def price(
 ) -> list[CostLine]:
     """Cost lines for one trail's billed events."""
     b = Basis(SERVICE, usage, basis or {})
-    lines: list[CostLine] = []
-    for field_name, item, key in (
-        (
-            "monthly_additional_management_events",
-            "Management events (additional copies)",
-            "cloudtrail.management-events-additional",
-        ),
-        ("monthly_data_events", "Data events", "cloudtrail.data-events"),
-        ("monthly_insight_events", "Insights events", "cloudtrail.insight-events"),
-    ):
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} events ({b.of(field_name)})",
-        )
-    return lines
+    return field_lines(b, catalog, (
+        ("monthly_additional_management_events", "Management events (additional copies)",
+         "cloudtrail.management-events-additional", None, "events"),
+        ("monthly_data_events", "Data events", "cloudtrail.data-events", None, "events"),
+        ("monthly_insight_events", "Insights events", "cloudtrail.insight-events", None, "events"),
+    ))

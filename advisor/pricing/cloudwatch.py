@@ -10,7 +10,7 @@ as separate 5 GB allowances). Stored log volume follows from ingestion and reten
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, ClassVar, Mapping
+from typing import ClassVar, Mapping
 
 from .base import (
     DEFAULT_MONTH,
@@ -20,6 +20,7 @@ from .base import (
     FreeTier,
     Month,
     UsageFields,
+    field_lines,
     fmt_number,
     metered,
     to_decimal,
@@ -90,43 +91,35 @@ def price(
 ) -> list[CostLine]:
     """Cost lines for a month of logs, metrics and alarms."""
     b = Basis(SERVICE, usage, basis or {})
-    lines: list[CostLine] = []
-
-    def field_basis(name: str, unit_word: str) -> Callable[[], str]:
-        return lambda: f"{fmt_number(getattr(usage, name))} {unit_word} ({b.of(name)})"
-
-    standard = usage.standard_alarms + usage.anomaly_detection_alarms * ANOMALY_BAND_METRICS
-    high = usage.high_resolution_alarms + usage.high_resolution_anomaly_detection_alarms * ANOMALY_BAND_METRICS
-    # Each quantity is tested first: a line that is not there needs no basis text.
-    for item, quantity, key, free_key, basis_text in (
-        ("Logs data ingested", usage.monthly_data_ingested_gb, "cloudwatch.logs-ingest", "cloudwatch.logs-ingest",
-         field_basis("monthly_data_ingested_gb", "GB")),
-        ("Logs storage", usage.storage_gb, "cloudwatch.logs-storage", "cloudwatch.logs-storage",
-         field_basis("storage_gb", "GB")),
-        ("Logs Insights data scanned", usage.monthly_data_scanned_gb, "cloudwatch.logs-insights-scanned", None,
-         field_basis("monthly_data_scanned_gb", "GB")),
-        ("Custom metrics", usage.custom_metrics, "cloudwatch.metrics", "cloudwatch.metrics",
-         field_basis("custom_metrics", "metrics")),
-        ("Standard-resolution alarm metrics", standard, "cloudwatch.alarms-standard", "cloudwatch.alarms",
-         lambda: _alarm_basis(b, "standard_alarms", "anomaly_detection_alarms", standard)),
-        ("High-resolution alarm metrics", high, "cloudwatch.alarms-high-resolution", None,
-         lambda: _alarm_basis(b, "high_resolution_alarms", "high_resolution_anomaly_detection_alarms", high)),
-        ("Composite alarms", usage.composite_alarms, "cloudwatch.alarms-composite", None,
-         field_basis("composite_alarms", "alarms")),
-        ("Dashboards", usage.dashboards, "cloudwatch.dashboards", "cloudwatch.dashboards",
-         field_basis("dashboards", "dashboards")),
+    lines = field_lines(b, catalog, (
+        ("monthly_data_ingested_gb", "Logs data ingested", "cloudwatch.logs-ingest", "cloudwatch.logs-ingest", "GB"),
+        ("storage_gb", "Logs storage", "cloudwatch.logs-storage", "cloudwatch.logs-storage", "GB"),
+        ("monthly_data_scanned_gb", "Logs Insights data scanned", "cloudwatch.logs-insights-scanned", None, "GB"),
+        ("custom_metrics", "Custom metrics", "cloudwatch.metrics", "cloudwatch.metrics", "metrics"),
+    ), free_tier=free_tier)
+    for item, key, free_key, plain, anomaly in (
+        ("Standard-resolution alarm metrics", "cloudwatch.alarms-standard", "cloudwatch.alarms", "standard_alarms",
+         "anomaly_detection_alarms"),
+        ("High-resolution alarm metrics", "cloudwatch.alarms-high-resolution", None, "high_resolution_alarms",
+         "high_resolution_anomaly_detection_alarms"),
     ):
-        if quantity > 0:
+        # An anomaly detection alarm watches three metrics: the metric and its band's two edges.
+        quantity = getattr(usage, plain) + getattr(usage, anomaly) * ANOMALY_BAND_METRICS
+        if quantity > 0:  # tested first: a line that is not there needs no basis text
             lines += metered(
                 service=SERVICE,
                 item=item,
                 quantity=quantity,
                 catalog=catalog,
                 key=key,
-                basis=basis_text(),
+                basis=_alarm_basis(b, plain, anomaly, quantity),
                 free_tier=free_tier if free_key else None,
                 free_key=free_key,
             )
+    lines += field_lines(b, catalog, (
+        ("composite_alarms", "Composite alarms", "cloudwatch.alarms-composite", None, "alarms"),
+        ("dashboards", "Dashboards", "cloudwatch.dashboards", "cloudwatch.dashboards", "dashboards"),
+    ), free_tier=free_tier)
     return lines
 
 

@@ -22,6 +22,7 @@ from .base import (
     Month,
     UsageFields,
     ceil,
+    field_lines,
     fmt_number,
     metered,
     priced_lines,
@@ -147,26 +148,12 @@ def price(
             units = getattr(usage, field_name)
             lines += _capacity_lines(units, item, key, free_key, catalog, free_tier, month, b.of(field_name))
 
-    storage_items = (
-        ("storage_gb", "Data storage", "dynamodb.storage", "dynamodb.storage"),
-        ("pitr_backup_storage_gb", "Point-in-time recovery backup storage", "dynamodb.pitr-storage", None),
-        ("on_demand_backup_storage_gb", "On-demand backup storage", "dynamodb.backup-storage", None),
-        ("monthly_data_restored_gb", "Table data restored", "dynamodb.restore", None),
-    )
-    for field_name, item, key, free_key in storage_items:
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} GB ({b.of(field_name)})",
-            free_tier=free_tier if free_key else None,
-            free_key=free_key,
-        )
+    lines += field_lines(b, catalog, (
+        ("storage_gb", "Data storage", "dynamodb.storage", "dynamodb.storage", "GB"),
+        ("pitr_backup_storage_gb", "Point-in-time recovery backup storage", "dynamodb.pitr-storage", None, "GB"),
+        ("on_demand_backup_storage_gb", "On-demand backup storage", "dynamodb.backup-storage", None, "GB"),
+        ("monthly_data_restored_gb", "Table data restored", "dynamodb.restore", None, "GB"),
+    ), free_tier=free_tier)
 
     streams = usage.monthly_streams_read_request_units
     if streams > 0:

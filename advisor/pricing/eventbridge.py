@@ -20,6 +20,7 @@ from .base import (
     Month,
     UsageFields,
     chunks,
+    field_lines,
     fmt_number,
     metered,
 )
@@ -112,25 +113,12 @@ def price(
             free_tier=free_tier if free_key else None,
             free_key=free_key,
         )
-    for field_name, item, key, free_key, unit_word in (
+    lines += field_lines(b, catalog, (
         ("monthly_api_destination_invocations", "API destination invocations", "eventbridge.api-destinations", None,
          "invocations"),
         ("monthly_scheduler_invocations", "Scheduler invocations", "eventbridge.scheduler-invocations",
          "eventbridge.scheduler-invocations", "invocations"),
         ("monthly_archive_processing_gb", "Archive processing", "eventbridge.archive-processing", None, "GB"),
         ("archive_storage_gb", "Archive storage", "eventbridge.archive-storage", None, "GB"),
-    ):
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
-            free_tier=free_tier if free_key else None,
-            free_key=free_key,
-        )
+    ), free_tier=free_tier)
     return lines

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines, fmt_number, metered
 from .catalog import Catalog
 
 SERVICE = "kms"
@@ -54,27 +54,10 @@ def price(
         key="kms.keys",
         basis=f"{fmt_number(usage.keys)} keys held all month ({b.of('keys')})",
     )
-    for field_name, item, key, free_key in (
-        ("monthly_requests", "Requests", "kms.requests", "kms.requests"),
-        ("monthly_asymmetric_requests", "Asymmetric requests", "kms.asymmetric-requests", None),
-        (
-            "monthly_generate_data_key_pair_requests",
-            "GenerateDataKeyPair requests",
-            "kms.generate-data-key-pair-requests",
-            None,
-        ),
-    ):
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} requests ({b.of(field_name)})",
-            free_tier=free_tier if free_key else None,
-            free_key=free_key,
-        )
+    lines += field_lines(b, catalog, (
+        ("monthly_requests", "Requests", "kms.requests", "kms.requests", "requests"),
+        ("monthly_asymmetric_requests", "Asymmetric requests", "kms.asymmetric-requests", None, "requests"),
+        ("monthly_generate_data_key_pair_requests", "GenerateDataKeyPair requests",
+         "kms.generate-data-key-pair-requests", None, "requests"),
+    ), free_tier=free_tier)
     return lines

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
 from .catalog import Catalog
 
 SERVICE = "s3"
@@ -35,21 +35,8 @@ def price(
 ) -> list[CostLine]:
     """Cost lines for one bucket's storage and requests."""
     b = Basis(SERVICE, usage, basis or {})
-    lines: list[CostLine] = []
-    for field_name, item, key, unit_word in (
-        ("storage_gb", "Standard storage", "s3.standard-storage", "GB"),
-        ("monthly_put_requests", "PUT, COPY, POST, LIST requests", "s3.put-requests", "requests"),
-        ("monthly_get_requests", "GET and other requests", "s3.get-requests", "requests"),
-    ):
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
-        )
-    return lines
+    return field_lines(b, catalog, (
+        ("storage_gb", "Standard storage", "s3.standard-storage", None, "GB"),
+        ("monthly_put_requests", "PUT, COPY, POST, LIST requests", "s3.put-requests", None, "requests"),
+        ("monthly_get_requests", "GET and other requests", "s3.get-requests", None, "requests"),
+    ))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
+from .base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
 from .catalog import Catalog
 
 SERVICE = "xray"
@@ -47,22 +47,8 @@ def price(
 ) -> list[CostLine]:
     """Cost lines for a month of X-Ray traces."""
     b = Basis(SERVICE, usage, basis or {})
-    lines: list[CostLine] = []
-    for field_name, item, key in (
-        ("monthly_traces_recorded", "Traces recorded", "xray.traces-recorded"),
-        ("monthly_traces_retrieved", "Traces retrieved or scanned", "xray.traces-retrieved"),
-    ):
-        quantity = getattr(usage, field_name)
-        if quantity <= 0:  # no line, so no basis text to build
-            continue
-        lines += metered(
-            service=SERVICE,
-            item=item,
-            quantity=quantity,
-            catalog=catalog,
-            key=key,
-            basis=f"{fmt_number(quantity)} traces ({b.of(field_name)})",
-            free_tier=free_tier,
-            free_key=key,
-        )
-    return lines
+    return field_lines(b, catalog, (
+        ("monthly_traces_recorded", "Traces recorded", "xray.traces-recorded", "xray.traces-recorded", "traces"),
+        ("monthly_traces_retrieved", "Traces retrieved or scanned", "xray.traces-retrieved", "xray.traces-retrieved",
+         "traces"),
+    ), free_tier=free_tier)
