@@ -44,6 +44,7 @@ from advisor.records import Record
 from advisor.workload import Workload
 
 ONE = Decimal(1)
+_new_line = tuple.__new__  # a CostLine from its fields, as Record._make without the length check; component is last
 # SQS, SNS and EventBridge carry at most 256 KB a message; larger payloads travel as a pointer to
 # S3 (the extended client libraries' claim check), so the message itself is priced at the cap.
 MESSAGE_CAP_KB = Decimal(256)
@@ -145,6 +146,7 @@ class _Flows:
         self.invocations: dict[str, Decimal] = {}
         self.publishes: dict[str, Decimal] = {}
         self.why: dict[str, str] = {}
+        self.changed = False  # whether a pass of `_propagate` moved any quantity
         self._derive()
 
     def _api_split(self, api: str) -> tuple[Decimal, Decimal, str]:
@@ -171,9 +173,9 @@ class _Flows:
         # Queues feed functions; functions publish; topics fan out to queues and functions. The graph
         # is acyclic, so repeating the passes in a fixed order settles every quantity.
         for _ in range(len(self.arch.components) + 1):
-            before = (dict(self.messages), dict(self.invocations), dict(self.publishes))
+            self.changed = False
             self._propagate()
-            if before == (self.messages, self.invocations, self.publishes):
+            if not self.changed:
                 break
 
     def _propagate(self) -> None:
@@ -223,6 +225,8 @@ class _Flows:
         self.why[key] = why if key not in self.why else f"{self.why[key]}; {why}"
 
     def _set(self, table: dict[str, Decimal], key: str, value: Decimal, why: str) -> None:
+        if table.get(key) != value:  # a new key is a change too
+            self.changed = True
         table[key] = value
         self.why[key] = why
 
@@ -250,10 +254,11 @@ class _Pricer:
     # -- helpers -----------------------------------------------------------------------------
 
     def _emit(self, component: str | None, lines: list[CostLine]) -> None:
-        for line in lines:
-            # Built directly: dataclasses.replace costs more than the pricing itself in a sweep.
-            self.lines.append(CostLine(line.service, line.item, line.quantity, line.unit, line.unit_price,
-                                       line.monthly_usd, line.basis, component) if component else line)
+        if component:
+            # Built from the tuple: `_replace` costs more than the pricing itself in a sweep.
+            self.lines += [_new_line(CostLine, line[:-1] + (component,)) for line in lines]
+        else:
+            self.lines += lines
 
     def _capped(self, service: str, size: Any, what: str) -> Decimal:
         """A message size within the 256 KB limit, with a warning when the payload is larger."""

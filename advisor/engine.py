@@ -13,6 +13,9 @@ from advisor.rules import PLACEHOLDER, Condition, Rule, load_rules
 from advisor.workload import Workload
 
 
+_new_record = tuple.__new__  # a record from its fields in order, without keyword parsing
+
+
 def choose_dr_strategy(rpo_minutes: float, rto_minutes: float, catalog: Catalog) -> DrStrategy:
     """The cheapest strategy whose tightest objectives meet both RPO and RTO."""
     for strategy in catalog.dr_strategies:  # listed cheapest first
@@ -85,12 +88,18 @@ def _lookup(name: str, default: str | None, workload: Workload, item: Any) -> An
 
 def _exact(value: Any) -> Hashable:
     """A key equal for two values only where they fill a placeholder alike: 1, 1.0 and True differ."""
+    kind = type(value)
+    if kind in _SCALARS:  # what a workload's values mostly are; the ABC test below is slow
+        return (kind.__name__, value)
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, tuple(_exact(v) for v in value))
     if isinstance(value, Mapping):
         return ("mapping", tuple((_exact(k), _exact(v)) for k, v in value.items()))
     hash(value)  # anything else unhashable ends the caching (TypeError)
     return (type(value).__name__, value)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _typed(text: str) -> Any:
@@ -125,10 +134,39 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
             union = target[key] = have + [v for v in value if v not in have]
             owned.add(id(union))
         elif have != value:
-            warnings.append(f"rules {owners.get(path, '?')} and {rule} disagree on {path}: "
+            warnings.append(f"rules {_owner(owners, path)} and {rule} disagree on {path}: "
                             f"kept {have!r}, not {value!r}")
 
 
+def _owner(owners: dict[str, str], path: str) -> str:
+    """The rule that set a settings path: its own entry, or the rule that brought the dict holding it."""
+    while path:
+        where = path.rpartition(".")[0]
+        found = owners.get(path) or (owners.get(f"{where}.*") if where else None)
+        if found:
+            return found
+        path = where
+    return "?"
+
+
+def _settle(table: dict[Any, Mapping[str, Any]], key: Any, extra: Mapping[str, Any], where: str, rule: str,
+            owners: dict[str, str], warnings: list[str], owned: set[int]) -> None:
+    """Merge a rule's settings into table[key]. The first settings a component or edge gets are the
+    rule's own, by reference, and owned (copied) only when a second rule merges into them: most are
+    set by one rule, and their frozen form is then the rule set's, made once (see `_freeze`)."""
+    have = table[key]
+    if not have:
+        table[key] = extra
+        owners[f"{where}.*"] = rule  # the owner of every key it brought
+        return
+    if id(have) not in owned:
+        have = table[key] = dict(have)
+        owned.add(id(have))
+    _merge(have, extra, where, rule, owners, warnings, owned)  # type: ignore[arg-type]
+
+
+# Settings of a component or edge no rule has set: never changed, as `_settle` replaces it.
+_NO_SETTINGS: dict[str, Any] = {}
 _NO_REASONS: frozenset[str] = frozenset()
 
 
@@ -236,13 +274,16 @@ class _Plan:
     """A rule compiled for recommending: its test, whether components added later can change it,
     and its blocks where they do not depend on the workload."""
 
-    __slots__ = ("rule", "id", "test", "dynamic", "holders", "blocks", "names", "filled")
+    __slots__ = ("rule", "id", "test", "dynamic", "decision", "holders", "blocks", "names", "filled")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
         self.id = rule.id
         self.test = _compile(rule.when)
         self.dynamic = _mentions_service(rule.when)
+        # A Decision's fields that come from the rule alone, before and after the ones a firing fills in.
+        self.decision = ((rule.id, rule.title, rule.pillars, rule.best_practices),
+                         (rule.rationale, rule.tradeoffs, rule.source, not self.dynamic))
         # The rest is worked out when the rule first fires: the seed examples fire 4 to 18 of the 36 bundled rules.
         self.blocks: tuple[Block, ...] | None = None
         self.holders: frozenset[int] | None = None
@@ -392,9 +433,10 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             reasons[plan.id] = plan.test(facts) or _NO_REASONS
 
     owners: dict[str, str] = {}
-    settings_of: dict[str, dict[str, Any]] = {cid: {} for cid in services}
-    owned = {id(settings) for settings in settings_of.values()}
-    edge_state: dict[tuple[str, str, str], tuple[dict[str, Any], set[str]]] = {}
+    settings_of: dict[str, Mapping[str, Any]] = dict.fromkeys(services, _NO_SETTINGS)
+    owned: set[int] = set()
+    edge_settings: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+    edge_rules: dict[tuple[str, str, str], set[str]] = {}
     flow_state: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     in_order = {service: sorted(ids) for service, ids in by_service.items()}
     touched: dict[str, set[str]] = {}
@@ -404,23 +446,23 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         for comps, edges, flows, settings, notes in fired[rid]:
             for cid, _, extra in comps:
                 if extra:
-                    _merge(settings_of[cid], extra, cid, rid, owners, warnings, owned)
+                    _settle(settings_of, cid, extra, cid, rid, owners, warnings, owned)
                 touch.add(cid)
             for key, extra in edges:
-                entry = edge_state.get(key)
-                if entry is None:
-                    entry = edge_state[key] = ({}, set())
-                    owned.add(id(entry[0]))
-                entry[1].add(rid)
+                by = edge_rules.get(key)
+                if by is None:
+                    by = edge_rules[key] = set()
+                    edge_settings[key] = _NO_SETTINGS
+                by.add(rid)
                 if extra:
-                    _merge(entry[0], extra, f"{key[0]}->{key[1]}", rid, owners, warnings, owned)
+                    _settle(edge_settings, key, extra, f"{key[0]}->{key[1]}", rid, owners, warnings, owned)
             for fid, title, steps in flows:
                 if fid not in flow_state:
                     flow_state[fid] = (title, rid, steps)
             for service, pattern, extra in settings:
                 for cid in in_order.get(service, ()):
                     if pattern == "*" or _matches(cid, pattern):
-                        _merge(settings_of[cid], extra, cid, rid, owners, warnings, owned)
+                        _settle(settings_of, cid, extra, cid, rid, owners, warnings, owned)
                         touch.add(cid)
             for note in notes:
                 if note not in warnings:
@@ -432,22 +474,17 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         for cid in sorted(services)
     }
     edge_list = tuple(
-        Edge(src, dst, kind, _freeze(settings, owned, frozen), tuple(sorted(by)))
-        for (src, dst, kind), (settings, by) in sorted(edge_state.items())
+        Edge(src, dst, kind, _freeze(edge_settings[key], owned, frozen), tuple(sorted(by)))
+        for key, by in sorted(edge_rules.items()) for src, dst, kind in (key,)
     )
     flows = tuple(_flow(fid, title, rule, steps, components, edge_list)
                   for fid, (title, rule, steps) in flow_state.items())
     flows = tuple(sorted(flows, key=lambda f: _FLOW_ORDER.index(f.id)))
     decisions = tuple(
-        Decision(
-            rule=rule.id, title=rule.title, pillars=rule.pillars, best_practices=rule.best_practices,
-            because=tuple(sorted(reasons[rule.id])),
-            adds=tuple(sorted({services[c] for c in touched[rule.id]})),
-            components=tuple(sorted(touched[rule.id])),
-            rationale=rule.rationale, tradeoffs=rule.tradeoffs, source=rule.source,
-            direct=not plan.dynamic,
-        )
-        for plan in fired_plans for rule in (plan.rule,)
+        _new_record(Decision, plan.decision[0] + (
+            tuple(sorted(reasons[plan.id])), tuple(sorted({services[c] for c in touch})), tuple(sorted(touch)),
+        ) + plan.decision[1])
+        for plan in fired_plans for touch in (touched[plan.id],)
     )
     dr = None
     if strategy is not None and dr_req is not None:

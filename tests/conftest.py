@@ -8,13 +8,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
+import atexit
+import shutil
 import tempfile
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # CLI runs keep their start-up cache out of the user's home.
 CACHE_DIR = Path(tempfile.mkdtemp(prefix="advisor-test-cache-"))
+# Each test process makes its own folder, so each removes it on the way out.
+atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 

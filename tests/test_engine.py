@@ -193,3 +193,34 @@ def test_shared_expansions_serve_only_workloads_that_fill_them_alike():
         seen.append(json.dumps(to_json(shared)))
     assert seen[0] == seen[3] and seen[1] == seen[4] and seen[0] != seen[1] != seen[2]
     assert '"rate_limit_rps": 100}' in seen[0] and '"rate_limit_rps": 100.0}' in seen[1]
+
+
+def test_settings_conflicts_name_the_rule_that_set_the_value(tmp_path):
+    # A component's first settings are taken from its rule by reference, and a nested dict from the
+    # rule that brought it: a later disagreement still names who set the value that was kept.
+    from advisor.resources import data_dir
+    from advisor.rules import load_rules_uncached
+
+    texts = {
+        "ACME-R101": "adds:\n  components:\n    - {id: 'queue:audit', service: sqs, settings: {visibility_timeout: 30}}\n",
+        "ACME-R102": "adds:\n  settings:\n    - {service: sqs, components: 'queue:audit', set: {redrive: {max: 3}}}\n",
+        "ACME-R103": "adds:\n  settings:\n    - {service: sqs, components: 'queue:audit',"
+                     " set: {visibility_timeout: 90, redrive: {max: 5}}}\n",
+    }
+    folder = tmp_path / "reliability"
+    folder.mkdir()
+    for rid, adds in texts.items():
+        (folder / f"{rid}.yaml").write_text(
+            f"id: {rid}\ntitle: Audit queue {rid}\npillars: [reliability]\nbest_practices: [REL05-BP01]\n"
+            f"when: {{problem: scalability-issues}}\n{adds}rationale: r\ntradeoffs: t\n"
+            "source: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/welcome.html\n")
+    rules = load_rules_uncached(data_dir("rules"), CATALOG, (tmp_path,))
+    workload = load_workload_text("version: 1\nname: w\nproblems: [scalability-issues]\n", "w.yaml", CATALOG)
+    arch = recommend(workload, rules, CATALOG)
+    assert dict(arch.components["queue:audit"].settings["redrive"]) == {"max": 3}
+    assert arch.components["queue:audit"].settings["visibility_timeout"] == 30
+    conflicts = sorted(w for w in arch.warnings if "disagree" in w)
+    assert conflicts == [
+        "rules ACME-R101 and ACME-R103 disagree on queue:audit.visibility_timeout: kept 30, not 90",
+        "rules ACME-R102 and ACME-R103 disagree on queue:audit.redrive.max: kept 3, not 5",
+    ]

@@ -60,15 +60,16 @@ class ApiGatewayUsage(UsageFields):
         "cache_size_gb",
         "cache_hours",
     )
+    _wholes: ClassVar[tuple[str, ...]] = ("monthly_requests", "monthly_messages")
+    _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (("type", TYPES),)
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
+        # Payload limits: HTTP APIs accept up to 10 MB, WebSocket messages up to 128 KB (API Gateway quotas).
+        ("request_size_kb", 0, 10240, "API Gateway payloads are at most 10 MB"),
+        ("message_size_kb", 0, 128, "WebSocket messages are at most 128 KB"),
+        ("cache_hours", 0, 744, "hours in a month"),
+    )
 
     def __post_init__(self) -> None:
-        self._coerce()
-        self._choice("type", TYPES)
-        self._whole("monthly_requests", "monthly_messages")
-        # Payload limits: HTTP APIs accept up to 10 MB, WebSocket messages up to 128 KB (API Gateway quotas).
-        self._range("request_size_kb", 0, 10240, "API Gateway payloads are at most 10 MB")
-        self._range("message_size_kb", 0, 128, "WebSocket messages are at most 128 KB")
-        self._range("cache_hours", 0, 744, "hours in a month")
         if self.cache_size_gb is not None:
             if self.type != "rest":
                 raise ValueError("cache_size_gb applies to REST APIs only")

@@ -62,21 +62,23 @@ class LambdaUsage(UsageFields):
         "provisioned_concurrency_hours",
         "async_payload_kb",
     )
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._choice("architecture", ARCHITECTURES)
-        self._whole("monthly_requests", "memory_mb", "ephemeral_storage_mb", "provisioned_concurrency")
+    _wholes: ClassVar[tuple[str, ...]] = (
+        "monthly_requests",
+        "memory_mb",
+        "ephemeral_storage_mb",
+        "provisioned_concurrency",
+    )
+    _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (("architecture", ARCHITECTURES),)
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
         # Limits from the Lambda pricing page: memory and ephemeral storage 128/512 MB to 10,240 MB in 1 MB steps.
-        self._range("memory_mb", 128, 10240, "Lambda memory, per https://aws.amazon.com/lambda/pricing/")
-        self._range(
-            "ephemeral_storage_mb", 512, 10240, "Lambda ephemeral storage, per https://aws.amazon.com/lambda/pricing/"
-        )
+        ("memory_mb", 128, 10240, "Lambda memory, per https://aws.amazon.com/lambda/pricing/"),
+        ("ephemeral_storage_mb", 512, 10240, "Lambda ephemeral storage, per https://aws.amazon.com/lambda/pricing/"),
         # Lambda's maximum timeout is 900 seconds (Lambda quotas: docs.aws.amazon.com/lambda/latest/dg/
         # gettingstarted-limits.html).
-        self._range("request_duration_ms", 0, 900000, "Lambda timeout is at most 900 s")
-        self._range("async_payload_kb", 0, 1024, "asynchronous events are billed up to 1 MB")
-        self._range("provisioned_concurrency_hours", 0, 744, "hours in a month")
+        ("request_duration_ms", 0, 900000, "Lambda timeout is at most 900 s"),
+        ("async_payload_kb", 0, 1024, "asynchronous events are billed up to 1 MB"),
+        ("provisioned_concurrency_hours", 0, 744, "hours in a month"),
+    )
 
 
 def price(

@@ -23,9 +23,6 @@ class BackupUsage(UsageFields):
 
     _numbers: ClassVar[tuple[str, ...]] = ("warm_storage_gb", "monthly_cross_region_copy_gb")
 
-    def __post_init__(self) -> None:
-        self._coerce()
-
 
 def price(
     usage: BackupUsage,

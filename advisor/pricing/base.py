@@ -14,7 +14,7 @@ from dataclasses import MISSING, FrozenInstanceError, fields
 from functools import lru_cache
 from types import MappingProxyType
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
 
 from advisor.records import Record
 
@@ -291,15 +291,16 @@ class Basis(Record):
 
     def of(self, name: str) -> str:
         """Where the value of one usage field came from."""
-        if name in self.given:
-            return self.given[name]
+        given = self.given.get(name)
+        if given is not None:
+            return given
         value = getattr(self.usage, name)
         shown = fmt_number(value) if isinstance(value, (Decimal, int)) and not isinstance(value, bool) else value
         return f"usage.{self.service}.{name} = {shown}"
 
     def join(self, *names: str) -> str:
         """The provenance of several fields, joined for one line."""
-        return "; ".join(self.of(n) for n in names)
+        return "; ".join([self.of(n) for n in names])
 
 
 def priced_lines(
@@ -315,13 +316,45 @@ def priced_lines(
     unit: str | None = None,
 ) -> list[CostLine]:
     """Price a quantity over an entry's tiers: a free-tier line (if any), then one line per tier touched."""
-    unit = unit or entry.unit
     if quantity <= 0:
         return []
+    return _tiered(service, item, quantity, entry, basis, free_tier, free_key, qualifier, unit)
+
+
+def metered(
+    *,
+    catalog: "Catalog",
+    key: str,
+    quantity: Decimal,
+    service: str,
+    item: str,
+    basis: str,
+    free_tier: FreeTier | None = None,
+    free_key: str | None = None,
+    qualifier: str | None = None,
+    unit: str | None = None,
+) -> list[CostLine]:
+    """Price a quantity at a catalog key; the key is looked up only when the quantity is not zero."""
+    if quantity <= 0:
+        return []
+    return _tiered(service, item, quantity, catalog.price(key), basis, free_tier, free_key, qualifier, unit)
+
+
+def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", basis: str, free_tier: FreeTier | None,
+            free_key: str | None, qualifier: str | None, unit: str | None) -> list[CostLine]:
+    # Positional: the keyword wrappers above are the public face, and an estimate calls this a few dozen times.
+    unit = unit or entry.unit
+    tiers = entry.tiers
+    if len(tiers) == 1 and tiers[0].end is None and (free_tier is None or not free_key):
+        # One unbounded tier, nothing free: the common line, as the loop below would write it.
+        price = tiers[0].price
+        quantity -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
+        name = f"{item} ({qualifier})" if qualifier else item
+        return [CostLine(service, name, quantity, unit, price, quantity * price, basis)]
     try:
-        slices = tier_slices(quantity, entry.tiers)
+        slices = tier_slices(quantity, tiers)
     except OverflowError as exc:
-        top = entry.tiers[-1].end if entry.tiers else ZERO
+        top = tiers[-1].end if tiers else ZERO
         raise PriceNotFound(
             entry.key,
             entry.region,
@@ -333,11 +366,7 @@ def priced_lines(
     if grant:
         free_name = f"{item} ({qualifier}, free tier)" if qualifier else f"{item} (free tier)"
         lines.append(CostLine(service, free_name, grant.granted, unit, ZERO, ZERO, basis + suffix))
-    many = len(entry.tiers) > 1
-    if not grant and not many and not qualifier:  # one tier, nothing free: the common line
-        tier, amount = slices[0]
-        amount -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
-        return [CostLine(service, item, amount, unit, tier.price, amount * tier.price, basis)]
+    many = len(tiers) > 1
     free_left = grant.granted if grant else ZERO
     for index, (tier, amount) in enumerate(slices):
         covered = free_left if free_left < amount else amount  # min(), which keeps the first of equals
@@ -350,13 +379,6 @@ def priced_lines(
         name = f"{item} ({', '.join(parts)})" if parts else item
         lines.append(CostLine(service, name, billable, unit, tier.price, billable * tier.price, basis + suffix))
     return lines
-
-
-def metered(*, catalog: "Catalog", key: str, quantity: Decimal, **kwargs: object) -> list[CostLine]:
-    """Price a quantity at a catalog key; the key is looked up only when the quantity is not zero."""
-    if quantity <= 0:
-        return []
-    return priced_lines(quantity=quantity, entry=catalog.price(key), **kwargs)  # type: ignore[arg-type]
 
 
 def field_lines(
@@ -373,15 +395,9 @@ def field_lines(
         quantity = getattr(b.usage, field_name)
         if quantity <= 0:  # no line, so no basis text to build
             continue
-        lines += priced_lines(
-            service=b.service,
-            item=item,
-            quantity=quantity,
-            entry=catalog.price(key),
-            basis=f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
-            free_tier=free_tier if free_key else None,
-            free_key=free_key,
-        )
+        lines += _tiered(b.service, item, quantity, catalog.price(key),
+                         f"{fmt_number(quantity)} {unit_word} ({b.of(field_name)})",
+                         free_tier if free_key else None, free_key, None, None)
     return lines
 
 
@@ -426,44 +442,32 @@ def _fields_of(cls: type) -> tuple[dict[str, object], tuple[str, ...]]:
 
 
 class UsageFields:
-    """Base of the usage dataclasses: construction (positional in field order, or by keyword),
-    immutability, equality and repr, and helpers that coerce numeric fields to Decimal and check them
-    in `__post_init__`.
+    """Base of the usage dataclasses: construction (positional in field order, or by keyword) with
+    the checks the class declares, immutability, equality and repr.
+
+    A class declares its checks as data: `_numbers` (coerced to finite, non-negative Decimals),
+    `_wholes`, `_choices` ((field, allowed values)) and `_ranges` ((field, low, high, why)); a
+    `__post_init__` adds checks that data cannot say. They run in that order.
 
     The dataclass decorator is asked only to collect the fields (`init=False, eq=False, repr=False`, not
     frozen): for each class it otherwise compiles a fresh `__init__`, `__setattr__`, `__delattr__`,
     `__eq__`, `__hash__` and `__repr__`, which cost a cold `advisor cost` about 10 ms for sixteen
-    services. One shared definition of each, here, behaves as the generated frozen ones do.
+    services. One shared definition of each, here, behaves as the generated frozen ones do, and a class
+    gets its own `__init__`, with its checks written out, when it is first constructed: an estimate
+    builds a dozen usages, a sweep thousands.
     """
 
-    _numbers: tuple[str, ...] = ()
+    _numbers: ClassVar[tuple[str, ...]] = ()
+    _wholes: ClassVar[tuple[str, ...]] = ()
+    _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = ()
 
-    def __init__(self, *args: object, **values: object) -> None:
-        defaults, required = _fields_of(type(self))
-        if args:  # positional in field order, as a dataclass's own __init__ takes them
-            names = tuple(defaults)
-            if len(args) > len(names):
-                raise TypeError(f"{type(self).__name__}() takes {len(names)} positional arguments but {len(args)} were given")
-            for name, value in zip(names, args):
-                if name in values:
-                    raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
-                values[name] = value
-        # Written straight into the instance's namespace: __setattr__ refuses every assignment. The
-        # defaults go first, so a name they lack shows as a longer namespace.
-        state = self.__dict__
-        state.update(defaults)
-        state.update(values)
-        if len(state) != len(defaults):
-            unknown = ", ".join(sorted(values.keys() - defaults.keys()))
-            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {unknown}")
-        if required:
-            missing = [name for name in required if state[name] is MISSING]
-            if missing:
-                raise TypeError(f"{type(self).__name__}() missing required keyword argument(s) {', '.join(missing)}")
-        self.__post_init__()
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.__init__ = _first_init  # type: ignore[method-assign]
 
     def __post_init__(self) -> None:
-        """Coerce and check the fields; each service's usage extends this."""
+        """Checks beyond the declared ones; a service's usage overrides this."""
 
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -486,36 +490,108 @@ class UsageFields:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _fields_of(type(self))[0])
         return f"{type(self).__qualname__}({shown})"
 
-    def _coerce(self) -> None:
-        state = self.__dict__
-        defaults = _fields_of(type(self))[0]
-        for name in self._numbers:
-            raw = state[name]
-            if raw is None or raw is defaults[name]:  # the class's own default is a valid Decimal
-                continue
-            # A finite Decimal is taken as it is: a sweep builds thousands of these.
-            value = raw if type(raw) is Decimal and raw.is_finite() else to_decimal(raw, f"{type(self).__name__}.{name}")
-            if value < 0:
-                raise ValueError(f"{name} must not be negative, got {fmt_number(value)}")
-            state[name] = value
-
     def _whole(self, *names: str) -> None:
         state = self.__dict__
         for name in names:
             value = state[name]
             if value is not None and value != value.to_integral_value():
-                raise ValueError(f"{name} must be a whole number, got {fmt_number(value)}")
+                _not_whole(name, value)
 
     def _range(self, name: str, low: Decimal | int, high: Decimal | int, why: str) -> None:
         value = self.__dict__[name]
         if value is not None and not (low <= value <= high):  # Decimals compare with ints exactly
-            raise ValueError(
-                f"{name} must be between {fmt_number(Decimal(low))} and {fmt_number(Decimal(high))} ({why}), "
-                f"got {fmt_number(value)}"
-            )
+            _out_of_range(name, low, high, why, value)
 
     def _choice(self, name: str, allowed: Iterable[str]) -> None:
         value = getattr(self, name)
         allowed = tuple(allowed)
         if value not in allowed:
-            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+            _not_a_choice(name, allowed, value)
+
+
+def _number(raw: object, where: str, name: str) -> Decimal:
+    value = to_decimal(raw, where)
+    if value < 0:
+        _negative(name, value)
+    return value
+
+
+def _negative(name: str, value: Decimal) -> None:
+    raise ValueError(f"{name} must not be negative, got {fmt_number(value)}")
+
+
+def _not_whole(name: str, value: Decimal) -> None:
+    raise ValueError(f"{name} must be a whole number, got {fmt_number(value)}")
+
+
+def _out_of_range(name: str, low: Decimal | int, high: Decimal | int, why: str, value: Decimal) -> None:
+    raise ValueError(
+        f"{name} must be between {fmt_number(Decimal(low))} and {fmt_number(Decimal(high))} ({why}), "
+        f"got {fmt_number(value)}"
+    )
+
+
+def _not_a_choice(name: str, allowed: tuple[str, ...], value: object) -> None:
+    raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def _first_init(self: UsageFields, *args: object, **values: object) -> None:
+    """Compile the class's own `__init__`, install it and call it."""
+    cls = type(self)
+    made = _compile_init(cls)
+    cls.__init__ = made  # type: ignore[method-assign]
+    made(self, *args, **values)
+
+
+def _compile_init(cls: type) -> object:
+    """An `__init__` for one usage class: its parameters in field order with their defaults, then its
+    declared checks written out, so a usage costs a few comparisons rather than a dozen calls."""
+    defaults, _ = _fields_of(cls)
+    names = tuple(defaults)
+    space: dict[str, object] = {"_Decimal": Decimal, "_int": int, "_type": type, "_number": _number, "_negative": _negative,
+                                "_not_whole": _not_whole, "_out_of_range": _out_of_range,
+                                "_not_a_choice": _not_a_choice, "_set_state": object.__setattr__}
+    params = []
+    for index, name in enumerate(names):
+        if defaults[name] is MISSING:
+            params.append(name)
+        else:
+            space[f"_d{index}"] = defaults[name]
+            params.append(f"{name}=_d{index}")
+    body = []
+    numbers = set(cls._numbers)  # type: ignore[attr-defined]
+    for name in cls._numbers:  # type: ignore[attr-defined]
+        default = f"_d{names.index(name)}" if defaults[name] is not MISSING else "None"
+        # The class's own default is a valid Decimal (a test holds every one to it); so is a finite Decimal.
+        body += [f"if {name} is not {default} and {name} is not None:",
+                 f"    _t = _type({name})",
+                 f"    if _t is _int:",
+                 f"        {name} = _Decimal({name})",
+                 f"    elif _t is not _Decimal or not {name}.is_finite():",
+                 f"        {name} = _number({name}, {cls.__name__ + '.' + name!r}, {name!r})",
+                 f"    if {name} < 0:",
+                 f"        _negative({name!r}, {name})"]
+    for index, (name, allowed) in enumerate(cls._choices):  # type: ignore[attr-defined]
+        space[f"_c{index}"] = tuple(allowed)
+        body.append(f"if {name} not in _c{index}: _not_a_choice({name!r}, _c{index}, {name})")
+    for name in cls._wholes:  # type: ignore[attr-defined]
+        if name not in numbers:
+            raise TypeError(f"{cls.__name__}._wholes names {name!r}, which is not in _numbers")
+        body.append(f"if {name} is not None and {name} != {name}.to_integral_value(): _not_whole({name!r}, {name})")
+    for index, (name, low, high, why) in enumerate(cls._ranges):  # type: ignore[attr-defined]
+        if name not in numbers:
+            raise TypeError(f"{cls.__name__}._ranges names {name!r}, which is not in _numbers")
+        space[f"_r{index}"] = (low, high, why)
+        body.append(f"if {name} is not None and not ({low!r} <= {name} <= {high!r}): "
+                    f"_out_of_range({name!r}, *_r{index}, {name})")
+    # Written as the instance's whole namespace at once: __setattr__ refuses every assignment.
+    body.append("_set_state(self, '__dict__', {" + "".join(f"{n!r}: {n}, " for n in names) + "})")
+    if cls.__post_init__ is not UsageFields.__post_init__:  # type: ignore[attr-defined]
+        body.append("self.__post_init__()")
+    # The names are identifiers from our own class bodies (dataclass fields), never from input.
+    source = f"def __init__(self, {', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+    exec(source, space)  # noqa: S102
+    made = space["__init__"]
+    made.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
+    made.__code__ = made.__code__.replace(co_qualname=made.__qualname__)  # type: ignore[attr-defined]
+    return made

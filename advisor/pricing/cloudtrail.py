@@ -24,10 +24,7 @@ class CloudTrailUsage(UsageFields):
         "monthly_data_events",
         "monthly_insight_events",
     )
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._whole(*self._numbers)
+    _wholes: ClassVar[tuple[str, ...]] = _numbers
 
 
 def price(

@@ -58,17 +58,14 @@ class CloudWatchUsage(UsageFields):
         "composite_alarms",
         "dashboards",
     )
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._whole(
-            "custom_metrics",
-            "standard_alarms",
-            "high_resolution_alarms",
-            "anomaly_detection_alarms",
-            "high_resolution_anomaly_detection_alarms",
-            "composite_alarms",
-        )
+    _wholes: ClassVar[tuple[str, ...]] = (
+        "custom_metrics",
+        "standard_alarms",
+        "high_resolution_alarms",
+        "anomaly_detection_alarms",
+        "high_resolution_anomaly_detection_alarms",
+        "composite_alarms",
+    )
 
 
 def stored_log_gb(monthly_ingested_gb: Decimal | int | str, retention_days: int, month: Month = DEFAULT_MONTH) -> Decimal:

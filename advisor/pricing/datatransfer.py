@@ -41,9 +41,6 @@ class DataTransferUsage(UsageFields):
         "monthly_intra_region_gb",
     )
 
-    def __post_init__(self) -> None:
-        self._coerce()
-
 
 def kb_to_gb(kilobytes: Decimal) -> Decimal:
     """Convert KB to GB with 1 GB = 1024 × 1024 KB."""

@@ -91,11 +91,14 @@ class DynamoDbUsage(UsageFields):
         "monthly_replicated_write_request_units",
         "replicated_write_capacity_units",
     )
+    _wholes: ClassVar[tuple[str, ...]] = (
+        "write_capacity_units",
+        "read_capacity_units",
+        "replicated_write_capacity_units",
+    )
+    _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (("capacity_mode", CAPACITY_MODES),)
 
     def __post_init__(self) -> None:
-        self._coerce()
-        self._choice("capacity_mode", CAPACITY_MODES)
-        self._whole("write_capacity_units", "read_capacity_units", "replicated_write_capacity_units")
         if not isinstance(self.streams_consumed_by_lambda, bool):
             raise ValueError("streams_consumed_by_lambda must be true or false")
         regions = tuple(self.replica_regions)

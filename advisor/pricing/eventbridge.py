@@ -58,20 +58,19 @@ class EventBridgeUsage(UsageFields):
         "monthly_api_destination_invocations",
         "monthly_scheduler_invocations",
     )
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._whole(
-            "monthly_custom_events",
-            "monthly_third_party_events",
-            "monthly_schema_discovery_events",
-            "monthly_pipes_requests",
-            "monthly_api_destination_invocations",
-            "monthly_scheduler_invocations",
-        )
+    _wholes: ClassVar[tuple[str, ...]] = (
+        "monthly_custom_events",
+        "monthly_third_party_events",
+        "monthly_schema_discovery_events",
+        "monthly_pipes_requests",
+        "monthly_api_destination_invocations",
+        "monthly_scheduler_invocations",
+    )
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
         # EventBridge events and Pipes payloads are at most 256 KB (EventBridge quotas).
-        self._range("event_size_kb", 0, 256, "EventBridge events are at most 256 KB")
-        self._range("pipes_request_size_kb", 0, 256, "Pipes payloads are at most 256 KB")
+        ("event_size_kb", 0, 256, "EventBridge events are at most 256 KB"),
+        ("pipes_request_size_kb", 0, 256, "Pipes payloads are at most 256 KB"),
+    )
 
 
 def price(

@@ -41,16 +41,17 @@ class FargateUsage(UsageFields):
     load_balancer_lcu: Decimal = ZERO
 
     _numbers: ClassVar[tuple[str, ...]] = ("tasks", "vcpu", "memory_gb", "hours", "load_balancer_lcu")
+    _wholes: ClassVar[tuple[str, ...]] = ("tasks",)
+    _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (("architecture", ARCHITECTURES),)
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
+        ("hours", 0, 744, "hours in a month"),
+    )
 
     def __post_init__(self) -> None:
-        self._coerce()
-        self._choice("architecture", ARCHITECTURES)
-        self._whole("tasks")
         if self.vcpu not in TASK_MEMORY_GB:
             raise ValueError(f"vcpu must be one of {', '.join(str(v) for v in TASK_MEMORY_GB)} (Fargate task sizes)")
         low, high = TASK_MEMORY_GB[self.vcpu]
         self._range("memory_gb", low, high, f"Fargate memory for {self.vcpu} vCPU")
-        self._range("hours", 0, 744, "hours in a month")
         if not isinstance(self.load_balancer, bool):
             raise ValueError("load_balancer must be true or false")
 

@@ -30,10 +30,7 @@ class KmsUsage(UsageFields):
         "monthly_asymmetric_requests",
         "monthly_generate_data_key_pair_requests",
     )
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._whole(*self._numbers)
+    _wholes: ClassVar[tuple[str, ...]] = _numbers
 
 
 def price(

@@ -24,10 +24,7 @@ class Route53Usage(UsageFields):
     health_checks: Decimal = ZERO
 
     _numbers: ClassVar[tuple[str, ...]] = ("hosted_zones", "monthly_latency_queries", "health_checks")
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._whole("hosted_zones", "health_checks")
+    _wholes: ClassVar[tuple[str, ...]] = ("hosted_zones", "health_checks")
 
 
 def price(

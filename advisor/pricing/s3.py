@@ -19,10 +19,7 @@ class S3Usage(UsageFields):
     monthly_get_requests: Decimal = ZERO
 
     _numbers: ClassVar[tuple[str, ...]] = ("storage_gb", "monthly_put_requests", "monthly_get_requests")
-
-    def __post_init__(self) -> None:
-        self._coerce()
-        self._whole("monthly_put_requests", "monthly_get_requests")
+    _wholes: ClassVar[tuple[str, ...]] = ("monthly_put_requests", "monthly_get_requests")
 
 
 def price(

@@ -69,23 +69,24 @@ class SnsUsage(UsageFields):
         "lambda_subscriptions",
         "sms_notification_price",
     )
+    _wholes: ClassVar[tuple[str, ...]] = (
+        "monthly_requests",
+        "http_subscriptions",
+        "email_subscriptions",
+        "sms_subscriptions",
+        "mobile_push_subscriptions",
+        "firehose_subscriptions",
+        "sqs_subscriptions",
+        "lambda_subscriptions",
+    )
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
+        # SNS messages are at most 256 KB (SNS quotas).
+        ("request_size_kb", 0, 256, "SNS messages are at most 256 KB"),
+    )
 
     def __post_init__(self) -> None:
-        self._coerce()
-        self._whole(
-            "monthly_requests",
-            "http_subscriptions",
-            "email_subscriptions",
-            "sms_subscriptions",
-            "mobile_push_subscriptions",
-            "firehose_subscriptions",
-            "sqs_subscriptions",
-            "lambda_subscriptions",
-        )
         if not isinstance(self.fifo, bool):
             raise ValueError(f"fifo must be true or false, got {self.fifo!r}")
-        # SNS messages are at most 256 KB (SNS quotas).
-        self._range("request_size_kb", 0, 256, "SNS messages are at most 256 KB")
 
 
 def price(

@@ -49,14 +49,15 @@ class SqsUsage(UsageFields):
     fifo: bool = False
 
     _numbers: ClassVar[tuple[str, ...]] = ("monthly_requests", "request_size_kb")
+    _wholes: ClassVar[tuple[str, ...]] = ("monthly_requests",)
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
+        # The SQS pricing page: a request carries "up to a maximum total payload of 256 KB".
+        ("request_size_kb", 0, 256, "SQS request payloads are at most 256 KB"),
+    )
 
     def __post_init__(self) -> None:
-        self._coerce()
-        self._whole("monthly_requests")
         if not isinstance(self.fifo, bool):
             raise ValueError(f"fifo must be true or false, got {self.fifo!r}")
-        # The SQS pricing page: a request carries "up to a maximum total payload of 256 KB".
-        self._range("request_size_kb", 0, 256, "SQS request payloads are at most 256 KB")
 
 
 def message_requests(

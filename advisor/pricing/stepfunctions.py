@@ -42,13 +42,14 @@ class StepFunctionsUsage(UsageFields):
     memory_mb: Decimal = Decimal(64)
 
     _numbers: ClassVar[tuple[str, ...]] = ("monthly_transitions", "monthly_requests", "workflow_duration_ms", "memory_mb")
+    _wholes: ClassVar[tuple[str, ...]] = ("monthly_transitions", "monthly_requests")
+    _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (("type", TYPES),)
+    _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
+        # Express workflows run for at most five minutes (Step Functions quotas).
+        ("workflow_duration_ms", 0, 300000, "Express workflows run for at most 5 minutes"),
+    )
 
     def __post_init__(self) -> None:
-        self._coerce()
-        self._choice("type", TYPES)
-        self._whole("monthly_transitions", "monthly_requests")
-        # Express workflows run for at most five minutes (Step Functions quotas).
-        self._range("workflow_duration_ms", 0, 300000, "Express workflows run for at most 5 minutes")
         if self.type == "standard" and (self.monthly_requests or self.workflow_duration_ms):
             raise ValueError("Standard workflows are billed by monthly_transitions only")
         if self.type == "express" and self.monthly_transitions:

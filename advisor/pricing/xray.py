@@ -27,9 +27,6 @@ class XRayUsage(UsageFields):
 
     _numbers: ClassVar[tuple[str, ...]] = ("monthly_traces_recorded", "monthly_traces_retrieved")
 
-    def __post_init__(self) -> None:
-        self._coerce()
-
 
 def sampled_traces(requests: Decimal, month: Month = DEFAULT_MONTH) -> Decimal:
     """Traces the default sampling rule records for a month's requests: 1 a second, then 5% of the rest."""

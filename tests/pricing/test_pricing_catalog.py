@@ -241,13 +241,16 @@ def test_decimal_text_for_json() -> None:
 def test_one_tier_lines_read_as_the_general_path_reads_them() -> None:
     # A one-tier entry takes a short path; a quantity in exponent form must come out as the tier
     # loop gives it (`1000000`, not `1E+6`), or a sweep point's JSON changes with the path taken.
-    from advisor.pricing.base import Tier, decimal_text, priced_lines
+    from advisor.pricing.base import FreeTier, Tier, decimal_text, priced_lines
     from advisor.pricing.catalog import PriceEntry
 
     entry = PriceEntry("x.requests", "us-east-1", "requests", (Tier(Decimal(0), None, Decimal("0.0000004")),), "s", "d")
-    short = priced_lines(service="x", item="Requests", quantity=Decimal("1E+6"), entry=entry, basis="b")
-    general = priced_lines(service="x", item="Requests", quantity=Decimal("1E+6"), entry=entry, basis="b",
-                           qualifier="standard")
-    assert [decimal_text(line.quantity) for line in short] == ["1000000"]
-    assert [(line.quantity, line.monthly_usd) for line in short] == [(line.quantity, line.monthly_usd) for line in general]
-    assert str(short[0].quantity) == str(general[0].quantity) == "1000000"
+    for qualifier in (None, "standard"):
+        short = priced_lines(service="x", item="Requests", quantity=Decimal("1E+6"), entry=entry, basis="b",
+                             qualifier=qualifier)
+        # A ledger with no allowance for the key grants nothing, but sends the line through the tier loop.
+        general = priced_lines(service="x", item="Requests", quantity=Decimal("1E+6"), entry=entry, basis="b",
+                               qualifier=qualifier, free_tier=FreeTier({}), free_key="x.requests")
+        assert [decimal_text(line.quantity) for line in short] == ["1000000"]
+        assert short == general
+        assert str(short[0].quantity) == str(general[0].quantity) == "1000000"
