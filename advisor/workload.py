@@ -333,6 +333,25 @@ def _usage_cross_checks(usage: dict[str, Any], node: Node, ctx: Ctx) -> None:
                       "set usage.dynamodb.capacity_mode: " + ("provisioned" if mode == "on-demand" else "on-demand"))
 
 
+# The parameters of a requirement that only a problem implies: its defaults, the same for every
+# workload, so worked out once per spec (by id, each entry keeping its spec alive). Never changed:
+# a workload freezes them into its own values.
+_DEFAULTS: dict[int, tuple[Spec, Any]] = {}
+
+
+def _defaults(spec: Spec, node: Node, ctx: Ctx, path: str) -> Any:
+    known = _DEFAULTS.get(id(spec))
+    if known is not None and known[0] is spec:
+        return known[1]
+    before = len(ctx.diagnostics)
+    value = spec.check(Node("map", {}, node.line, node.col), ctx, path)
+    if value is not INVALID and len(ctx.diagnostics) == before:  # a spec whose defaults fail says so every time
+        if len(_DEFAULTS) >= 64:
+            _DEFAULTS.clear()
+        _DEFAULTS[id(spec)] = (spec, value)
+    return value
+
+
 def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> Workload:
     """Validate a parsed workload and build the Workload, or raise InputError with every problem."""
     catalog = catalog or load_catalog()
@@ -358,7 +377,7 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> 
     specs = requirement_specs(catalog)
     effective = dict(reqs)
     for req in implied:
-        effective[req] = specs[req].check(Node("map", {}, node.line, node.col), ctx, f"requirements.{req}")
+        effective[req] = _defaults(specs[req], node, ctx, f"requirements.{req}")
     dr = effective.get("disaster-recovery")
     if dr is not None:
         dr = dict(dr)

@@ -8,6 +8,7 @@ positions for error messages.  Only the YAML core schema's tags are accepted.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -31,6 +32,9 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+_NO_KEYS = MappingProxyType({})
+
+
 class Node:
     """A YAML value with its 1-based position; maps keep their keys' positions too."""
 
@@ -42,7 +46,8 @@ class Node:
         self.line = line
         self.col = col
         self.size = 1
-        self.keys: dict[str, Node] = {}
+        # Only a map's keys are recorded; a scalar or a list shares one that cannot change.
+        self.keys: dict[str, Node] = {} if kind == "map" else _NO_KEYS  # type: ignore[assignment]
 
     def plain(self) -> Any:
         """The value as plain Python data (dicts, lists, scalars)."""
@@ -110,6 +115,7 @@ def _mark(filename: str, mark: Any, message: str, hint: str | None = None) -> Ya
 
 
 _STR = _CORE + "str"
+_INT = _CORE + "int"
 # How plain scalars resolve, remembered for short texts (keys, ids, small numbers repeat from file to
 # file in a portfolio); bounded so that a hostile file cannot grow it without end.
 _PLAIN_TAGS: dict[str, str] = {}
@@ -136,6 +142,10 @@ def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
         return event.value
     if tag == _CORE + "null":
         return None
+    text = event.value
+    if tag == _INT and text.isascii() and text.isdigit() and (text[0] != "0" or len(text) == 1) \
+            and len(text) <= MAX_NUMBER_CHARS:
+        return int(text)  # plain decimal digits, the common number; a leading 0 is octal in YAML 1.1
     node = yaml.ScalarNode(tag, event.value)
     try:
         if tag == _CORE + "bool":

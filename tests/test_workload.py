@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from advisor.errors import InputError
 from advisor.workload import load_workload, load_workload_text
@@ -170,3 +171,17 @@ def test_close_match_hints_stop_after_the_first_hundred_unknown_names():
     assert len(hints) == HINT_BUDGET + 5
     assert hints[:HINT_BUDGET] == ["did you mean 'cloudwatch'?"] * HINT_BUDGET
     assert all(h.startswith("services with usage keys: ") for h in hints[HINT_BUDGET:])
+
+
+@pytest.mark.parametrize("text", ["0", "7", "34353607", "010", "0o17", "0x1F", "1_000", "+5", "-3", "1:30", "007",
+                                  "12345678901234567890123456789012345678901"])
+def test_plain_numbers_read_as_yaml_reads_them(text):
+    # Plain decimal digits take a short path; the rest go through PyYAML's own construction.
+    from advisor.yamlsafe import YamlProblem, parse
+
+    try:
+        ours = parse(f"n: {text}\n", "n.yaml").value["n"].value
+    except YamlProblem:
+        ours = "refused"  # numbers longer than 40 characters
+    expected = yaml.safe_load(f"n: {text}\n")["n"] if len(text) <= 40 else "refused"
+    assert ours == expected and type(ours) is type(expected)

@@ -345,12 +345,17 @@ def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", bas
     # Positional: the keyword wrappers above are the public face, and an estimate calls this a few dozen times.
     unit = unit or entry.unit
     tiers = entry.tiers
-    if len(tiers) == 1 and tiers[0].end is None and (free_tier is None or not free_key):
-        # One unbounded tier, nothing free: the common line, as the loop below would write it.
-        price = tiers[0].price
-        quantity -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
-        name = f"{item} ({qualifier})" if qualifier else item
-        return [CostLine(service, name, quantity, unit, price, quantity * price, basis)]
+    if tiers and (free_tier is None or not free_key):
+        first = tiers[0]
+        if first.end is None or quantity <= first.end - first.begin:
+            # All of it in the first tier, nothing free: the common line, as the loop below would write it.
+            label = _tier_label(first, 0, unit) if len(tiers) > 1 else None
+            if qualifier and label:
+                name = f"{item} ({qualifier}, {label})"
+            else:
+                name = f"{item} ({qualifier or label})" if qualifier or label else item
+            quantity -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
+            return [CostLine(service, name, quantity, unit, first.price, quantity * first.price, basis)]
     try:
         slices = tier_slices(quantity, tiers)
     except OverflowError as exc:

@@ -238,13 +238,20 @@ def test_decimal_text_for_json() -> None:
     assert decimal_text(Decimal("1E+3")) == "1000"
 
 
-def test_one_tier_lines_read_as_the_general_path_reads_them() -> None:
-    # A one-tier entry takes a short path; a quantity in exponent form must come out as the tier
-    # loop gives it (`1000000`, not `1E+6`), or a sweep point's JSON changes with the path taken.
+@pytest.mark.parametrize("tiers", [
+    (("0", None, "0.0000004"),),
+    (("0", "2000000", "0.0000004"), ("2000000", None, "0.0000002")),
+    (("0", "1000000", "0.0000004"), ("1000000", None, "0.0000002")),  # 1E+6 fills the first tier exactly
+], ids=["one tier", "within the first of two", "all of the first of two"])
+def test_first_tier_lines_read_as_the_general_path_reads_them(tiers) -> None:
+    # A quantity that the first tier holds takes a short path; it must come out as the tier loop
+    # gives it, name included, and in plain form (`1000000`, not `1E+6`), or a sweep point's JSON
+    # changes with the path taken.
     from advisor.pricing.base import FreeTier, Tier, decimal_text, priced_lines
     from advisor.pricing.catalog import PriceEntry
 
-    entry = PriceEntry("x.requests", "us-east-1", "requests", (Tier(Decimal(0), None, Decimal("0.0000004")),), "s", "d")
+    entry = PriceEntry("x.requests", "us-east-1", "requests", tuple(
+        Tier(Decimal(b), None if e is None else Decimal(e), Decimal(p)) for b, e, p in tiers), "s", "d")
     for qualifier in (None, "standard"):
         short = priced_lines(service="x", item="Requests", quantity=Decimal("1E+6"), entry=entry, basis="b",
                              qualifier=qualifier)
