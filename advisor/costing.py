@@ -146,7 +146,6 @@ class _Flows:
         self.invocations: dict[str, Decimal] = {}
         self.publishes: dict[str, Decimal] = {}
         self.why: dict[str, str] = {}
-        self.changed = False  # whether a pass of `_propagate` moved any quantity
         self._derive()
 
     def _api_split(self, api: str) -> tuple[Decimal, Decimal, str]:
@@ -173,9 +172,9 @@ class _Flows:
         # Queues feed functions; functions publish; topics fan out to queues and functions. The graph
         # is acyclic, so repeating the passes in a fixed order settles every quantity.
         for _ in range(len(self.arch.components) + 1):
-            self.changed = False
+            before = (dict(self.messages), dict(self.invocations), dict(self.publishes))
             self._propagate()
-            if not self.changed:
+            if before == (self.messages, self.invocations, self.publishes):
                 break
 
     def _propagate(self) -> None:
@@ -225,8 +224,6 @@ class _Flows:
         self.why[key] = why if key not in self.why else f"{self.why[key]}; {why}"
 
     def _set(self, table: dict[str, Decimal], key: str, value: Decimal, why: str) -> None:
-        if table.get(key) != value:  # a new key is a change too
-            self.changed = True
         table[key] = value
         self.why[key] = why
 

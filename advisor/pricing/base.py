@@ -451,15 +451,14 @@ class UsageFields:
     the checks the class declares, immutability, equality and repr.
 
     A class declares its checks as data: `_numbers` (coerced to finite, non-negative Decimals),
-    `_wholes`, `_choices` ((field, allowed values)) and `_ranges` ((field, low, high, why)); a
-    `__post_init__` adds checks that data cannot say. They run in that order.
+    `_wholes`, `_choices` ((field, allowed values)) and `_ranges` ((field, low, high, why)), applied
+    field by field to the values given; a `__post_init__` adds the checks that data cannot say, after.
 
     The dataclass decorator is asked only to collect the fields (`init=False, eq=False, repr=False`, not
     frozen): for each class it otherwise compiles a fresh `__init__`, `__setattr__`, `__delattr__`,
     `__eq__`, `__hash__` and `__repr__`, which cost a cold `advisor cost` about 10 ms for sixteen
-    services. One shared definition of each, here, behaves as the generated frozen ones do, and a class
-    gets its own `__init__`, with its checks written out, when it is first constructed: an estimate
-    builds a dozen usages, a sweep thousands.
+    services (an `__init__` compiled per class with its checks written out cost 12 ms). One shared
+    definition of each, here, behaves as the generated frozen ones do.
     """
 
     _numbers: ClassVar[tuple[str, ...]] = ()
@@ -467,9 +466,53 @@ class UsageFields:
     _choices: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
     _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = ()
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.__init__ = _first_init  # type: ignore[method-assign]
+    def __init__(self, *args: object, **values: object) -> None:
+        cls = type(self)
+        plan = _PLANS.get(cls) or _plan(cls)
+        defaults, required, checks, post = plan
+        if args:  # positional in field order, as a dataclass's own __init__ takes them
+            names = tuple(defaults)
+            if len(args) > len(names):
+                raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
+            for name, value in zip(names, args):
+                if name in values:
+                    raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
+                values[name] = value
+        state = dict(defaults)
+        state.update(values)
+        if len(state) != len(defaults):
+            unknown = ", ".join(sorted(values.keys() - defaults.keys()))
+            raise TypeError(f"{cls.__name__}() got unexpected keyword argument(s) {unknown}")
+        # Only what the caller gave is checked: every default passes its own checks (a test holds each
+        # one to them), and most of an estimate's usages give three or four fields of a dozen.
+        for name, value in values.items():
+            check = checks.get(name)
+            if check is None:
+                continue
+            number, whole, bounds, allowed = check
+            if allowed is not None and value not in allowed:
+                _not_a_choice(name, allowed, value)
+            if not number or value is None:
+                continue
+            kind = type(value)
+            if kind is int:
+                value = Decimal(value)
+            elif kind is not Decimal or not value.is_finite():  # type: ignore[attr-defined]
+                value = to_decimal(value, f"{cls.__name__}.{name}")
+            if value < 0:
+                _negative(name, value)
+            if whole and value != value.to_integral_value():
+                _not_whole(name, value)
+            if bounds is not None and not (bounds[0] <= value <= bounds[1]):
+                _out_of_range(name, bounds[0], bounds[1], bounds[2], value)
+            state[name] = value
+        if required:
+            missing = [name for name in required if state[name] is MISSING]
+            if missing:
+                raise TypeError(f"{cls.__name__}() missing required keyword argument(s) {', '.join(missing)}")
+        object.__setattr__(self, "__dict__", state)  # __setattr__ refuses every assignment
+        if post:
+            self.__post_init__()
 
     def __post_init__(self) -> None:
         """Checks beyond the declared ones; a service's usage overrides this."""
@@ -514,13 +557,6 @@ class UsageFields:
             _not_a_choice(name, allowed, value)
 
 
-def _number(raw: object, where: str, name: str) -> Decimal:
-    value = to_decimal(raw, where)
-    if value < 0:
-        _negative(name, value)
-    return value
-
-
 def _negative(name: str, value: Decimal) -> None:
     raise ValueError(f"{name} must not be negative, got {fmt_number(value)}")
 
@@ -540,63 +576,25 @@ def _not_a_choice(name: str, allowed: tuple[str, ...], value: object) -> None:
     raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
-def _first_init(self: UsageFields, *args: object, **values: object) -> None:
-    """Compile the class's own `__init__`, install it and call it."""
-    cls = type(self)
-    made = _compile_init(cls)
-    cls.__init__ = made  # type: ignore[method-assign]
-    made(self, *args, **values)
+_Check = tuple[bool, bool, "tuple[object, object, str] | None", "tuple[str, ...] | None"]
+_PLANS: dict[type, tuple[dict[str, object], tuple[str, ...], dict[str, _Check], bool]] = {}
 
 
-def _compile_init(cls: type) -> object:
-    """An `__init__` for one usage class: its parameters in field order with their defaults, then its
-    declared checks written out, so a usage costs a few comparisons rather than a dozen calls."""
-    defaults, _ = _fields_of(cls)
-    names = tuple(defaults)
-    space: dict[str, object] = {"_Decimal": Decimal, "_int": int, "_type": type, "_number": _number, "_negative": _negative,
-                                "_not_whole": _not_whole, "_out_of_range": _out_of_range,
-                                "_not_a_choice": _not_a_choice, "_set_state": object.__setattr__}
-    params = []
-    for index, name in enumerate(names):
-        if defaults[name] is MISSING:
-            params.append(name)
-        else:
-            space[f"_d{index}"] = defaults[name]
-            params.append(f"{name}=_d{index}")
-    body = []
+def _plan(cls: type) -> tuple[dict[str, object], tuple[str, ...], dict[str, _Check], bool]:
+    """A usage class's defaults, required fields, per checked field (number, whole, (low, high, why),
+    allowed values), and whether it has a `__post_init__` of its own."""
+    defaults, required = _fields_of(cls)
     numbers = set(cls._numbers)  # type: ignore[attr-defined]
-    for name in cls._numbers:  # type: ignore[attr-defined]
-        default = f"_d{names.index(name)}" if defaults[name] is not MISSING else "None"
-        # The class's own default is a valid Decimal (a test holds every one to it); so is a finite Decimal.
-        body += [f"if {name} is not {default} and {name} is not None:",
-                 f"    _t = _type({name})",
-                 f"    if _t is _int:",
-                 f"        {name} = _Decimal({name})",
-                 f"    elif _t is not _Decimal or not {name}.is_finite():",
-                 f"        {name} = _number({name}, {cls.__name__ + '.' + name!r}, {name!r})",
-                 f"    if {name} < 0:",
-                 f"        _negative({name!r}, {name})"]
-    for index, (name, allowed) in enumerate(cls._choices):  # type: ignore[attr-defined]
-        space[f"_c{index}"] = tuple(allowed)
-        body.append(f"if {name} not in _c{index}: _not_a_choice({name!r}, _c{index}, {name})")
-    for name in cls._wholes:  # type: ignore[attr-defined]
-        if name not in numbers:
-            raise TypeError(f"{cls.__name__}._wholes names {name!r}, which is not in _numbers")
-        body.append(f"if {name} is not None and {name} != {name}.to_integral_value(): _not_whole({name!r}, {name})")
-    for index, (name, low, high, why) in enumerate(cls._ranges):  # type: ignore[attr-defined]
-        if name not in numbers:
-            raise TypeError(f"{cls.__name__}._ranges names {name!r}, which is not in _numbers")
-        space[f"_r{index}"] = (low, high, why)
-        body.append(f"if {name} is not None and not ({low!r} <= {name} <= {high!r}): "
-                    f"_out_of_range({name!r}, *_r{index}, {name})")
-    # Written as the instance's whole namespace at once: __setattr__ refuses every assignment.
-    body.append("_set_state(self, '__dict__', {" + "".join(f"{n!r}: {n}, " for n in names) + "})")
-    if cls.__post_init__ is not UsageFields.__post_init__:  # type: ignore[attr-defined]
-        body.append("self.__post_init__()")
-    # The names are identifiers from our own class bodies (dataclass fields), never from input.
-    source = f"def __init__(self, {', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
-    exec(source, space)  # noqa: S102
-    made = space["__init__"]
-    made.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    made.__code__ = made.__code__.replace(co_qualname=made.__qualname__)  # type: ignore[attr-defined]
-    return made
+    wholes = set(cls._wholes)  # type: ignore[attr-defined]
+    bounds = {name: (low, high, why) for name, low, high, why in cls._ranges}  # type: ignore[attr-defined]
+    allowed = {name: tuple(values) for name, values in cls._choices}  # type: ignore[attr-defined]
+    for name in (wholes | bounds.keys()) - numbers:
+        raise TypeError(f"{cls.__name__} checks {name!r} as a number, but it is not in _numbers")
+    for name in numbers | allowed.keys():
+        if name not in defaults:
+            raise TypeError(f"{cls.__name__} checks {name!r}, which is not one of its fields")
+    checks = {name: (name in numbers, name in wholes, bounds.get(name), allowed.get(name))
+              for name in defaults if name in numbers or name in allowed}
+    post = cls.__post_init__ is not UsageFields.__post_init__  # type: ignore[attr-defined]
+    plan = _PLANS[cls] = (defaults, required, checks, post)
+    return plan

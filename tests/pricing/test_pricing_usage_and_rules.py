@@ -103,7 +103,9 @@ def test_every_usage_class_is_a_frozen_dataclass_with_value_semantics(service) -
         delattr(first, names[0])
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         usage_cls(no_such_field=1)
-    # Construction takes a numeric field left at its default as it is, unchecked: so each must be valid.
+    # Construction checks only the fields given, so every default must pass its own checks: the
+    # numeric ones are finite, non-negative Decimals here, and all of them are given back (and
+    # checked) positionally below.
     defaults = {f.name: f.default for f in dataclasses.fields(usage_cls)}
     for name in usage_cls._numbers:
         default = defaults[name]
