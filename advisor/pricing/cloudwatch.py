@@ -58,14 +58,9 @@ class CloudWatchUsage(UsageFields):
         "composite_alarms",
         "dashboards",
     )
-    _wholes: ClassVar[tuple[str, ...]] = (
-        "custom_metrics",
-        "standard_alarms",
-        "high_resolution_alarms",
-        "anomaly_detection_alarms",
-        "high_resolution_anomaly_detection_alarms",
-        "composite_alarms",
-    )
+    # Metrics and alarms are counted whole; GB quantities and the dashboard count are taken as given.
+    _wholes: ClassVar[tuple[str, ...]] = tuple(
+        n for n in _numbers if not n.endswith("_gb") and n != "dashboards")
 
 
 def stored_log_gb(monthly_ingested_gb: Decimal | int | str, retention_days: int, month: Month = DEFAULT_MONTH) -> Decimal:

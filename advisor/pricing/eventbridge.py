@@ -58,14 +58,8 @@ class EventBridgeUsage(UsageFields):
         "monthly_api_destination_invocations",
         "monthly_scheduler_invocations",
     )
-    _wholes: ClassVar[tuple[str, ...]] = (
-        "monthly_custom_events",
-        "monthly_third_party_events",
-        "monthly_schema_discovery_events",
-        "monthly_pipes_requests",
-        "monthly_api_destination_invocations",
-        "monthly_scheduler_invocations",
-    )
+    # Counts are whole; sizes and GB are not.
+    _wholes: ClassVar[tuple[str, ...]] = tuple(n for n in _numbers if not n.endswith(("_kb", "_gb")))
     _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
         # EventBridge events and Pipes payloads are at most 256 KB (EventBridge quotas).
         ("event_size_kb", 0, 256, "EventBridge events are at most 256 KB"),

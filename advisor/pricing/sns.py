@@ -69,16 +69,9 @@ class SnsUsage(UsageFields):
         "lambda_subscriptions",
         "sms_notification_price",
     )
-    _wholes: ClassVar[tuple[str, ...]] = (
-        "monthly_requests",
-        "http_subscriptions",
-        "email_subscriptions",
-        "sms_subscriptions",
-        "mobile_push_subscriptions",
-        "firehose_subscriptions",
-        "sqs_subscriptions",
-        "lambda_subscriptions",
-    )
+    # Counts are whole; the message size and a price are not.
+    _wholes: ClassVar[tuple[str, ...]] = tuple(
+        n for n in _numbers if not n.endswith("_kb") and n != "sms_notification_price")
     _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
         # SNS messages are at most 256 KB (SNS quotas).
         ("request_size_kb", 0, 256, "SNS messages are at most 256 KB"),
