@@ -538,23 +538,10 @@ class UsageFields:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _fields_of(type(self))[0])
         return f"{type(self).__qualname__}({shown})"
 
-    def _whole(self, *names: str) -> None:
-        state = self.__dict__
-        for name in names:
-            value = state[name]
-            if value is not None and value != value.to_integral_value():
-                _not_whole(name, value)
-
     def _range(self, name: str, low: Decimal | int, high: Decimal | int, why: str) -> None:
         value = self.__dict__[name]
         if value is not None and not (low <= value <= high):  # Decimals compare with ints exactly
             _out_of_range(name, low, high, why, value)
-
-    def _choice(self, name: str, allowed: Iterable[str]) -> None:
-        value = getattr(self, name)
-        allowed = tuple(allowed)
-        if value not in allowed:
-            _not_a_choice(name, allowed, value)
 
 
 def _negative(name: str, value: Decimal) -> None:
