@@ -351,17 +351,18 @@ def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
 
 # Compiled rule sets, by the identity of the tuple they came from; the tuple is kept with its plans,
 # so an id is never reused while it is here. A handful: a process uses one rule set, tests a few.
-# With them, the frozen forms of the rule data's settings (see `_freeze`).
-_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]]]] = {}
+# With them, the frozen forms of the rule data's settings (see `_freeze`) and the compositions made
+# (see `_compose`).
+_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]], dict[Any, Any]]] = {}
 
 
-def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]]]:
+def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]], dict[Any, Any]]:
     known = _PLANS.get(id(rules))
     if known is None or known[0] is not rules:
         if len(_PLANS) >= 8:
             _PLANS.clear()
-        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {})
-    return known[1], known[2]
+        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {}, {})
+    return known[1], known[2], known[3]
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
@@ -369,7 +370,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     """Fire the rules against a workload and compose the architecture."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
-    plans, frozen = _plans(rules if isinstance(rules, tuple) else tuple(rules))
+    plans, frozen, composed = _plans(rules if isinstance(rules, tuple) else tuple(rules))
     dr_req = workload.requirements.get("disaster-recovery")
     strategy = choose_dr_strategy(dr_req["rpo_minutes"], dr_req["rto_minutes"], catalog) if dr_req else None
     facts = _Facts(workload, strategy)
@@ -432,6 +433,47 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         for plan in indirect:
             reasons[plan.id] = plan.test(facts) or _NO_REASONS
 
+    # What the fired rules' blocks make of settings, edges and flows depends on those blocks alone, in
+    # the order the rules fired; a portfolio's workloads fire the same few sets of them again and again.
+    key = tuple([(rid, id(blocks)) for rid, blocks in fired.items()])
+    made = composed.get(key)
+    if made is None:
+        if len(composed) >= 1024:
+            composed.clear()
+        made = composed[key] = _compose(fired, fired_plans, services, by_service, added, warnings, frozen)
+    settings_of, edge_list, flows, touched, added_by, warnings_made = made[1:]
+
+    components = {
+        cid: _new_record(Component, (cid, services[cid], settings_of[cid], added_by[cid],
+                                     tuple(sorted(because_of[cid]))))
+        for cid in sorted(services)
+    }
+    decisions = tuple(
+        _new_record(Decision, plan.decision[0] + (tuple(sorted(reasons[plan.id])),) + touched[plan.id]
+                    + plan.decision[1])
+        for plan in fired_plans
+    )
+    dr = None
+    if strategy is not None and dr_req is not None:
+        dr = DrPlan(
+            strategy=strategy.id, title=strategy.title, rpo_minutes=dr_req["rpo_minutes"],
+            rto_minutes=dr_req["rto_minutes"], primary_region=workload.region,
+            secondary_region=dr_req.get("secondary_region") or catalog.regions[workload.region],
+            recovery_region_runs=strategy.recovery_region, achieved_rpo_minutes=strategy.rpo_minutes,
+            achieved_rto_minutes=strategy.rto_minutes,
+        )
+    return Architecture(
+        workload=workload.name, region=workload.region, components=components, edges=edge_list, flows=flows,
+        decisions=decisions, dr=dr, warnings=tuple(workload.warnings) + warnings_made,
+    )
+
+
+def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], services: dict[str, str],
+             by_service: dict[str, list[str]], added: dict[str, set[str]], warnings: list[str],
+             frozen: dict[int, tuple[Any, Any]]) -> tuple[Any, ...]:
+    """The settings, edges and flows the fired rules' blocks make, with what each rule touched and
+    every warning so far: the fired blocks themselves first, so their ids stay theirs while cached."""
+    warnings = list(warnings)
     owners: dict[str, str] = {}
     settings_of: dict[str, Mapping[str, Any]] = dict.fromkeys(services, _NO_SETTINGS)
     owned: set[int] = set()
@@ -439,10 +481,10 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     edge_rules: dict[tuple[str, str, str], set[str]] = {}
     flow_state: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     in_order = {service: sorted(ids) for service, ids in by_service.items()}
-    touched: dict[str, set[str]] = {}
+    touched: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for plan in fired_plans:
         rid = plan.id
-        touch = touched[rid] = set()
+        touch: set[str] = set()
         for comps, edges, flows, settings, notes in fired[rid]:
             for cid, _, extra in comps:
                 if extra:
@@ -467,38 +509,20 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             for note in notes:
                 if note not in warnings:
                     warnings.append(f"{rid}: {note}")
+        touched[rid] = (tuple(sorted({services[c] for c in touch})), tuple(sorted(touch)))
 
-    components = {
-        cid: Component(cid, services[cid], _freeze(settings_of[cid], owned, frozen), tuple(sorted(added[cid])),
-                       tuple(sorted(because_of[cid])))
-        for cid in sorted(services)
-    }
+    frozen_settings = {cid: _freeze(settings_of[cid], owned, frozen) for cid in services}
     edge_list = tuple(
         Edge(src, dst, kind, _freeze(edge_settings[key], owned, frozen), tuple(sorted(by)))
         for key, by in sorted(edge_rules.items()) for src, dst, kind in (key,)
     )
-    flows = tuple(_flow(fid, title, rule, steps, components, edge_list)
+    # Flow steps read components' ids and services alone, which the blocks decide.
+    shapes = {cid: _new_record(Component, (cid, services[cid], frozen_settings[cid], (), ())) for cid in services}
+    flows = tuple(_flow(fid, title, rule, steps, shapes, edge_list)
                   for fid, (title, rule, steps) in flow_state.items())
     flows = tuple(sorted(flows, key=lambda f: _FLOW_ORDER.index(f.id)))
-    decisions = tuple(
-        _new_record(Decision, plan.decision[0] + (
-            tuple(sorted(reasons[plan.id])), tuple(sorted({services[c] for c in touch})), tuple(sorted(touch)),
-        ) + plan.decision[1])
-        for plan in fired_plans for touch in (touched[plan.id],)
-    )
-    dr = None
-    if strategy is not None and dr_req is not None:
-        dr = DrPlan(
-            strategy=strategy.id, title=strategy.title, rpo_minutes=dr_req["rpo_minutes"],
-            rto_minutes=dr_req["rto_minutes"], primary_region=workload.region,
-            secondary_region=dr_req.get("secondary_region") or catalog.regions[workload.region],
-            recovery_region_runs=strategy.recovery_region, achieved_rpo_minutes=strategy.rpo_minutes,
-            achieved_rto_minutes=strategy.rto_minutes,
-        )
-    return Architecture(
-        workload=workload.name, region=workload.region, components=components, edges=edge_list, flows=flows,
-        decisions=decisions, dr=dr, warnings=tuple(workload.warnings) + tuple(warnings),
-    )
+    added_by = {cid: tuple(sorted(by)) for cid, by in added.items()}
+    return (tuple(fired.values()), frozen_settings, edge_list, flows, touched, added_by, tuple(warnings))
 
 
 def _matches(name: str, pattern: str) -> bool:

@@ -175,7 +175,7 @@ def test_component_globs_match_as_fnmatch_does(name, pattern):
 
 def _fresh(workload, rules):
     """A recommendation from a rule set compiled for this call alone: nothing shared with earlier ones."""
-    return recommend(workload, tuple(rules), CATALOG)
+    return recommend(workload, tuple(list(rules)), CATALOG)  # tuple() of a tuple is the tuple itself
 
 
 def test_shared_expansions_serve_only_workloads_that_fill_them_alike():
@@ -224,3 +224,27 @@ def test_settings_conflicts_name_the_rule_that_set_the_value(tmp_path):
         "rules ACME-R101 and ACME-R103 disagree on queue:audit.visibility_timeout: kept 30, not 90",
         "rules ACME-R102 and ACME-R103 disagree on queue:audit.redrive.max: kept 3, not 5",
     ]
+
+
+def test_workloads_that_fire_the_same_rules_share_a_composition_and_keep_their_own_reasons():
+    # The second workload fires the same rules for another reason: its settings, edges and flows come
+    # from the first one's composition, while its name and reasons stay its own.
+    from advisor.engine import _plans
+    from advisor.rules import load_rules
+
+    rules = tuple(list(load_rules(catalog=CATALOG)))  # a rule set of its own, compiled afresh
+    by_problem = load_workload_text("version: 1\nname: a\nproblems: [scalability-issues]\n", "a.yaml", CATALOG)
+    by_requirement = load_workload_text(
+        "version: 1\nname: b\nrequirements: {scalability: true}\n", "b.yaml", CATALOG)
+    first = recommend(by_problem, rules, CATALOG)
+    second = recommend(by_requirement, rules, CATALOG)
+    assert [d.rule for d in first.decisions] == [d.rule for d in second.decisions]
+    assert len(_plans(rules)[2]) == 1  # one composition served both
+    assert first.edges is second.edges
+    for workload, arch in ((by_problem, first), (by_requirement, second)):
+        assert to_json(arch) == to_json(_fresh(workload, rules))
+    assert first.decisions[0].because == ("problem:scalability-issues",)
+    assert second.decisions[0].because == ("requirement:scalability",)
+    assert second.workload == "b"
+    assert first.components["queue:ingest"].because == ("problem:scalability-issues",)
+    assert second.components["queue:ingest"].because == ("requirement:scalability",)
