@@ -113,6 +113,7 @@ class Graph:
             self._by_service[component.service] = self._by_service.get(component.service, ()) + (component,)
         self._from: dict[str, tuple[Any, ...]] = {}
         self._to: dict[str, tuple[Any, ...]] = {}
+        self._facts: dict[str, Any] = {}
         for edge in arch.edges:
             self._from[edge.source] = self._from.get(edge.source, ()) + (edge,)
             self._to[edge.target] = self._to.get(edge.target, ()) + (edge,)
@@ -128,6 +129,59 @@ class Graph:
     def edges_to(self, component: str) -> tuple[Any, ...]:
         """Edges arriving at a component."""
         return self._to.get(component, ())
+
+    # What the pricing steps read of the shape alone (no traffic), worked out once per graph: a sweep
+    # prices one graph at a thousand points, a portfolio's workloads share a few graphs (`graph_of`).
+
+    def flow_plan(self) -> tuple[tuple[Any, ...], ...]:
+        """The edges `_Flows` moves quantities along, step by step: queue triggers with their batch
+        sizes, what feeds and what each function publishes to, the topics' deliveries, streams, buses."""
+        plan = self._facts.get("flows")
+        if plan is None:
+            queues = tuple((q.id, tuple((e.target, Decimal(e.settings.get("batch_size", DEFAULT_BATCH)))
+                                        for e in self.edges_from(q.id) if e.kind == "triggers"))
+                           for q in self.of_service("sqs"))
+            functions = tuple((f.id, tuple(e.source for e in self.edges_to(f.id) if e.kind == "triggers"), targets)
+                              for f in self.of_service("lambda")
+                              for targets in (tuple(e.target for e in self.edges_from(f.id) if e.kind == "publishes"),)
+                              if targets)
+            topics = tuple((t.id, not any(e.kind in ("publishes", "routes-to") for e in self.edges_to(t.id))
+                            and t.id != "topic:alarms",
+                            tuple((e.kind, e.target) for e in self.edges_from(t.id)
+                                  if e.kind in ("fans-out", "delivers-to")))
+                           for t in self.of_service("sns"))
+            streams = tuple(e.target for s in self.of_service("dynamodb-streams") for e in self.edges_from(s.id)
+                            if e.kind == "publishes")
+            buses = tuple((b.id, e.target) for b in self.of_service("eventbridge") for e in self.edges_from(b.id)
+                          if e.kind == "routes-to")
+            plan = self._facts["flows"] = (queues, functions, topics, streams, buses)
+        return plan
+
+    def fact(self, name: str, make: Callable[["Graph"], Any]) -> Any:
+        """A fact of the graph's shape, made by `make(graph)` the first time it is asked for."""
+        found = self._facts.get(name, _NOTHING)
+        if found is _NOTHING:
+            found = self._facts[name] = make(self)
+        return found
+
+
+_NOTHING = object()
+# Graphs by the shape they index: the edges tuple and each component's id, service and settings, by
+# identity. Each graph keeps its architecture, so those ids stay theirs while it is here.
+_GRAPHS: dict[tuple[Any, ...], Graph] = {}
+
+
+def graph_of(arch: Architecture | Graph) -> Graph:
+    """The graph of an architecture, shared with every architecture of the same shape."""
+    if isinstance(arch, Graph):
+        return arch
+    key = (id(arch.edges),) + tuple([(cid, c.service, id(c.settings)) for cid, c in arch.components.items()])
+    found = _GRAPHS.get(key)
+    if found is None:
+        if len(_GRAPHS) >= 1024:  # the oldest goes first
+            del _GRAPHS[next(iter(_GRAPHS))]
+        found = _GRAPHS[key] = Graph(arch)
+    return found
 
 
 class _Flows:
@@ -178,54 +232,44 @@ class _Flows:
                 break
 
     def _propagate(self) -> None:
-        for queue in self.arch.of_service("sqs"):
-            messages = self.messages.get(queue.id, ZERO)
-            for edge in self.arch.edges_from(queue.id):
-                if edge.kind == "triggers":
-                    batch = Decimal(edge.settings.get("batch_size", DEFAULT_BATCH))
-                    self._set(self.invocations, edge.target, ceil(messages / batch),
-                              f"{fmt_number(messages)} messages from {queue.id} in batches of {fmt_number(batch)}")
-        for function in self.arch.of_service("lambda"):
-            processed = self._processed(function)
-            for edge in self.arch.edges_from(function.id):
-                if edge.kind == "publishes":
-                    self._set(self.publishes, edge.target, processed,
-                              f"one event per message {function.id} processes")
-        for topic in self.arch.of_service("sns"):
-            sources = [e for e in self.arch.edges_to(topic.id) if e.kind in ("publishes", "routes-to")]
-            if topic.id not in self.publishes and not sources and topic.id != "topic:alarms":
-                self._set(self.publishes, topic.id, self.written,
-                          "one event per written API request (the producer is outside the architecture)")
-            publishes = self.publishes.get(topic.id, ZERO)
-            for edge in self.arch.edges_from(topic.id):
-                if edge.kind == "fans-out":
-                    self._set(self.messages, edge.target, publishes, f"one message per publish to {topic.id}")
-                elif edge.kind == "delivers-to":
-                    self._set(self.invocations, edge.target, publishes, f"one invocation per publish to {topic.id}")
-        for stream in self.arch.of_service("dynamodb-streams"):
-            for edge in self.arch.edges_from(stream.id):
-                if edge.kind == "publishes":
-                    self._set(self.publishes, edge.target, self.writes,
-                              f"one change record per table write, {fmt_number(self.writes)} writes")
-        for bus in self.arch.of_service("eventbridge"):
-            for edge in self.arch.edges_from(bus.id):
-                if edge.kind == "routes-to":
-                    self._set(self.publishes, edge.target, self.written,
-                              f"integration events routed from {bus.id}, one per written request")
-
-    def _processed(self, function: Component) -> Decimal:
-        feeding = [e for e in self.arch.edges_to(function.id) if e.kind == "triggers"]
-        if feeding:
-            return sum((self.messages.get(e.source, ZERO) for e in feeding), ZERO)
-        return self.invocations.get(function.id, ZERO)
+        queues, functions, topics, streams, buses = self.arch.flow_plan()
+        messages_of, invocations, publishes_of, why = self.messages, self.invocations, self.publishes, self.why
+        for queue, triggers in queues:
+            messages = messages_of.get(queue, ZERO)
+            for target, batch in triggers:
+                invocations[target] = ceil(messages / batch)
+                why[target] = f"{fmt_number(messages)} messages from {queue} in batches of {fmt_number(batch)}"
+        for function, feeding, targets in functions:
+            if feeding:
+                processed = sum((messages_of.get(source, ZERO) for source in feeding), ZERO)
+            else:
+                processed = invocations.get(function, ZERO)
+            for target in targets:
+                publishes_of[target] = processed
+                why[target] = f"one event per message {function} processes"
+        for topic, outside, deliveries in topics:
+            if outside and topic not in publishes_of:
+                publishes_of[topic] = self.written
+                why[topic] = "one event per written API request (the producer is outside the architecture)"
+            publishes = publishes_of.get(topic, ZERO)
+            for kind, target in deliveries:
+                if kind == "fans-out":
+                    messages_of[target] = publishes
+                    why[target] = f"one message per publish to {topic}"
+                else:
+                    invocations[target] = publishes
+                    why[target] = f"one invocation per publish to {topic}"
+        for target in streams:
+            publishes_of[target] = self.writes
+            why[target] = f"one change record per table write, {fmt_number(self.writes)} writes"
+        for bus, target in buses:
+            publishes_of[target] = self.written
+            why[target] = f"integration events routed from {bus}, one per written request"
 
     def _add(self, table: dict[str, Decimal], key: str, value: Decimal, why: str) -> None:
         table[key] = table.get(key, ZERO) + value
         self.why[key] = why if key not in self.why else f"{self.why[key]}; {why}"
 
-    def _set(self, table: dict[str, Decimal], key: str, value: Decimal, why: str) -> None:
-        table[key] = value
-        self.why[key] = why
 
 
 def _pct(share: Decimal) -> str:
@@ -414,17 +458,12 @@ class _Pricer:
             publishes = self.flows.publishes.get(topic.id, ZERO)
             if u.get("monthly_requests") is not None:
                 publishes = to_decimal(u["monthly_requests"]) * self.scale
-            out = self.arch.edges_from(topic.id)
             subs = {p: to_decimal(u[f"{p}_subscriptions"]) for p in
-                    ("http", "email", "sms", "mobile_push", "sqs", "lambda") if u.get(f"{p}_subscriptions") is not None}
-            named = list(topic.settings.get("subscribers", ()))
-            derived = {
-                "sqs": Decimal(sum(1 for e in out if e.kind == "fans-out")),
-                "lambda": Decimal(sum(1 for e in out if e.kind == "delivers-to")),
-                "email": Decimal(named.count("email")), "sms": Decimal(named.count("sms")),
-                "http": Decimal(named.count("http")), "mobile_push": Decimal(named.count("mobile-push")),
-            }
-            derived.update(subs)
+                    ("http", "email", "sms", "mobile_push", "sqs", "lambda") if u.get(f"{p}_subscriptions") is not None
+                    } if u else u
+            derived = self.arch.fact("subscriptions", _subscriptions)[topic.id]
+            if subs:
+                derived = {**derived, **subs}
             size = self._capped("SNS", u.get("request_size_kb") or self.w.data["item_kb"], "published events")
             basis = {"monthly_requests": "usage.sns.monthly_requests" if u.get("monthly_requests") is not None
                      else self.flows.why.get(topic.id, "no steady traffic"),
@@ -491,10 +530,8 @@ class _Pricer:
             for key in ("on_demand_backup_storage_gb", "monthly_data_restored_gb"):
                 if u.get(key) is not None:
                     fields[key] = u[key]
-            streams = [e for e in self.arch.edges_from(table.id) if e.kind == "streams-to"]
-            if streams:
-                reader = self.arch.edges_from(streams[0].target)
-                batch = Decimal(reader[0].settings.get("batch_size", DEFAULT_BATCH)) if reader else ONE
+            batch, replicas = self.arch.fact("tables", _tables)[table.id]
+            if batch is not None:
                 sru = u.get("monthly_streams_read_request_units")
                 fields["monthly_streams_read_request_units"] = (
                     to_decimal(sru) * self.scale if sru is not None else ceil(self.flows.writes / batch))
@@ -503,7 +540,6 @@ class _Pricer:
                     "usage.dynamodb.monthly_streams_read_request_units" if sru is not None else
                     f"one GetRecords per batch of {fmt_number(batch)} change records, read by an EventBridge pipe "
                     "(only Lambda readers are free)")
-            replicas = [c for c in self.arch.of_service("dynamodb") if c.settings.get("replica_of") == table.id]
             if replicas:
                 fields["replica_regions"] = tuple(str(c.settings["region"]) for c in replicas)
                 basis["replica_regions"] = ", ".join(f"{c.id} in {c.settings['region']}" for c in replicas)
@@ -524,10 +560,7 @@ class _Pricer:
         item_kb = to_decimal(self.w.data["item_kb"])
         requests = ZERO
         parts = []
-        for edge in self.arch.edges:
-            if edge.settings.get("via") != "eventbridge-pipes":
-                continue
-            batch = Decimal(edge.settings.get("batch_size", DEFAULT_BATCH))
+        for edge, batch in self.arch.fact("pipes", _pipes):
             batches = ceil(self.flows.writes / batch)
             per_batch = max(ONE, ceil(batch * item_kb / PIPE_CHUNK_KB))
             requests += batches * per_batch
@@ -560,16 +593,7 @@ class _Pricer:
         if not keys:
             return
         per_period = self.month.seconds / KMS_REUSE_SECONDS
-        principals = ZERO
-        notes = []
-        for service, count in (("sqs", 2), ("sns", 1), ("dynamodb", 1), ("lambda", 1), ("apigateway", 1)):
-            encrypted = [c for c in self.arch.of_service(service) if c.settings.get("kms_key")
-                         or c.settings.get("log_group_kms_key") or service == "apigateway"]
-            if service in ("lambda", "apigateway"):
-                encrypted = self.arch.of_service(service)  # their log groups use the key
-            if encrypted:
-                principals += Decimal(len(encrypted) * count)
-                notes.append(f"{len(encrypted)} {service} × {count}")
+        principals, notes, replica_keys = self.arch.fact("kms", _encrypting)
         requests = ceil(principals * per_period)
         u = self.usage.get("kms", {})
         usage = kms.KmsUsage(keys=u.get("keys") or len(keys), monthly_requests=_scaled_count(
@@ -577,11 +601,9 @@ class _Pricer:
         basis = {"keys": "usage.kms.keys" if u.get("keys") else f"{len(keys)} key(s) in the architecture",
                  "monthly_requests": "usage.kms.monthly_requests" if u.get("monthly_requests") else
                  f"one request per encrypting principal per {fmt_number(KMS_REUSE_SECONDS)} s data-key reuse "
-                 f"period: {fmt_number(principals)} principals ({', '.join(notes)})"}
+                 f"period: {fmt_number(principals)} principals ({notes})"}
         self._emit(keys[0].id, kms.price(usage, self.catalog, free_tier=self.free, month=self.month, basis=basis))
-        replica_keys = {str(c.settings["region"]) for c in self.arch.of_service("dynamodb")
-                        if c.settings.get("replica_of") and c.settings.get("kms_key")}
-        for region in sorted(replica_keys):
+        for region in replica_keys:
             usage = kms.KmsUsage(keys=1)
             self._emit(f"key:{region}", kms.price(usage, self.catalog.for_region(region), month=self.month,
                                                   basis={"keys": f"the replica's key in {region}"}))
@@ -602,20 +624,7 @@ class _Pricer:
             gb = events * LOG_KB_PER_EVENT / KB_PER_GB
             ingested += gb
             parts.append(f"{component}: {fmt_number(events)} × {fmt_number(LOG_KB_PER_EVENT)} KB ({what})")
-        alarm_count = ZERO
-        alarm_parts = []
-        dashboards = ZERO
-        for alarms in self.arch.of_service("cloudwatch"):
-            kinds = set(alarms.settings.get("alarms", ()))
-            per = {"sqs": {"dlq-depth", "oldest-message-age"}, "lambda": {"function-errors", "function-throttles"},
-                   "apigateway": {"api-5xx", "api-latency-p99"}}
-            for service, names in per.items():
-                n = len(self.arch.of_service(service)) * len(kinds & names)
-                if n:
-                    alarm_count += n
-                    alarm_parts.append(f"{n} on {service}")
-            if alarms.settings.get("dashboard"):
-                dashboards += 1
+        alarm_count, alarm_parts, dashboards, component = self.arch.fact("alarms", _alarms)
         if ingested <= 0 and alarm_count <= 0 and dashboards <= 0 and not u:
             return
         ingested_gb = to_decimal(u["monthly_data_ingested_gb"]) * self.scale if u.get(
@@ -638,7 +647,6 @@ class _Pricer:
             "alarms per component: " + (", ".join(alarm_parts) or "none"),
             "dashboards": "one dashboard from rule ADV-O001",
         }
-        component = self.arch.of_service("cloudwatch")[0].id if self.arch.of_service("cloudwatch") else None
         self._emit(component, cloudwatch.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                                basis=basis))
 
@@ -738,11 +746,91 @@ class _Pricer:
         for step in (self.topics, self.tables, self.pipes, self.keys, self.logs_and_alarms, self.tracing,
                      self.trails, self.backups, self.dns):
             step()
-        unpriced = sorted({c.service for c in self.arch.components.values()} - PRICED - FREE_SERVICES)
-        for service in unpriced:  # said out loud in the estimate, never priced as a silent zero
-            self.warnings.append(f"{service} is not priced by advisor yet: the estimate leaves it out "
-                                 f"({', '.join(c.id for c in self.arch.of_service(service))})")
+        self.warnings += self.arch.fact("unpriced", _unpriced)  # said out loud, never priced as a silent zero
         return self.lines
+
+
+def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[str, ...]]:
+    """The principals that ask KMS for data keys, as a count and as text, and the Regions of the
+    replica tables that bring a key of their own."""
+    principals = ZERO
+    notes = []
+    for service, count in (("sqs", 2), ("sns", 1), ("dynamodb", 1), ("lambda", 1), ("apigateway", 1)):
+        encrypted = [c for c in graph.of_service(service) if c.settings.get("kms_key")
+                     or c.settings.get("log_group_kms_key") or service == "apigateway"]
+        if service in ("lambda", "apigateway"):
+            encrypted = graph.of_service(service)  # their log groups use the key
+        if encrypted:
+            principals += Decimal(len(encrypted) * count)
+            notes.append(f"{len(encrypted)} {service} × {count}")
+    replica_keys = {str(c.settings["region"]) for c in graph.of_service("dynamodb")
+                    if c.settings.get("replica_of") and c.settings.get("kms_key")}
+    return principals, ", ".join(notes), tuple(sorted(replica_keys))
+
+
+def _alarms(graph: Graph) -> tuple[Decimal, tuple[str, ...], Decimal, str | None]:
+    """The standard alarms the architecture's alarm components set, as a count and per service, its
+    dashboards, and the component their lines go to."""
+    alarm_count = ZERO
+    alarm_parts = []
+    dashboards = ZERO
+    per = {"sqs": {"dlq-depth", "oldest-message-age"}, "lambda": {"function-errors", "function-throttles"},
+           "apigateway": {"api-5xx", "api-latency-p99"}}
+    for alarms in graph.of_service("cloudwatch"):
+        kinds = set(alarms.settings.get("alarms", ()))
+        for service, names in per.items():
+            n = len(graph.of_service(service)) * len(kinds & names)
+            if n:
+                alarm_count += n
+                alarm_parts.append(f"{n} on {service}")
+        if alarms.settings.get("dashboard"):
+            dashboards += 1
+    component = graph.of_service("cloudwatch")[0].id if graph.of_service("cloudwatch") else None
+    return alarm_count, tuple(alarm_parts), dashboards, component
+
+
+def _subscriptions(graph: Graph) -> dict[str, dict[str, Decimal]]:
+    """Each topic's subscriptions by protocol: its queues and functions, and the subscribers its
+    settings name. Read-only: a usage that gives counts of its own changes a copy."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for topic in graph.of_service("sns"):
+        edges = graph.edges_from(topic.id)
+        named = list(topic.settings.get("subscribers", ()))
+        out[topic.id] = {
+            "sqs": Decimal(sum(1 for e in edges if e.kind == "fans-out")),
+            "lambda": Decimal(sum(1 for e in edges if e.kind == "delivers-to")),
+            "email": Decimal(named.count("email")), "sms": Decimal(named.count("sms")),
+            "http": Decimal(named.count("http")), "mobile_push": Decimal(named.count("mobile-push")),
+        }
+    return out
+
+
+def _pipes(graph: Graph) -> tuple[tuple[Any, Decimal], ...]:
+    """The edges an EventBridge pipe carries, with their batch sizes."""
+    return tuple((edge, Decimal(edge.settings.get("batch_size", DEFAULT_BATCH))) for edge in graph.edges
+                 if edge.settings.get("via") == "eventbridge-pipes")
+
+
+def _tables(graph: Graph) -> dict[str, tuple[Decimal | None, tuple[Component, ...]]]:
+    """Each table's stream reader's batch size (None without a stream, one without a reader) and
+    its replica tables."""
+    out: dict[str, tuple[Decimal | None, tuple[Component, ...]]] = {}
+    for table in graph.of_service("dynamodb"):
+        streams = [e for e in graph.edges_from(table.id) if e.kind == "streams-to"]
+        batch = None
+        if streams:
+            reader = graph.edges_from(streams[0].target)
+            batch = Decimal(reader[0].settings.get("batch_size", DEFAULT_BATCH)) if reader else ONE
+        out[table.id] = (batch, tuple(c for c in graph.of_service("dynamodb")
+                                      if c.settings.get("replica_of") == table.id))
+    return out
+
+
+def _unpriced(graph: Graph) -> tuple[str, ...]:
+    """A warning for each service of the architecture that no pricing module prices."""
+    services = sorted({c.service for c in graph.components.values()} - PRICED - FREE_SERVICES)
+    return tuple(f"{service} is not priced by advisor yet: the estimate leaves it out "
+                 f"({', '.join(c.id for c in graph.of_service(service))})" for service in services)
 
 
 def _scaled(scale: Decimal) -> str:
@@ -791,16 +879,14 @@ def budget_check(workload: Workload, arch: Architecture, find_prices: Callable[[
 def request_tier_cost(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
                       scale: Decimal | int = 1, month: Month = DEFAULT_MONTH) -> Decimal:
     """The monthly amount of the API Gateway, SQS and Lambda lines alone, as `estimate` would price them."""
-    graph = arch if isinstance(arch, Graph) else Graph(arch)
-    pricer = _Pricer(workload, graph, catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
+    pricer = _Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
     return sum((line.monthly_usd for line in pricer.run(request_tier=True)), ZERO)
 
 
 def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
              scale: Decimal | int = 1, month: Month = DEFAULT_MONTH) -> Estimate:
     """Price the architecture for the workload's traffic (times `scale`)."""
-    graph = arch if isinstance(arch, Graph) else Graph(arch)
-    pricer = _Pricer(workload, graph, catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
+    pricer = _Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
     lines = tuple(pricer.run())
     return Estimate(
         workload=workload.name, region=catalog.region, currency=catalog.currency, free_tier=free_tier,

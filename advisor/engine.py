@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Hashable, Mapping
 
@@ -102,6 +103,7 @@ def _exact(value: Any) -> Hashable:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
+@lru_cache(maxsize=256)  # a rule's few fallback texts, read for every workload that lacks the value
 def _typed(text: str) -> Any:
     for cast in (int, float):
         try:
@@ -438,8 +440,8 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     key = tuple([(rid, id(blocks)) for rid, blocks in fired.items()])
     made = composed.get(key)
     if made is None:
-        if len(composed) >= 1024:
-            composed.clear()
+        if len(composed) >= 1024:  # the oldest goes first
+            del composed[next(iter(composed))]
         made = composed[key] = _compose(fired, fired_plans, services, by_service, added, warnings, frozen)
     settings_of, edge_list, flows, touched, added_by, warnings_made = made[1:]
 

@@ -226,7 +226,13 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
         while (event := loader.get_event()) is not None:
             if isinstance(event, ev.ScalarEvent):
                 total += 1
-                node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1, event.start_mark.column + 1)
+                # A plain word, the most common scalar by far, is read here; `_scalar` reads the rest.
+                value = event.value
+                if event.tag is None and event.implicit[0] and _PLAIN_TAGS.get(value) == _STR:
+                    node = Node("scalar", value, event.start_mark.line + 1, event.start_mark.column + 1)
+                else:
+                    node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1,
+                                event.start_mark.column + 1)
                 attach(node, event.anchor)
             elif isinstance(event, ev.DocumentStartEvent):
                 documents += 1
