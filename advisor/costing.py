@@ -114,6 +114,7 @@ class Graph:
         self._from: dict[str, tuple[Any, ...]] = {}
         self._to: dict[str, tuple[Any, ...]] = {}
         self._facts: dict[str, Any] = {}
+        self.memo: dict[Any, Any] = {}  # what pricing keeps of this shape (see `_Pricer.run`)
         for edge in arch.edges:
             self._from[edge.source] = self._from.get(edge.source, ()) + (edge,)
             self._to[edge.target] = self._to.get(edge.target, ()) + (edge,)
@@ -745,9 +746,29 @@ class _Pricer:
             return [line for line in self.lines if line.service in REQUEST_TIER]
         for step in (self.topics, self.tables, self.pipes, self.keys, self.logs_and_alarms, self.tracing,
                      self.trails, self.backups, self.dns):
-            step()
+            reads = _SHAPED.get(step.__name__)
+            if reads is None or self.free is not None or any(service in self.usage for service in reads):
+                step()
+                continue
+            # Lines of the shape alone: made once per graph, catalog, month and data sizes.
+            key = (step.__name__, id(self.catalog), self.month, tuple(self.w.data.items()))
+            kept = self.arch.memo.get(key)
+            if kept is None or kept[0] is not self.catalog:
+                start, warned = len(self.lines), len(self.warnings)
+                step()
+                if len(self.warnings) != warned:  # never the case today; a warning is not for sharing
+                    continue
+                kept = self.arch.memo[key] = (self.catalog, self.lines[start:])
+                continue
+            self.lines += kept[1]
         self.warnings += self.arch.fact("unpriced", _unpriced)  # said out loud, never priced as a silent zero
         return self.lines
+
+
+# The steps whose lines follow from the architecture's shape, the data sizes, the catalog and the month
+# alone, and the services whose usage keys they also read: without those keys and without a free-tier
+# ledger, every workload of one shape gets the same lines from them.
+_SHAPED = {"keys": ("kms",), "trails": ("cloudtrail", "kms"), "backups": ("backup",)}
 
 
 def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[str, ...]]:

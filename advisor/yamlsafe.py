@@ -33,6 +33,8 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 _NO_KEYS = MappingProxyType({})
+# Events that change nothing in the tree.
+_QUIET = frozenset({ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent})
 
 
 class Node:
@@ -224,7 +226,8 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
         loader = _Loader(text)
         # The parser's own loop, without yaml.parse's generator and its check_event call per event.
         while (event := loader.get_event()) is not None:
-            if isinstance(event, ev.ScalarEvent):
+            kind = type(event)  # the parser makes these classes themselves, never subclasses
+            if kind is ev.ScalarEvent:
                 total += 1
                 # A plain word, the most common scalar by far, is read here; `_scalar` reads the rest.
                 value = event.value
@@ -234,27 +237,29 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
                     node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1,
                                 event.start_mark.column + 1)
                 attach(node, event.anchor)
-            elif isinstance(event, ev.DocumentStartEvent):
+            elif kind in _QUIET:
+                pass
+            elif kind is ev.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise _mark(filename, event.start_mark, "the file holds more than one YAML document",
                                 "remove the '---' separator and keep one workload per file")
-            elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+            elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!":
                     raise _mark(filename, event.start_mark, f"tag {event.tag!r} is not allowed",
                                 "only plain YAML values are read; remove the tag")
                 if len(stack) >= max_depth:
                     raise _mark(filename, event.start_mark, f"nesting deeper than {max_depth} levels",
                                 "input files are only a few levels deep")
-                kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
-                node = Node(kind, {} if kind == "map" else [], event.start_mark.line + 1, event.start_mark.column + 1)
+                shape = "map" if kind is ev.MappingStartEvent else "seq"
+                node = Node(shape, {} if shape == "map" else [], event.start_mark.line + 1, event.start_mark.column + 1)
                 total += 1
                 attach(node, event.anchor)
                 stack.append((node, []))
-            elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+            elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
                 node, _ = stack.pop()
                 node.size = 1 + sum(child.size for child in (node.value.values() if node.kind == "map" else node.value))
-            elif isinstance(event, ev.AliasEvent):
+            elif kind is ev.AliasEvent:
                 target = anchors.get(event.anchor)
                 if target is None:  # pragma: no cover - the parser rejects unknown aliases first
                     raise _mark(filename, event.start_mark, f"unknown alias *{event.anchor}")

@@ -34,6 +34,8 @@ CENT = Decimal("0.01")
 
 def to_decimal(value: object, name: str = "value") -> Decimal:
     """Convert an int, str, float or Decimal to a finite Decimal, rejecting booleans and junk."""
+    if type(value) is Decimal and value.is_finite():  # what pricing mostly passes
+        return value
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{name} must be a number, got {value!r}")
     if isinstance(value, Decimal):
