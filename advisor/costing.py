@@ -113,8 +113,7 @@ class Graph:
             self._by_service[component.service] = self._by_service.get(component.service, ()) + (component,)
         self._from: dict[str, tuple[Any, ...]] = {}
         self._to: dict[str, tuple[Any, ...]] = {}
-        self._facts: dict[str, Any] = {}
-        self.memo: dict[Any, Any] = {}  # what pricing keeps of this shape (see `_Pricer.run`)
+        self.memo: dict[Any, Any] = {}  # what pricing keeps of this shape: `fact`s and `_Pricer.run`'s lines
         for edge in arch.edges:
             self._from[edge.source] = self._from.get(edge.source, ()) + (edge,)
             self._to[edge.target] = self._to.get(edge.target, ()) + (edge,)
@@ -134,35 +133,11 @@ class Graph:
     # What the pricing steps read of the shape alone (no traffic), worked out once per graph: a sweep
     # prices one graph at a thousand points, a portfolio's workloads share a few graphs (`graph_of`).
 
-    def flow_plan(self) -> tuple[tuple[Any, ...], ...]:
-        """The edges `_Flows` moves quantities along, step by step: queue triggers with their batch
-        sizes, what feeds and what each function publishes to, the topics' deliveries, streams, buses."""
-        plan = self._facts.get("flows")
-        if plan is None:
-            queues = tuple((q.id, tuple((e.target, Decimal(e.settings.get("batch_size", DEFAULT_BATCH)))
-                                        for e in self.edges_from(q.id) if e.kind == "triggers"))
-                           for q in self.of_service("sqs"))
-            functions = tuple((f.id, tuple(e.source for e in self.edges_to(f.id) if e.kind == "triggers"), targets)
-                              for f in self.of_service("lambda")
-                              for targets in (tuple(e.target for e in self.edges_from(f.id) if e.kind == "publishes"),)
-                              if targets)
-            topics = tuple((t.id, not any(e.kind in ("publishes", "routes-to") for e in self.edges_to(t.id))
-                            and t.id != "topic:alarms",
-                            tuple((e.kind, e.target) for e in self.edges_from(t.id)
-                                  if e.kind in ("fans-out", "delivers-to")))
-                           for t in self.of_service("sns"))
-            streams = tuple(e.target for s in self.of_service("dynamodb-streams") for e in self.edges_from(s.id)
-                            if e.kind == "publishes")
-            buses = tuple((b.id, e.target) for b in self.of_service("eventbridge") for e in self.edges_from(b.id)
-                          if e.kind == "routes-to")
-            plan = self._facts["flows"] = (queues, functions, topics, streams, buses)
-        return plan
-
     def fact(self, name: str, make: Callable[["Graph"], Any]) -> Any:
         """A fact of the graph's shape, made by `make(graph)` the first time it is asked for."""
-        found = self._facts.get(name, _NOTHING)
+        found = self.memo.get(name, _NOTHING)
         if found is _NOTHING:
-            found = self._facts[name] = make(self)
+            found = self.memo[name] = make(self)
         return found
 
 
@@ -233,7 +208,7 @@ class _Flows:
                 break
 
     def _propagate(self) -> None:
-        queues, functions, topics, streams, buses = self.arch.flow_plan()
+        queues, functions, topics, streams, buses = self.arch.fact("flows", _flow_plan)
         messages_of, invocations, publishes_of, why = self.messages, self.invocations, self.publishes, self.why
         for queue, triggers in queues:
             messages = messages_of.get(queue, ZERO)
@@ -271,6 +246,26 @@ class _Flows:
         table[key] = table.get(key, ZERO) + value
         self.why[key] = why if key not in self.why else f"{self.why[key]}; {why}"
 
+
+def _flow_plan(graph: Graph) -> tuple[tuple[Any, ...], ...]:
+    """The edges `_Flows` moves quantities along, step by step: queue triggers with their batch sizes,
+    what feeds and what each function publishes to, the topics' deliveries, streams and buses."""
+    queues = tuple((q.id, tuple((e.target, Decimal(e.settings.get("batch_size", DEFAULT_BATCH)))
+                                for e in graph.edges_from(q.id) if e.kind == "triggers"))
+                   for q in graph.of_service("sqs"))
+    functions = tuple((f.id, tuple(e.source for e in graph.edges_to(f.id) if e.kind == "triggers"), targets)
+                      for f in graph.of_service("lambda")
+                      for targets in (tuple(e.target for e in graph.edges_from(f.id) if e.kind == "publishes"),)
+                      if targets)
+    topics = tuple((t.id, not any(e.kind in ("publishes", "routes-to") for e in graph.edges_to(t.id))
+                    and t.id != "topic:alarms",
+                    tuple((e.kind, e.target) for e in graph.edges_from(t.id) if e.kind in ("fans-out", "delivers-to")))
+                   for t in graph.of_service("sns"))
+    streams = tuple(e.target for s in graph.of_service("dynamodb-streams") for e in graph.edges_from(s.id)
+                    if e.kind == "publishes")
+    buses = tuple((b.id, e.target) for b in graph.of_service("eventbridge") for e in graph.edges_from(b.id)
+                  if e.kind == "routes-to")
+    return queues, functions, topics, streams, buses
 
 
 def _pct(share: Decimal) -> str:
@@ -461,7 +456,7 @@ class _Pricer:
                 publishes = to_decimal(u["monthly_requests"]) * self.scale
             subs = {p: to_decimal(u[f"{p}_subscriptions"]) for p in
                     ("http", "email", "sms", "mobile_push", "sqs", "lambda") if u.get(f"{p}_subscriptions") is not None
-                    } if u else u
+                    } if u else {}
             derived = self.arch.fact("subscriptions", _subscriptions)[topic.id]
             if subs:
                 derived = {**derived, **subs}

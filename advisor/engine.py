@@ -11,7 +11,7 @@ from advisor.architecture import (
 )
 from advisor.catalog import Catalog, DrStrategy, load_catalog
 from advisor.rules import PLACEHOLDER, Condition, Rule, load_rules
-from advisor.workload import Workload
+from advisor.workload import SCALAR_TYPES, Workload
 
 
 _new_record = tuple.__new__  # a record from its fields in order, without keyword parsing
@@ -90,7 +90,7 @@ def _lookup(name: str, default: str | None, workload: Workload, item: Any) -> An
 def _exact(value: Any) -> Hashable:
     """A key equal for two values only where they fill a placeholder alike: 1, 1.0 and True differ."""
     kind = type(value)
-    if kind in _SCALARS:  # what a workload's values mostly are; the ABC test below is slow
+    if kind in SCALAR_TYPES:  # what a workload's values mostly are; the ABC test below is slow
         return (kind.__name__, value)
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, tuple(_exact(v) for v in value))
@@ -98,9 +98,6 @@ def _exact(value: Any) -> Hashable:
         return ("mapping", tuple((_exact(k), _exact(v)) for k, v in value.items()))
     hash(value)  # anything else unhashable ends the caching (TypeError)
     return (type(value).__name__, value)
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 @lru_cache(maxsize=256)  # a rule's few fallback texts, read for every workload that lacks the value

@@ -275,14 +275,14 @@ class Workload(Record):
 
 def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
-        return MappingProxyType({k: v if type(v) in _SCALARS else _freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: v if type(v) in SCALAR_TYPES else _freeze(v) for k, v in value.items()})
     if isinstance(value, list):
-        return tuple([v if type(v) in _SCALARS else _freeze(v) for v in value])
+        return tuple([v if type(v) in SCALAR_TYPES else _freeze(v) for v in value])
     return value
 
 
-# What validated data mostly holds, let through without a call; anything else goes to `_freeze`.
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+# The scalar types validated data holds: let through as they are, without a call or an ABC test.
+SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def _problem_hint(catalog: Catalog) -> Callable[[str, Ctx], str | None]:
