@@ -25,6 +25,7 @@ class Component(Record):
     settings: Mapping[str, Any]
     added_by: tuple[str, ...]
     because: tuple[str, ...]
+    sources: Mapping[str, str] = {}  # setting -> where its value came from: a rule, a usage key or a default
 
 
 class Edge(Record):

@@ -3,8 +3,10 @@
 The usage model, in the order quantities flow through the architecture (R is
 `traffic.requests_per_month`, times the sweep's scale):
 
-- **API**: every API component receives R requests of `request_kb`, and sends `response_kb`
-  back to the internet (data transfer out).
+- **Entries**: traffic arrives where a flow begins. An API receives R requests of `request_kb`
+  and sends `response_kb` back to the internet; a topic or bus whose producer is outside the
+  architecture gets one event per written request; a table that only the workload's own
+  application writes gets R × `writes_per_request` writes.
 - **Write and read paths**: when an API both sends to a queue and invokes a function, requests
   split by the traffic's mix: the share `writes / (writes + reads)` goes to the queue, the rest
   to the synchronous function.
@@ -12,27 +14,28 @@ The usage model, in the order quantities flow through the architecture (R is
   that fans out to them). Each message costs one SendMessage; a Lambda event source mapping
   receives and deletes in batches of the edge's `batch_size` (default 10) and its five idle
   long-polling pollers add empty receives all month.
-- **Functions** run once per batch from a queue, once per synchronous API request, and once
-  per message a topic delivers to them. A function that processes queued writes publishes one
-  event per message to the topics it publishes to.
-- **Topics** publish what their sources produce: the writer function's messages, one change
-  per table write through the stream, or R when the producer is outside the architecture;
-  each publish is delivered once per subscription.
-- **Tables** take `R × writes_per_request` writes and `R × reads_per_request` reads of
-  `item_kb` (1 KB write units, 4 KB read units, eventually consistent unless
-  `usage.dynamodb.read_consistency` says otherwise); storage is `data.storage_gb`; point-in-time
-  recovery bills the table's size; a replica bills one replicated write per write in its
-  Region plus the data it receives.
+- **Functions** run once per batch from a queue, once per synchronous API request, once per
+  message a topic delivers to them, and at most once per request they authorise. A function
+  publishes one event per record it processes.
+- **Tables** take one conditional put per record their writer functions process and one read
+  per invocation of their reader functions (1 KB write units, 4 KB read units at the table's
+  resolved read consistency); storage is `data.storage_gb`; point-in-time recovery bills the
+  table's size; a replica bills its own storage and recovery in its Region, one replicated
+  write per write, and the data it receives.
+- **Topics** publish what their sources produce, and each publish is delivered once per
+  subscription; a stream publishes one change record per write of its table.
 - **Keys, logs, alarms, traces, trails and backups** follow from the components they serve;
   each line's basis says how.
 
-A key under `usage.<service>` wins over the derivation.  Settings keys (memory, duration,
-architecture...) apply to every component of the service; count keys (`monthly_requests`...)
-are the service's total and are shared among its components in proportion to the derived
-counts.  Every line's `basis` names where its quantity came from.
+Every setting that decides a price (memory, architecture, API type, capacity mode, read
+consistency, retention...) is the component's resolved setting, the one the template deploys.
+Count keys under `usage.<service>` (`monthly_requests`...) are the service's total and are shared
+among its components in proportion to the derived counts. Volume tiers climb once per account and
+Region across all components (the `FreeTier` ledger). Every line's `basis` names where its
+quantity came from.
 """
 
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any, Callable, Mapping
 
 from advisor.architecture import Architecture, Component
@@ -41,13 +44,14 @@ from advisor.pricing.base import (
 )
 from advisor.pricing.catalog import Catalog
 from advisor.records import Record
+from advisor.services import service
 from advisor.workload import Workload
 
 ONE = Decimal(1)
+# Sums of lines in a context wide enough to hold them without rounding: a line has at most 28 significant
+# digits, and an estimate's few hundred lines add at most a few more.
+EXACT = Context(prec=120)
 _new_line = tuple.__new__  # a CostLine from its fields, as Record._make without the length check; component is last
-# SQS, SNS and EventBridge carry at most 256 KB a message; larger payloads travel as a pointer to
-# S3 (the extended client libraries' claim check), so the message itself is priced at the cap.
-MESSAGE_CAP_KB = Decimal(256)
 _MODULES: dict[str, Any] = {}
 
 
@@ -60,8 +64,10 @@ def _pricing(name: str) -> Any:
         module = _MODULES[name] = importlib.import_module(f"advisor.pricing.{name}")
     return module
 DEFAULT_BATCH = 10
-DEFAULT_MEMORY_MB = 512
 DEFAULT_DURATION_MS = 100
+# "Exceeding the limit of 10 messages per second (TPS) for an email or email-json endpoint will trigger an automatic
+# suspension of the subscription" (docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html).
+EMAIL_PER_SECOND = Decimal(10)
 # A function logs START, END and REPORT lines plus one JSON line of its own per invocation;
 # API Gateway writes one access-log line per request. About 1 KB each.
 LOG_KB_PER_EVENT = Decimal(1)
@@ -87,17 +93,21 @@ class Estimate(Record):
     prices_as_of: str
     lines: tuple[CostLine, ...]
     warnings: tuple[str, ...]
+    # Components with no cost line: (component, service, why), so that every resource is priced or accounted for.
+    unbilled: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def total(self) -> Decimal:
-        """The sum of every line."""
-        return sum((line.monthly_usd for line in self.lines), ZERO)
+        """The exact sum of every line."""
+        with localcontext(EXACT):
+            return +sum((line.monthly_usd for line in self.lines), ZERO)
 
     def by_service(self) -> dict[str, Decimal]:
-        """Monthly amount per service, sorted by service id."""
+        """Monthly amount per service, sorted by service id, each the exact sum of its lines."""
         out: dict[str, Decimal] = {}
-        for line in self.lines:
-            out[line.service] = out.get(line.service, ZERO) + line.monthly_usd
+        with localcontext(EXACT):
+            for line in self.lines:
+                out[line.service] = out.get(line.service, ZERO) + line.monthly_usd
         return dict(sorted(out.items()))
 
 
@@ -113,7 +123,7 @@ class Graph:
             self._by_service[component.service] = self._by_service.get(component.service, ()) + (component,)
         self._from: dict[str, tuple[Any, ...]] = {}
         self._to: dict[str, tuple[Any, ...]] = {}
-        self.memo: dict[Any, Any] = {}  # what pricing keeps of this shape: `fact`s and `_Pricer.run`'s lines
+        self.memo: dict[str, Any] = {}  # the `fact`s worked out so far
         for edge in arch.edges:
             self._from[edge.source] = self._from.get(edge.source, ()) + (edge,)
             self._to[edge.target] = self._to.get(edge.target, ()) + (edge,)
@@ -131,7 +141,7 @@ class Graph:
         return self._to.get(component, ())
 
     # What the pricing steps read of the shape alone (no traffic), worked out once per graph: a sweep
-    # prices one graph at a thousand points, a portfolio's workloads share a few graphs (`graph_of`).
+    # prices one graph at a thousand points.
 
     def fact(self, name: str, make: Callable[["Graph"], Any]) -> Any:
         """A fact of the graph's shape, made by `make(graph)` the first time it is asked for."""
@@ -142,22 +152,11 @@ class Graph:
 
 
 _NOTHING = object()
-# Graphs by the shape they index: the edges tuple and each component's id, service and settings, by
-# identity. Each graph keeps its architecture, so those ids stay theirs while it is here.
-_GRAPHS: dict[tuple[Any, ...], Graph] = {}
 
 
 def graph_of(arch: Architecture | Graph) -> Graph:
-    """The graph of an architecture, shared with every architecture of the same shape."""
-    if isinstance(arch, Graph):
-        return arch
-    key = (id(arch.edges),) + tuple([(cid, c.service, id(c.settings)) for cid, c in arch.components.items()])
-    found = _GRAPHS.get(key)
-    if found is None:
-        if len(_GRAPHS) >= 1024:  # the oldest goes first
-            del _GRAPHS[next(iter(_GRAPHS))]
-        found = _GRAPHS[key] = Graph(arch)
-    return found
+    """The graph of an architecture (a graph is its own)."""
+    return arch if isinstance(arch, Graph) else Graph(arch)
 
 
 class _Flows:
@@ -167,15 +166,18 @@ class _Flows:
         t = workload.traffic
         self.arch = arch
         self.requests = ceil(to_decimal(t["requests_per_month"]) * scale)  # requests are whole
-        writes, reads = to_decimal(t["writes_per_request"]), to_decimal(t["reads_per_request"])
+        self.writes_per_request = to_decimal(t["writes_per_request"])
+        self.reads_per_request = to_decimal(t["reads_per_request"])
+        writes, reads = self.writes_per_request, self.reads_per_request
         self.write_share = writes / (writes + reads) if writes + reads > 0 else ONE
-        self.written = self.requests * self.write_share  # requests that write: events and integrations
-        self.writes = self.requests * writes
-        self.reads = self.requests * reads
         self.messages: dict[str, Decimal] = {}
         self.invocations: dict[str, Decimal] = {}
         self.publishes: dict[str, Decimal] = {}
+        self.table_writes: dict[str, Decimal] = {}
+        self.table_reads: dict[str, Decimal] = {}
         self.why: dict[str, str] = {}
+        # Requests that write: all of them, unless an API splits them between a write and a read path.
+        self.written = self.requests
         self._derive()
 
     def _api_split(self, api: str) -> tuple[Decimal, Decimal, str]:
@@ -192,41 +194,67 @@ class _Flows:
         r = fmt_number(self.requests)
         for api in self.arch.of_service("apigateway"):
             to_queue, to_function, text = self._api_split(api.id)
+            if to_queue != to_function:
+                self.written = to_queue
             for edge in self.arch.edges_from(api.id):
                 if edge.kind == "sends":
                     self._add(self.messages, edge.target, to_queue, f"{r} API requests to {api.id}, {text}")
                 elif edge.kind == "invokes":
-                    share = text.replace("write", "read") if to_function != self.requests else text
+                    share = (f"{_pct(ONE - self.write_share)} of requests read (traffic writes:reads per request)"
+                             if to_function != self.requests else text)
                     self._add(self.invocations, edge.target, to_function,
                               f"{r} API requests to {api.id}, {share}")
+            for edge in self.arch.edges_to(api.id):
+                if edge.kind == "authorizes" and self.arch.components[edge.source].service == "lambda":
+                    # An upper bound: the authorizer's 300 s result cache spares the calls a token repeats.
+                    self._add(self.invocations, edge.source, self.requests,
+                              f"at most one per request to {api.id} ({r}); its 300 s result cache per token "
+                              "spares the repeats")
         # Queues feed functions; functions publish; topics fan out to queues and functions. The graph
         # is acyclic, so repeating the passes in a fixed order settles every quantity.
         for _ in range(len(self.arch.components) + 1):
-            before = (dict(self.messages), dict(self.invocations), dict(self.publishes))
+            before = (dict(self.messages), dict(self.invocations), dict(self.publishes), dict(self.table_writes))
             self._propagate()
-            if before == (self.messages, self.invocations, self.publishes):
+            if before == (self.messages, self.invocations, self.publishes, self.table_writes):
                 break
 
     def _propagate(self) -> None:
-        queues, functions, topics, streams, buses = self.arch.fact("flows", _flow_plan)
+        queues, functions, topics, streams, buses, tables = self.arch.fact("flows", _flow_plan)
         messages_of, invocations, publishes_of, why = self.messages, self.invocations, self.publishes, self.why
         for queue, triggers in queues:
             messages = messages_of.get(queue, ZERO)
             for target, batch in triggers:
                 invocations[target] = ceil(messages / batch)
                 why[target] = f"{fmt_number(messages)} messages from {queue} in batches of {fmt_number(batch)}"
-        for function, feeding, targets in functions:
+        processed: dict[str, Decimal] = {}  # records each function handles: queued messages, else invocations
+        for function, feeding, _ in functions:
             if feeding:
-                processed = sum((messages_of.get(source, ZERO) for source in feeding), ZERO)
+                processed[function] = sum((messages_of.get(source, ZERO) for source in feeding), ZERO)
             else:
-                processed = invocations.get(function, ZERO)
+                processed[function] = invocations.get(function, ZERO)
+        for function, _, targets in functions:
             for target in targets:
-                publishes_of[target] = processed
+                publishes_of[target] = processed[function]
                 why[target] = f"one event per message {function} processes"
+        # Each record a writer processes is one conditional put; each invocation of a reader reads one item.
+        writes: dict[str, Decimal] = {}
+        reads: dict[str, Decimal] = {}
+        for table, writers, readers, entry in tables:
+            if writers:
+                writes[table] = sum((processed[f] for f in writers), ZERO)
+                why[f"{table}#writes"] = "one conditional put per record " + ", ".join(writers) + " processes"
+            elif entry:
+                writes[table] = self.requests * self.writes_per_request
+                why[f"{table}#writes"] = ("written by the workload's application outside the architecture: requests × "
+                                          f"traffic.writes_per_request ({fmt_number(self.writes_per_request)})")
+            if readers:
+                reads[table] = sum((invocations.get(f, ZERO) for f in readers), ZERO)
+                why[f"{table}#reads"] = "one read per invocation of " + ", ".join(readers)
+        self.table_writes, self.table_reads = writes, reads
         for topic, outside, deliveries in topics:
             if outside and topic not in publishes_of:
                 publishes_of[topic] = self.written
-                why[topic] = "one event per written API request (the producer is outside the architecture)"
+                why[topic] = "one event per written request (the producer is outside the architecture)"
             publishes = publishes_of.get(topic, ZERO)
             for kind, target in deliveries:
                 if kind == "fans-out":
@@ -235,9 +263,10 @@ class _Flows:
                 else:
                     invocations[target] = publishes
                     why[target] = f"one invocation per publish to {topic}"
-        for target in streams:
-            publishes_of[target] = self.writes
-            why[target] = f"one change record per table write, {fmt_number(self.writes)} writes"
+        for table, target in streams:
+            changes = writes.get(table, ZERO)
+            publishes_of[target] = changes
+            why[target] = f"one change record per write to {table}, {fmt_number(changes)} writes"
         for bus, target in buses:
             publishes_of[target] = self.written
             why[target] = f"integration events routed from {bus}, one per written request"
@@ -253,19 +282,37 @@ def _flow_plan(graph: Graph) -> tuple[tuple[Any, ...], ...]:
     queues = tuple((q.id, tuple((e.target, Decimal(e.settings.get("batch_size", DEFAULT_BATCH)))
                                 for e in graph.edges_from(q.id) if e.kind == "triggers"))
                    for q in graph.of_service("sqs"))
-    functions = tuple((f.id, tuple(e.source for e in graph.edges_to(f.id) if e.kind == "triggers"), targets)
-                      for f in graph.of_service("lambda")
-                      for targets in (tuple(e.target for e in graph.edges_from(f.id) if e.kind == "publishes"),)
-                      if targets)
+    functions = tuple((f.id, tuple(e.source for e in graph.edges_to(f.id) if e.kind == "triggers"),
+                       tuple(e.target for e in graph.edges_from(f.id) if e.kind == "publishes"))
+                      for f in graph.of_service("lambda"))
     topics = tuple((t.id, not any(e.kind in ("publishes", "routes-to") for e in graph.edges_to(t.id))
-                    and t.id != "topic:alarms",
+                    and not any(e.kind == "alarms-to" for e in graph.edges_to(t.id)),
                     tuple((e.kind, e.target) for e in graph.edges_from(t.id) if e.kind in ("fans-out", "delivers-to")))
                    for t in graph.of_service("sns"))
-    streams = tuple(e.target for s in graph.of_service("dynamodb-streams") for e in graph.edges_from(s.id)
-                    if e.kind == "publishes")
+    streams = tuple((table.source, e.target) for s in graph.of_service("dynamodb-streams")
+                    for table in graph.edges_to(s.id) if table.kind == "streams-to"
+                    for e in graph.edges_from(s.id) if e.kind == "publishes")
     buses = tuple((b.id, e.target) for b in graph.of_service("eventbridge") for e in graph.edges_from(b.id)
                   if e.kind == "routes-to")
-    return queues, functions, topics, streams, buses
+    entries = _entries(graph)
+    tables = tuple((t.id, tuple(e.source for e in graph.edges_to(t.id) if e.kind == "writes"),
+                    tuple(e.source for e in graph.edges_to(t.id) if e.kind == "reads"), t.id in entries)
+                   for t in graph.of_service("dynamodb") if not t.settings.get("replica_of"))
+    return queues, functions, topics, streams, buses, tables
+
+
+def _entries(graph: Graph) -> set[str]:
+    """Components where a flow begins, directly or after its client or producer: where traffic from
+    outside the architecture arrives."""
+    found = set()
+    for flow in graph.arch.flows:
+        for step in flow.steps:
+            if step.components:
+                found.update(step.components)
+                break
+            if step.label not in ("client", "producer"):
+                break
+    return found
 
 
 def _pct(share: Decimal) -> str:
@@ -283,9 +330,11 @@ class _Pricer:
         self.month = month
         self.scale = scale
         self.flows = _Flows(workload, arch, scale)
-        self.free = FreeTier.from_catalog(catalog) if free_tier else None
+        # One ledger per estimate: the free allowances when asked for, and always the account's climb up the tiers.
+        self.free = FreeTier.from_catalog(catalog) if free_tier else FreeTier(())
         self.lines: list[CostLine] = []
         self.warnings: list[str] = []
+        self.unbilled: tuple[tuple[str, str, str], ...] = ()
         self.usage = workload.usage
 
     # -- helpers -----------------------------------------------------------------------------
@@ -297,17 +346,17 @@ class _Pricer:
         else:
             self.lines += lines
 
-    def _capped(self, service: str, size: Any, what: str) -> Decimal:
-        """A message size within the 256 KB limit, with a warning when the payload is larger."""
-        kb = to_decimal(size)
-        if kb <= MESSAGE_CAP_KB:
+    def _capped(self, service_id: str, size: Any, what: str) -> Decimal:
+        """A message size within the service's limit, with a warning when the payload is larger."""
+        spec = service(service_id)
+        assert spec.message_kb is not None
+        kb, cap = to_decimal(size), Decimal(spec.message_kb)
+        if kb <= cap:
             return kb
-        text = (f"{what} of {fmt_number(kb)} KB exceed the {service} limit of 256 KB: send them through S3 "
-                "(the extended client library's claim check); the estimate prices the messages at 256 KB and "
-                "leaves out the S3 requests")
-        if text not in self.warnings:
-            self.warnings.append(text)
-        return MESSAGE_CAP_KB
+        self._warn(f"{what} of {fmt_number(kb)} KB exceed the {spec.name} limit of {fmt_number(cap)} KB "
+                   f"({spec.message_quota}): send them through S3 (the extended client library's claim check); the "
+                   f"estimate prices the messages at {fmt_number(cap)} KB and leaves out the S3 requests")
+        return cap
 
     def _override(self, service: str, key: str) -> Any:
         return self.usage.get(service, {}).get(key)
@@ -344,30 +393,20 @@ class _Pricer:
             return
         counts, notes = self._counts("apigateway", "monthly_requests", {a.id: self.flows.requests for a in apis},
                                      "requests")
-        api_type = self._override("apigateway", "type") or "rest"
         for api in apis:
+            api_type = api.settings["type"]
             requests = counts[api.id]
             basis = {"monthly_requests": notes.get(api.id) or f"traffic.requests_per_month = "
                      f"{fmt_number(to_decimal(t['requests_per_month']))}" + _scaled(self.scale),
-                     "type": "usage.apigateway.type" if self._override("apigateway", "type") else
-                     "REST API: IAM authorization and the direct SQS integration need it"}
+                     "type": _source(api.sources, "type")}
             size = self._override("apigateway", "request_size_kb") or t["request_kb"]
-            cache = self._override("apigateway", "cache_size_gb")
-            websocket = api_type == "websocket"
-            messages = _scaled_count(self._override("apigateway", "monthly_messages"), self.scale)
-            minutes = _scaled_count(self._override("apigateway", "monthly_connection_mins"), self.scale)
+            cache = api.settings.get("cache_size_gb")
             usage = apigateway.ApiGatewayUsage(
-                type=api_type, monthly_requests=ZERO if websocket else requests,
-                request_size_kb=ZERO if websocket else size,
-                response_size_kb=ZERO if websocket else t["response_kb"],
-                monthly_messages=(requests if messages is None else messages) if websocket else ZERO,
-                message_size_kb=(self._override("apigateway", "message_size_kb") or size) if websocket else ZERO,
-                monthly_connection_mins=(minutes or ZERO) if websocket else ZERO,
+                type=api_type, monthly_requests=requests, request_size_kb=size, response_size_kb=t["response_kb"],
                 cache_size_gb=cache, cache_hours=self.month.hours if cache else None,
             )
-            if websocket:
-                basis["monthly_messages"] = ("usage.apigateway.monthly_messages" if messages is not None
-                                             else "one message per request (traffic.requests_per_month)")
+            if cache:
+                basis["cache_size_gb"] = _source(api.sources, "cache_size_gb")
             basis["request_size_kb"] = ("usage.apigateway.request_size_kb" if self._override("apigateway",
                                         "request_size_kb") else f"traffic.request_kb = {t['request_kb']}")
             basis["response_size_kb"] = f"traffic.response_kb = {t['response_kb']}"
@@ -387,7 +426,7 @@ class _Pricer:
         fifo = bool(self._override("sqs", "fifo"))
         for queue in queues:
             _, text = moved[queue.id]
-            size = self._capped("SQS", self._override("sqs", "request_size_kb") or self._message_kb(queue),
+            size = self._capped("sqs", self._override("sqs", "request_size_kb") or self._message_kb(queue),
                                 "queue messages")
             basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {self.flows.why.get(queue.id, 'none')}",
                      "request_size_kb": "usage.sqs.request_size_kb" if self._override("sqs", "request_size_kb")
@@ -425,22 +464,20 @@ class _Pricer:
         counts, notes = self._counts("lambda", "monthly_requests", derived, "invocations")
         u = self.usage.get("lambda", {})
         for fn in functions:
-            memory = u.get("memory_mb") or fn.settings.get("memory_mb") or DEFAULT_MEMORY_MB
-            arch_ = u.get("architecture") or fn.settings.get("architecture") or "x86_64"
+            settings, sources = fn.settings, fn.sources
             duration = u.get("request_duration_ms") or DEFAULT_DURATION_MS
             invocations = ceil(counts[fn.id])
             basis = {
                 "monthly_requests": notes.get(fn.id) or (self.flows.why.get(fn.id) or "no traffic reaches it"),
-                "memory_mb": "usage.lambda.memory_mb" if u.get("memory_mb") else
-                ("rule setting" if fn.settings.get("memory_mb") else f"default {DEFAULT_MEMORY_MB} MB"),
+                "memory_mb": _source(sources, "memory_mb"),
                 "request_duration_ms": "usage.lambda.request_duration_ms" if u.get("request_duration_ms")
                 else f"default {DEFAULT_DURATION_MS} ms",
-                "architecture": "usage.lambda.architecture" if u.get("architecture") else "rule ADV-P002",
+                "architecture": _source(sources, "architecture"),
+                "ephemeral_storage_mb": _source(sources, "ephemeral_storage_mb"),
             }
             usage = awslambda.LambdaUsage(
-                monthly_requests=invocations, request_duration_ms=duration, memory_mb=memory, architecture=arch_,
-                ephemeral_storage_mb=u.get("ephemeral_storage_mb") or awslambda.FREE_EPHEMERAL_MB,
-                provisioned_concurrency=u.get("provisioned_concurrency") or ZERO,
+                monthly_requests=invocations, request_duration_ms=duration, memory_mb=settings["memory_mb"],
+                architecture=settings["architecture"], ephemeral_storage_mb=settings["ephemeral_storage_mb"],
             )
             self._emit(fn.id, awslambda.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                               basis=basis))
@@ -458,9 +495,30 @@ class _Pricer:
                     ("http", "email", "sms", "mobile_push", "sqs", "lambda") if u.get(f"{p}_subscriptions") is not None
                     } if u else {}
             derived = self.arch.fact("subscriptions", _subscriptions)[topic.id]
+            if derived["mobile_push"] and "mobile_push" not in subs:
+                # The template cannot create push endpoints (they need the customer's APNs or FCM credentials).
+                derived = {**derived, "mobile_push": ZERO}
+                self._warn(f"{topic.id}: mobile push endpoints are created outside the template (an SNS platform "
+                           "application with APNs or FCM credentials), so their deliveries are not priced; give "
+                           "usage.sns.mobile_push_subscriptions to price them")
+            if derived["sms"] and "sms" not in subs and not self.catalog.has("sns.sms-deliveries"):
+                derived = {**derived, "sms": ZERO}
+                self._warn(f"{topic.id}: SMS prices depend on the destination country, so its SMS deliveries are not "
+                           "priced; give usage.sns.sms_subscriptions and a catalog price for sns.sms-deliveries "
+                           "(--catalog) to price them")
             if subs:
                 derived = {**derived, **subs}
-            size = self._capped("SNS", u.get("request_size_kb") or self.w.data["item_kb"], "published events")
+            email = derived.get("email", ZERO)
+            if email and self.flows.requests:
+                peak = (ceil(publishes) / self.flows.requests * to_decimal(self.w.traffic["peak_requests_per_second"])
+                        * self.scale)
+                if peak > EMAIL_PER_SECOND:
+                    self._warn(f"{topic.id} would send about {fmt_number(ceil(peak))} e-mails a second at peak to each "
+                               f"email subscription; SNS suspends an email subscription above "
+                               f"{fmt_number(EMAIL_PER_SECOND)} messages a second (Amazon SNS developer guide, email "
+                               "notifications): filter what reaches e-mail with a subscription filter policy, or "
+                               "deliver through SQS or Lambda")
+            size = self._capped("sns", u.get("request_size_kb") or self.w.data["item_kb"], "published events")
             basis = {"monthly_requests": "usage.sns.monthly_requests" if u.get("monthly_requests") is not None
                      else self.flows.why.get(topic.id, "no steady traffic"),
                      "request_size_kb": "usage.sns.request_size_kb" if u.get("request_size_kb")
@@ -479,24 +537,35 @@ class _Pricer:
 
         u = self.usage.get("dynamodb", {})
         item_kb = self.w.data["item_kb"]
-        consistency = u.get("read_consistency") or "eventual"
+        storage_basis = "usage.dynamodb.storage_gb" if u.get("storage_gb") is not None else "data.storage_gb"
+        storage = to_decimal(u.get("storage_gb") if u.get("storage_gb") is not None else self.w.data["storage_gb"])
         for table in self.arch.of_service("dynamodb"):
             if table.settings.get("replica_of"):
-                continue  # billed with its source table
+                continue  # priced with its source table
+            settings, sources = table.settings, table.sources
+            consistency = settings["read_consistency"]
             wru_each = dynamodb.request_units(item_kb, "write")
-            rru_each = dynamodb.request_units(item_kb, f"{consistency}-read" if consistency != "transactional"
-                                              else "transactional-read")
-            mode = u.get("capacity_mode") or table.settings.get("capacity_mode") or "on-demand"
-            storage = to_decimal(u.get("storage_gb") if u.get("storage_gb") is not None else self.w.data["storage_gb"])
-            wru = self.flows.writes * wru_each
-            rru = self.flows.reads * rru_each
+            rru_each = dynamodb.request_units(item_kb, f"{consistency}-read")
+            mode = settings["capacity_mode"]
+            writes = self.flows.table_writes.get(table.id, ZERO)
+            reads = self.flows.table_reads.get(table.id, ZERO)
+            wru = writes * wru_each
+            rru = reads * rru_each
+            why = self.flows.why
             basis = {
-                "monthly_write_request_units": f"{fmt_number(self.flows.writes)} writes (requests × "
-                f"traffic.writes_per_request) × {fmt_number(wru_each)} WRU for {item_kb} KB items",
-                "monthly_read_request_units": f"{fmt_number(self.flows.reads)} reads (requests × "
-                f"traffic.reads_per_request) × {fmt_number(rru_each)} RRU ({consistency}, {item_kb} KB items)",
-                "storage_gb": "usage.dynamodb.storage_gb" if u.get("storage_gb") is not None else "data.storage_gb",
+                "monthly_write_request_units": f"{fmt_number(writes)} writes "
+                f"({why.get(table.id + '#writes', 'nothing writes to it')}) × {fmt_number(wru_each)} WRU for "
+                f"{item_kb} KB items",
+                "monthly_read_request_units": f"{fmt_number(reads)} reads "
+                f"({why.get(table.id + '#reads', 'nothing in the architecture reads it')}) × {fmt_number(rru_each)} "
+                f"RRU ({consistency} reads: {_source(sources, 'read_consistency')}, {item_kb} KB items)",
+                "storage_gb": storage_basis,
             }
+            if (not reads and self.flows.reads_per_request > 0 and u.get("monthly_read_request_units") is None
+                    and "traffic" not in self.w.assumed):
+                self._warn(f"traffic.reads_per_request is {fmt_number(self.flows.reads_per_request)} but nothing in "
+                           f"the architecture reads {table.id}: reads by applications outside it are not priced "
+                           "(give usage.dynamodb.monthly_read_request_units)")
             for key in ("monthly_write_request_units", "monthly_read_request_units"):
                 if u.get(key) is not None:
                     basis[key] = f"usage.dynamodb.{key}" + _scaled(self.scale)
@@ -508,21 +577,19 @@ class _Pricer:
             if mode == "on-demand":
                 fields.update(monthly_write_request_units=ceil(wru), monthly_read_request_units=ceil(rru))
             else:
-                peak = to_decimal(self.w.traffic["peak_requests_per_second"]) * self.scale
-                wcu = u.get("write_capacity_units")
-                rcu = u.get("read_capacity_units")
-                fields["write_capacity_units"] = ceil(to_decimal(wcu) if wcu is not None else peak * to_decimal(
-                    self.w.traffic["writes_per_request"]) * wru_each)
-                fields["read_capacity_units"] = ceil(to_decimal(rcu) if rcu is not None else peak * to_decimal(
-                    self.w.traffic["reads_per_request"]) * rru_each)
-                basis["write_capacity_units"] = ("usage.dynamodb.write_capacity_units" if wcu is not None else
-                                                 "peak requests per second × writes per request × WRU per item")
-                basis["read_capacity_units"] = ("usage.dynamodb.read_capacity_units" if rcu is not None else
-                                                "peak requests per second × reads per request × RRU per item")
-            if table.settings.get("point_in_time_recovery"):
-                fields["pitr_backup_storage_gb"] = to_decimal(u.get("pitr_backup_storage_gb", storage))
-                basis["pitr_backup_storage_gb"] = ("usage.dynamodb.pitr_backup_storage_gb" if u.get(
-                    "pitr_backup_storage_gb") is not None else "point-in-time recovery bills the table's size")
+                # The deployed capacity: the template provisions exactly these units.
+                fields["write_capacity_units"] = settings["write_capacity_units"]
+                fields["read_capacity_units"] = settings["read_capacity_units"]
+                for key, what in (("write_capacity_units", "writes per request × WRU per item"),
+                                  ("read_capacity_units", "reads per request × RRU per item")):
+                    basis[key] = (f"peak requests per second × {what}" if sources.get(key) == "default"
+                                  else _source(sources, key))
+            pitr = u.get("pitr_backup_storage_gb", storage)
+            pitr_basis = ("usage.dynamodb.pitr_backup_storage_gb" if u.get("pitr_backup_storage_gb") is not None
+                          else "point-in-time recovery bills the table's size")
+            if settings["point_in_time_recovery"]:
+                fields["pitr_backup_storage_gb"] = to_decimal(pitr)
+                basis["pitr_backup_storage_gb"] = pitr_basis
             for key in ("on_demand_backup_storage_gb", "monthly_data_restored_gb"):
                 if u.get(key) is not None:
                     fields[key] = u[key]
@@ -530,7 +597,7 @@ class _Pricer:
             if batch is not None:
                 sru = u.get("monthly_streams_read_request_units")
                 fields["monthly_streams_read_request_units"] = (
-                    to_decimal(sru) * self.scale if sru is not None else ceil(self.flows.writes / batch))
+                    to_decimal(sru) * self.scale if sru is not None else ceil(writes / batch))
                 fields["streams_consumed_by_lambda"] = False
                 basis["monthly_streams_read_request_units"] = (
                     "usage.dynamodb.monthly_streams_read_request_units" if sru is not None else
@@ -543,12 +610,31 @@ class _Pricer:
             self._emit(table.id, dynamodb.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                                 basis=basis))
             for replica in replicas:
-                gb = self.flows.writes * to_decimal(item_kb) / KB_PER_GB
-                transfer = datatransfer.DataTransferUsage(monthly_outbound_other_regions_gb=gb)
+                region = str(replica.settings["region"])
+                # A replica holds a full copy of the table, with point-in-time recovery of its own when enabled.
+                held: dict[str, Any] = {"storage_gb": storage}
+                held_basis = {"storage_gb": f"a full copy of {table.id} ({storage_basis})"}
+                if replica.settings["point_in_time_recovery"]:
+                    held["pitr_backup_storage_gb"] = to_decimal(pitr)
+                    held_basis["pitr_backup_storage_gb"] = pitr_basis + f", in {region}"
+                self._emit(replica.id, dynamodb.price(
+                    dynamodb.DynamoDbUsage(capacity_mode=mode, **held), self.catalog.for_region(region),
+                    month=self.month, basis=held_basis))
+                gb = writes * to_decimal(item_kb) / KB_PER_GB
+                transfer = datatransfer.DataTransferUsage(monthly_outbound_other_regions_gb=gb, destination_region=region)
                 self._emit(replica.id, datatransfer.price(
                     transfer, self.catalog, free_tier=self.free, month=self.month,
-                    basis={"monthly_outbound_other_regions_gb": f"{fmt_number(self.flows.writes)} replicated writes × "
-                           f"{item_kb} KB / 1024² to {replica.settings['region']}"}))
+                    basis={"monthly_outbound_other_regions_gb": f"{fmt_number(writes)} replicated writes × "
+                           f"{item_kb} KB / 1024² to {region}"}))
+
+    def _streamed_writes(self, stream: str) -> Decimal:
+        """The writes of the table whose stream a component is."""
+        return sum((self.flows.table_writes.get(e.source, ZERO) for e in self.arch.edges_to(stream)
+                    if e.kind == "streams-to"), ZERO)
+
+    def _warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     def pipes(self) -> None:
         eventbridge = _pricing("eventbridge")
@@ -557,7 +643,7 @@ class _Pricer:
         requests = ZERO
         parts = []
         for edge, batch in self.arch.fact("pipes", _pipes):
-            batches = ceil(self.flows.writes / batch)
+            batches = ceil(self._streamed_writes(edge.source) / batch)
             per_batch = max(ONE, ceil(batch * item_kb / PIPE_CHUNK_KB))
             requests += batches * per_batch
             parts.append(f"{fmt_number(batches)} batches of {fmt_number(batch)} change records from {edge.source}, "
@@ -567,16 +653,32 @@ class _Pricer:
         if requests <= 0 and events <= 0:
             return
         u = self.usage.get("eventbridge", {})
+        size = self._capped("eventbridge", item_kb, "integration events")
+        custom = _scaled_count(u.get("monthly_custom_events"), self.scale) or ceil(events)
+        # A bus's archive takes in every event it receives and keeps it for archive_days (EventBridge pricing:
+        # $0.10 per GB processed into an archive, $0.023 per GB-month stored).
+        archived = [b for b in buses if b.settings["archive_days"]]
+        processed = custom * size / KB_PER_GB * len(archived) / max(len(buses), 1)
+        stored = sum((processed / len(archived) * min(Decimal(b.settings["archive_days"]), self.month.days)
+                      / self.month.days for b in archived), ZERO) if archived else ZERO
         usage = eventbridge.EventBridgeUsage(
-            monthly_custom_events=_scaled_count(u.get("monthly_custom_events"), self.scale) or ceil(events),
-            event_size_kb=self._capped("EventBridge", item_kb, "integration events"),
+            monthly_custom_events=custom,
+            event_size_kb=size,
             monthly_pipes_requests=_scaled_count(u.get("monthly_pipes_requests"), self.scale) or requests,
             pipes_request_size_kb=ZERO,
-            monthly_archive_processing_gb=u.get("monthly_archive_processing_gb") or ZERO,
-            archive_storage_gb=u.get("archive_storage_gb") or ZERO,
+            monthly_archive_processing_gb=to_decimal(u["monthly_archive_processing_gb"])
+            if u.get("monthly_archive_processing_gb") is not None else processed,
+            archive_storage_gb=to_decimal(u["archive_storage_gb"]) if u.get("archive_storage_gb") is not None
+            else stored,
         )
+        kept = ", ".join(f"{b.id} {b.settings['archive_days']} days" for b in archived)
         basis = {"monthly_pipes_requests": "; ".join(parts) or "none",
-                 "monthly_custom_events": "one integration event per written API request"}
+                 "monthly_custom_events": "one integration event per written API request",
+                 "monthly_archive_processing_gb": "usage.eventbridge.monthly_archive_processing_gb"
+                 if u.get("monthly_archive_processing_gb") is not None else
+                 f"every event the archived buses receive ({kept}) × {fmt_number(size)} KB / 1024²",
+                 "archive_storage_gb": "usage.eventbridge.archive_storage_gb" if u.get("archive_storage_gb")
+                 is not None else f"the events of the last archive_days, at most a month's ({kept})"}
         component = buses[0].id if buses else (self.arch.of_service("dynamodb-streams")[0].id
                                                if self.arch.of_service("dynamodb-streams") else None)
         self._emit(component, eventbridge.price(usage, self.catalog, free_tier=self.free, month=self.month,
@@ -586,25 +688,34 @@ class _Pricer:
         kms = _pricing("kms")
 
         keys = self.arch.of_service("kms")
+        self._kms_requests = ZERO
         if not keys:
             return
         per_period = self.month.seconds / KMS_REUSE_SECONDS
         principals, notes, replica_keys = self.arch.fact("kms", _encrypting)
         requests = ceil(principals * per_period)
         u = self.usage.get("kms", {})
-        usage = kms.KmsUsage(keys=u.get("keys") or len(keys), monthly_requests=_scaled_count(
+        held = u.get("keys") or len(keys)
+        rotating = sum(1 for k in keys if k.settings["rotation"]) if not u.get("keys") else (
+            held if all(k.settings["rotation"] for k in keys) else 0)
+        usage = kms.KmsUsage(keys=held, rotated_key_versions=2 * rotating, monthly_requests=_scaled_count(
             u.get("monthly_requests"), self.scale) or requests)
         basis = {"keys": "usage.kms.keys" if u.get("keys") else f"{len(keys)} key(s) in the architecture",
+                 "rotated_key_versions": f"{rotating} key(s) with yearly automatic rotation, priced from their second "
+                 "rotation on ($1 a month more in the second year, $2 from the third)",
                  "monthly_requests": "usage.kms.monthly_requests" if u.get("monthly_requests") else
                  f"one request per encrypting principal per {fmt_number(KMS_REUSE_SECONDS)} s data-key reuse "
                  f"period: {fmt_number(principals)} principals ({notes})"}
+        self._kms_requests = usage.monthly_requests
         self._emit(keys[0].id, kms.price(usage, self.catalog, free_tier=self.free, month=self.month, basis=basis))
-        for region in replica_keys:
+        for replica, region in replica_keys:
+            # The replica's key is the customer's, given to the template as a parameter; it is a cost of the replica.
             usage = kms.KmsUsage(keys=1)
-            self._emit(f"key:{region}", kms.price(usage, self.catalog.for_region(region), month=self.month,
-                                                  basis={"keys": f"the replica's key in {region}"}))
+            self._emit(replica, kms.price(usage, self.catalog.for_region(region), month=self.month,
+                                          basis={"keys": f"the customer managed key that encrypts {replica} in {region}"}))
 
     _log_events: dict[str, tuple[Decimal, str]]
+    _kms_requests: Decimal = ZERO
 
     def _logs(self, component: str, events: Decimal, what: str) -> None:
         self._log_events[component] = (events, what)
@@ -612,36 +723,41 @@ class _Pricer:
     def logs_and_alarms(self) -> None:
         cloudwatch = _pricing("cloudwatch")
 
-        retention = self.w.requirements.get("monitoring-governance", {}).get("log_retention_days", 30)
         u = self.usage.get("cloudwatch", {})
-        ingested = ZERO
-        parts = []
-        for component, (events, what) in sorted(self._log_events.items()):
-            gb = events * LOG_KB_PER_EVENT / KB_PER_GB
-            ingested += gb
-            parts.append(f"{component}: {fmt_number(events)} × {fmt_number(LOG_KB_PER_EVENT)} KB ({what})")
+        # Each function's and API's log group: its own lines, at its own retention.
+        derived = {c: events * LOG_KB_PER_EVENT / KB_PER_GB for c, (events, _) in sorted(self._log_events.items())}
+        total = sum(derived.values(), ZERO)
+        for component, gb in derived.items():
+            events, what = self._log_events[component]
+            retention = int(self.arch.components[component].settings["log_retention_days"])
+            share = gb / total if total > 0 else ONE / len(derived)
+            ingested_basis = f"{fmt_number(events)} × {fmt_number(LOG_KB_PER_EVENT)} KB ({what}) / 1024²"
+            if u.get("monthly_data_ingested_gb") is not None:
+                gb = to_decimal(u["monthly_data_ingested_gb"]) * self.scale * share
+                ingested_basis = f"usage.cloudwatch.monthly_data_ingested_gb, {_pct(share)} of it by derived log lines"
+            stored = cloudwatch.stored_log_gb(gb, retention, self.month)
+            stored_basis = f"kept {retention} days ({_source(self.arch.components[component].sources, 'log_retention_days')})"
+            if u.get("storage_gb") is not None:
+                stored = to_decimal(u["storage_gb"]) * share
+                stored_basis = f"usage.cloudwatch.storage_gb, {_pct(share)} of it by derived log lines"
+            usage = cloudwatch.CloudWatchUsage(monthly_data_ingested_gb=gb, storage_gb=stored)
+            self._emit(component, cloudwatch.price(usage, self.catalog, free_tier=self.free, month=self.month,
+                                                   basis={"monthly_data_ingested_gb": ingested_basis,
+                                                          "storage_gb": stored_basis}))
         alarm_count, alarm_parts, dashboards, component = self.arch.fact("alarms", _alarms)
-        if ingested <= 0 and alarm_count <= 0 and dashboards <= 0 and not u:
+        if component is None:
             return
-        ingested_gb = to_decimal(u["monthly_data_ingested_gb"]) * self.scale if u.get(
-            "monthly_data_ingested_gb") is not None else ingested
-        stored = to_decimal(u["storage_gb"]) if u.get("storage_gb") is not None else cloudwatch.stored_log_gb(
-            ingested_gb, int(retention), self.month)
         usage = cloudwatch.CloudWatchUsage(
-            monthly_data_ingested_gb=ingested_gb, storage_gb=stored,
             monthly_data_scanned_gb=u.get("monthly_data_scanned_gb") or ZERO,
             custom_metrics=u.get("metrics") or ZERO,
-            standard_alarms=u.get("standard_alarms") if u.get("standard_alarms") is not None else alarm_count,
+            standard_alarms=alarm_count + to_decimal(u.get("standard_alarms") or 0),
             high_resolution_alarms=u.get("high_resolution_alarms") or ZERO, dashboards=dashboards,
         )
         basis = {
-            "monthly_data_ingested_gb": "usage.cloudwatch.monthly_data_ingested_gb" if u.get(
-                "monthly_data_ingested_gb") is not None else "log lines of " + "; ".join(parts) + " / 1024²",
-            "storage_gb": "usage.cloudwatch.storage_gb" if u.get("storage_gb") is not None else
-            f"logs kept {retention} days (monitoring-governance.log_retention_days)",
-            "standard_alarms": "usage.cloudwatch.standard_alarms" if u.get("standard_alarms") is not None else
-            "alarms per component: " + (", ".join(alarm_parts) or "none"),
-            "dashboards": "one dashboard from rule ADV-O001",
+            "standard_alarms": "the template's alarms: " + (", ".join(alarm_parts) or "none")
+            + (f"; usage.cloudwatch.standard_alarms = {u['standard_alarms']} of your own"
+               if u.get("standard_alarms") else ""),
+            "dashboards": "one dashboard per alarms component that asks for one",
         }
         self._emit(component, cloudwatch.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                                basis=basis))
@@ -664,25 +780,36 @@ class _Pricer:
         cloudtrail = _pricing("cloudtrail")
         s3 = _pricing("s3")
 
+        u = self.usage.get("cloudtrail", {})
         for trail in self.arch.of_service("cloudtrail"):
-            u = self.usage.get("cloudtrail", {})
+            # The trail logs data events of the tables it audits: every item call, reads and writes (CloudTrail
+            # pricing: "Data Events ... are charged at $0.10 per 100,000 events", the first delivery included).
+            audited = [e.target for e in self.arch.edges_from(trail.id) if e.kind == "audits"]
+            calls = {t: self.flows.table_writes.get(t, ZERO) + self.flows.table_reads.get(t, ZERO) for t in audited}
+            data_events = _scaled_count(u.get("monthly_data_events"), self.scale)
+            basis = {"monthly_data_events": "usage.cloudtrail.monthly_data_events" if data_events is not None else
+                     "the item reads and writes of the audited tables: " + (", ".join(
+                         f"{t} {fmt_number(n)}" for t, n in calls.items()) or "none")}
+            if data_events is None:
+                data_events = sum(calls.values(), ZERO)
             usage = cloudtrail.CloudTrailUsage(
                 monthly_additional_management_events=_scaled_count(u.get("monthly_additional_management_events"),
                                                                    self.scale) or ZERO,
-                monthly_data_events=_scaled_count(u.get("monthly_data_events"), self.scale) or ZERO,
+                monthly_data_events=data_events,
                 monthly_insight_events=_scaled_count(u.get("monthly_insight_events"), self.scale) or ZERO,
             )
-            self._emit(trail.id, cloudtrail.price(usage, self.catalog, free_tier=self.free, month=self.month))
+            self._emit(trail.id, cloudtrail.price(usage, self.catalog, free_tier=self.free, month=self.month,
+                                                  basis=basis))
             for edge in self.arch.edges_from(trail.id):
                 if edge.kind != "writes":
                     continue
-                kms_lines = [line for line in self.lines if line.service == "kms" and "equests" in line.item]
-                events = sum((line.quantity for line in kms_lines), ZERO)
+                events = self._kms_requests + data_events
                 gb = events * TRAIL_EVENT_KB / KB_PER_GB
                 puts = TRAIL_FILES_PER_HOUR * self.month.hours
                 usage_s3 = s3.S3Usage(storage_gb=gb, monthly_put_requests=ceil(puts))
-                basis = {"storage_gb": f"{fmt_number(events)} management events (the KMS requests above) × "
-                         f"{fmt_number(TRAIL_EVENT_KB)} KB / 1024², one month's logs",
+                basis = {"storage_gb": f"{fmt_number(self._kms_requests)} management events (the KMS requests) and "
+                         f"{fmt_number(data_events)} data events × {fmt_number(TRAIL_EVENT_KB)} KB / 1024², "
+                         "one month's logs",
                          "monthly_put_requests": "one log file about every 5 minutes"}
                 self._emit(edge.target, s3.price(usage_s3, self.catalog, free_tier=self.free, month=self.month,
                                                  basis=basis))
@@ -711,7 +838,7 @@ class _Pricer:
                 # backup-storage price applies (in us-east-1 it equals AWS Backup's warm-storage price).
                 kept_copies = Decimal(plan.settings.get("copy_retention_days", kept))
                 copies = dynamodb.DynamoDbUsage(on_demand_backup_storage_gb=storage * kept_copies)
-                self._emit(f"{plan.id}@{target}", dynamodb.price(
+                self._emit(plan.id, dynamodb.price(
                     copies, self.catalog.for_region(str(target)), month=self.month,
                     basis={"on_demand_backup_storage_gb": f"{fmt_number(kept_copies)} daily copies of "
                            f"{fmt_number(storage)} GB kept in {target}"}))
@@ -719,15 +846,25 @@ class _Pricer:
     def dns(self) -> None:
         route53 = _pricing("route53")
 
+        cloudwatch = _pricing("cloudwatch")
+        watched = any("api-5xx" in c.settings["alarms"] for c in self.arch.of_service("cloudwatch"))
         for record in self.arch.of_service("route53"):
+            if not any(e.kind == "routes-to" for e in self.arch.edges_from(record.id)):
+                continue
             usage = route53.Route53Usage(hosted_zones=1, monthly_latency_queries=ceil(self.flows.requests / 60),
-                                         health_checks=2 if record.settings.get("health_checks") else 0)
+                                         health_checks=1)
             basis = {"hosted_zones": "one zone for the API's name",
                      "monthly_latency_queries": "clients cache the answer for its 60 s TTL: about one query per "
                      "60 requests",
-                     "health_checks": "one health check per Region"}
+                     "health_checks": "this Region's health check on the API's 5XX alarm (each Region's stack "
+                     "brings its own)"}
             self._emit(record.id, route53.price(usage, self.catalog, free_tier=self.free, month=self.month,
                                                 basis=basis))
+            if not watched:
+                # The health check watches the API's 5XX alarm, which the template then creates for it alone.
+                self._emit(record.id, cloudwatch.price(
+                    cloudwatch.CloudWatchUsage(standard_alarms=1), self.catalog, free_tier=self.free,
+                    month=self.month, basis={"standard_alarms": "the API's 5XX alarm its health check watches"}))
 
     def run(self, *, request_tier: bool = False) -> list[CostLine]:
         """Price every component, in a fixed order so the free tier is applied deterministically
@@ -741,32 +878,24 @@ class _Pricer:
             return [line for line in self.lines if line.service in REQUEST_TIER]
         for step in (self.topics, self.tables, self.pipes, self.keys, self.logs_and_alarms, self.tracing,
                      self.trails, self.backups, self.dns):
-            reads = _SHAPED.get(step.__name__)
-            if reads is None or self.free is not None or any(service in self.usage for service in reads):
-                step()
-                continue
-            # Lines of the shape alone: made once per graph, catalog, month and data sizes.
-            key = (step.__name__, id(self.catalog), self.month, tuple(self.w.data.items()))
-            kept = self.arch.memo.get(key)
-            if kept is None or kept[0] is not self.catalog:
-                start, warned = len(self.lines), len(self.warnings)
-                step()
-                if len(self.warnings) != warned:  # never the case today; a warning is not for sharing
-                    continue
-                kept = self.arch.memo[key] = (self.catalog, self.lines[start:])
-                continue
-            self.lines += kept[1]
-        self.warnings += self.arch.fact("unpriced", _unpriced)  # said out loud, never priced as a silent zero
+            step()
+        if "traffic" in self.w.assumed:
+            t = self.w.traffic
+            self._warn(f"the workload gives no traffic: the estimate assumes {fmt_number(to_decimal(t['requests_per_month']))}"
+                       f" requests a month ({fmt_number(to_decimal(t['peak_requests_per_second']))} a second at peak), "
+                       "the schema's defaults; state traffic: for an estimate of this workload")
+        for service_id in sorted(self.usage):
+            if not self.arch.of_service(service_id):
+                self._warn(f"usage.{service_id} is given but the architecture has no {service(service_id).name} "
+                           "component: nothing is priced from it")
+        self.warnings += self.arch.fact("unpriced", _unpriced)
+        priced = {line.component for line in self.lines}
+        self.unbilled = tuple((c.id, c.service, _why_no_lines(self.arch, c)) for c in self.arch.components.values()
+                              if c.id not in priced)  # said out loud, never priced as a silent zero
         return self.lines
 
 
-# The steps whose lines follow from the architecture's shape, the data sizes, the catalog and the month
-# alone, and the services whose usage keys they also read: without those keys and without a free-tier
-# ledger, every workload of one shape gets the same lines from them.
-_SHAPED = {"keys": ("kms",), "trails": ("cloudtrail", "kms"), "backups": ("backup",)}
-
-
-def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[str, ...]]:
+def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[tuple[str, str], ...]]:
     """The principals that ask KMS for data keys, as a count and as text, and the Regions of the
     replica tables that bring a key of their own."""
     principals = ZERO
@@ -779,27 +908,37 @@ def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[str, ...]]:
         if encrypted:
             principals += Decimal(len(encrypted) * count)
             notes.append(f"{len(encrypted)} {service} × {count}")
-    replica_keys = {str(c.settings["region"]) for c in graph.of_service("dynamodb")
-                    if c.settings.get("replica_of") and c.settings.get("kms_key")}
-    return principals, ", ".join(notes), tuple(sorted(replica_keys))
+    replica_keys = tuple((c.id, str(c.settings["region"])) for c in graph.of_service("dynamodb")
+                         if c.settings.get("replica_of") and c.settings.get("kms_key"))
+    return principals, ", ".join(notes), replica_keys
 
 
 def _alarms(graph: Graph) -> tuple[Decimal, tuple[str, ...], Decimal, str | None]:
-    """The standard alarms the architecture's alarm components set, as a count and per service, its
-    dashboards, and the component their lines go to."""
+    """The standard alarms the architecture's alarm components set, as the template creates them: one per
+    dead-letter queue (each queue's, and each subscribed topic's delivery queue), queue, function and API
+    for each alarm kind asked for; as a count and in words, with the dashboards and the component their
+    lines go to."""
+    subscribed = sum(1 for t in graph.of_service("sns")
+                     if any(e.kind in ("fans-out", "delivers-to") for e in graph.edges_from(t.id))
+                     or set(t.settings.get("subscribers") or ()) & {"email", "sms", "http"}
+                     or t.settings.get("purpose") == "alarm notifications")
+    queues, functions, apis = (len(graph.of_service(s)) for s in ("sqs", "lambda", "apigateway"))
+    # Dead-letter queues besides each queue's own: a bus rule's, a pipe's, and an SNS-invoked function's.
+    others = sum(1 for e in graph.edges if e.kind == "routes-to" or e.settings.get("via") == "eventbridge-pipes")
+    others += sum(1 for f in graph.of_service("lambda") if any(e.kind == "delivers-to" for e in graph.edges_to(f.id)))
+    watched = {"dlq-depth": (queues + subscribed + others, "dead-letter queues"), "oldest-message-age": (queues, "queues"),
+               "function-errors": (functions, "functions"), "function-throttles": (functions, "functions"),
+               "api-5xx": (apis, "APIs"), "api-latency-p99": (apis, "APIs")}
     alarm_count = ZERO
     alarm_parts = []
     dashboards = ZERO
-    per = {"sqs": {"dlq-depth", "oldest-message-age"}, "lambda": {"function-errors", "function-throttles"},
-           "apigateway": {"api-5xx", "api-latency-p99"}}
     for alarms in graph.of_service("cloudwatch"):
-        kinds = set(alarms.settings.get("alarms", ()))
-        for service, names in per.items():
-            n = len(graph.of_service(service)) * len(kinds & names)
+        for kind in alarms.settings["alarms"]:
+            n, what = watched[kind]
             if n:
                 alarm_count += n
-                alarm_parts.append(f"{n} on {service}")
-        if alarms.settings.get("dashboard"):
+                alarm_parts.append(f"{kind} on {n} {what}")
+        if alarms.settings["dashboard"]:
             dashboards += 1
     component = graph.of_service("cloudwatch")[0].id if graph.of_service("cloudwatch") else None
     return alarm_count, tuple(alarm_parts), dashboards, component
@@ -844,9 +983,26 @@ def _tables(graph: Graph) -> dict[str, tuple[Decimal | None, tuple[Component, ..
 
 def _unpriced(graph: Graph) -> tuple[str, ...]:
     """A warning for each service of the architecture that no pricing module prices."""
-    services = sorted({c.service for c in graph.components.values()} - PRICED - FREE_SERVICES)
+    services = sorted(s for s in {c.service for c in graph.components.values()} - PRICED if not service(s).free)
     return tuple(f"{service} is not priced by advisor yet: the estimate leaves it out "
                  f"({', '.join(c.id for c in graph.of_service(service))})" for service in services)
+
+
+def _source(sources: Mapping[str, str], key: str) -> str:
+    """Where a resolved setting came from, as a basis text."""
+    return sources.get(key, "default")
+
+
+def _why_no_lines(graph: Graph, c: Component) -> str:
+    """Why a component of the template has no cost line."""
+    free = service(c.service).free
+    if free:
+        return free
+    if c.service not in PRICED:
+        return "not priced by advisor yet (see the warnings)"
+    if c.service == "sns" and all(e.kind == "alarms-to" for e in graph.edges_to(c.id)):
+        return "carries alarm and budget notifications only: a handful of publishes a month, within SNS's free tier"
+    return "no traffic reaches it: it bills only when used"
 
 
 def _scaled(scale: Decimal) -> str:
@@ -861,9 +1017,6 @@ def _scaled_count(value: Any, scale: Decimal) -> Decimal | None:
 REQUEST_TIER = frozenset({"apigateway", "sqs", "lambda"})
 PRICED = frozenset({"apigateway", "sqs", "lambda", "sns", "dynamodb", "dynamodb-streams", "eventbridge", "kms",
                     "cloudwatch", "xray", "cloudtrail", "s3", "backup", "route53"})
-# Services with no charge of their own: IAM; AWS Budgets (the first two budgets without actions are free,
-# https://aws.amazon.com/aws-cost-management/aws-budgets/pricing/).
-FREE_SERVICES = frozenset({"iam", "budgets"})
 
 
 def budget_warnings(workload: Workload, est: Estimate) -> list[str]:
@@ -907,6 +1060,7 @@ def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *
     return Estimate(
         workload=workload.name, region=catalog.region, currency=catalog.currency, free_tier=free_tier,
         prices_source=catalog.source, prices_as_of=catalog.as_of, lines=lines, warnings=tuple(pricer.warnings),
+        unbilled=pricer.unbilled,
     )
 
 

@@ -51,6 +51,7 @@ def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = N
         "by_service": {k: decimal_text(v) for k, v in est.by_service().items()},
         "total_monthly_usd": decimal_text(est.total),
         "warnings": warnings,
+        "unbilled": [{"component": c, "service": svc, "reason": why} for c, svc, why in est.unbilled],
     }
     if sweep is not None:
         out["sweep"] = sweep_json(sweep)

@@ -11,6 +11,8 @@ from advisor.architecture import (
 )
 from advisor.catalog import Catalog, DrStrategy, load_catalog
 from advisor.rules import PLACEHOLDER, Condition, Rule, load_rules
+from advisor.errors import Diagnostic, RuleError
+from advisor.services import Resolving, resolve, service
 from advisor.workload import SCALAR_TYPES, Workload
 
 
@@ -218,17 +220,9 @@ def _compile(cond: Condition) -> Test:
         strategy = cond.value
         return lambda facts: facts.why("disaster-recovery") if facts.dr == strategy else None
     if kind == "service":
-        service = cond.value
-
-        def service_test(facts: _Facts) -> set[str] | None:
-            ids = facts.by_service.get(service)
-            if not ids:
-                return None
-            reasons: set[str] = set()
-            for cid in ids:
-                reasons.update(facts.because_of.get(cid, ()))
-            return reasons
-        return service_test
+        # What makes such a rule fire is the service's presence, not why its components are there.
+        service, present = cond.value, frozenset({f"service:{cond.value}"})
+        return lambda facts: present if facts.by_service.get(service) else None
     children = tuple(_compile(child) for child in cond.children)
     if kind == "all":
         def all_test(facts: _Facts) -> set[str] | None:
@@ -350,18 +344,17 @@ def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
 
 # Compiled rule sets, by the identity of the tuple they came from; the tuple is kept with its plans,
 # so an id is never reused while it is here. A handful: a process uses one rule set, tests a few.
-# With them, the frozen forms of the rule data's settings (see `_freeze`) and the compositions made
-# (see `_compose`).
-_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]], dict[Any, Any]]] = {}
+# With them, the frozen forms of the rule data's settings (see `_freeze`).
+_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]]]] = {}
 
 
-def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]], dict[Any, Any]]:
+def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]]]:
     known = _PLANS.get(id(rules))
     if known is None or known[0] is not rules:
         if len(_PLANS) >= 8:
             _PLANS.clear()
-        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {}, {})
-    return known[1], known[2], known[3]
+        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {})
+    return known[1], known[2]
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
@@ -369,7 +362,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     """Fire the rules against a workload and compose the architecture."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
-    plans, frozen, composed = _plans(rules if isinstance(rules, tuple) else tuple(rules))
+    plans, frozen = _plans(rules if isinstance(rules, tuple) else tuple(rules))
     dr_req = workload.requirements.get("disaster-recovery")
     strategy = choose_dr_strategy(dr_req["rpo_minutes"], dr_req["rto_minutes"], catalog) if dr_req else None
     facts = _Facts(workload, strategy)
@@ -410,43 +403,22 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
                         warnings.append(f"rule {rid} declares {cid} as {service}, already {known}")
         pending = [plan for plan in pending if plan.id not in fired and plan.dynamic] if changed else []
 
-    # Reasons flow from the rules that add components to the rules conditioned on them;
-    # iterate until stable so a service-conditioned rule cites the workload's own reasons.
     fired_plans = [plan for plan in plans if plan.id in fired]
-    # Only service-conditioned rules' reasons can change as components gain reasons; a rule that
-    # tests no service gives the same reasons as when it fired.
-    indirect = [plan for plan in fired_plans if plan.dynamic]
-    for plan in indirect:
-        reasons[plan.id] = plan.test(facts) or _NO_REASONS
-    while True:
-        grown = False
-        for cid, by in added.items():
-            have = because_of[cid]
-            for rid in by:
-                why = reasons[rid]
-                if not why <= have:
-                    have.update(why)
-                    grown = True
-        if not grown or not indirect:
-            break
-        for plan in indirect:
-            reasons[plan.id] = plan.test(facts) or _NO_REASONS
+    settings_of, edge_list, flows, touched, added_by, warnings_made, owners = _compose(
+        fired, fired_plans, services, by_service, added, warnings, frozen)
 
-    # What the fired rules' blocks make of settings, edges and flows depends on those blocks alone, in
-    # the order the rules fired; a portfolio's workloads fire the same few sets of them again and again.
-    key = tuple([(rid, id(blocks)) for rid, blocks in fired.items()])
-    made = composed.get(key)
-    if made is None:
-        if len(composed) >= 1024:  # the oldest goes first
-            del composed[next(iter(composed))]
-        made = composed[key] = _compose(fired, fired_plans, services, by_service, added, warnings, frozen)
-    settings_of, edge_list, flows, touched, added_by, warnings_made = made[1:]
-
-    components = {
-        cid: _new_record(Component, (cid, services[cid], settings_of[cid], added_by[cid],
-                                     tuple(sorted(because_of[cid]))))
-        for cid in sorted(services)
-    }
+    # Every component's settings resolved once: the rules', then the workload's usage keys, then the
+    # service's defaults. The estimate and the template read nothing else.
+    present = set(by_service)
+    resolving = Resolving(workload, present)
+    overridden: dict[str, list[str]] = {}
+    components = {}
+    for cid in sorted(services):
+        resolved = resolve(cid, services[cid], settings_of[cid], lambda key, cid=cid: _owner(owners, f"{cid}.{key}"),
+                           resolving, overridden)
+        components[cid] = Component(cid, services[cid], _freeze(resolved.settings, set(), {}), added_by[cid],
+                                    tuple(sorted(because_of[cid])), MappingProxyType(resolved.sources))
+    _check_needs(components, edge_list, {plan.id: plan.rule for plan in fired_plans})
     decisions = tuple(
         _new_record(Decision, plan.decision[0] + (tuple(sorted(reasons[plan.id])),) + touched[plan.id]
                     + plan.decision[1])
@@ -463,15 +435,30 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         )
     return Architecture(
         workload=workload.name, region=workload.region, components=components, edges=edge_list, flows=flows,
-        decisions=decisions, dr=dr, warnings=tuple(workload.warnings) + warnings_made,
+        decisions=decisions, dr=dr, warnings=tuple(workload.warnings) + warnings_made
+        + tuple(f"{text} for {', '.join(cids)}" for text, cids in overridden.items()),
     )
+
+
+def _check_needs(components: Mapping[str, Component], edges: tuple[Edge, ...], rules: Mapping[str, Rule]) -> None:
+    """Every component has the edges its service cannot be deployed without; else the rules that added it
+    are at fault, and are named."""
+    problems = []
+    for c in components.values():
+        for need in service(c.service).needs:
+            if not any(e.source == c.id and (e.kind, components[e.target].service) in need.edges for e in edges):
+                rule = rules[c.added_by[0]]
+                problems.append(Diagnostic(rule.path, rule.line, 1, f"{c.id} ({c.service}) needs {need.text()}: "
+                                           f"{need.why}", f"add the component and the edge in {', '.join(c.added_by)}"))
+    if problems:
+        raise RuleError(problems)
 
 
 def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], services: dict[str, str],
              by_service: dict[str, list[str]], added: dict[str, set[str]], warnings: list[str],
              frozen: dict[int, tuple[Any, Any]]) -> tuple[Any, ...]:
-    """The settings, edges and flows the fired rules' blocks make, with what each rule touched and
-    every warning so far: the fired blocks themselves first, so their ids stay theirs while cached."""
+    """The settings, edges and flows the fired rules' blocks make, with what each rule touched, every
+    warning so far and the rule that set each settings path."""
     warnings = list(warnings)
     owners: dict[str, str] = {}
     settings_of: dict[str, Mapping[str, Any]] = dict.fromkeys(services, _NO_SETTINGS)
@@ -516,12 +503,12 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
         for key, by in sorted(edge_rules.items()) for src, dst, kind in (key,)
     )
     # Flow steps read components' ids and services alone, which the blocks decide.
-    shapes = {cid: _new_record(Component, (cid, services[cid], frozen_settings[cid], (), ())) for cid in services}
+    shapes = {cid: _new_record(Component, (cid, services[cid], frozen_settings[cid], (), (), {})) for cid in services}
     flows = tuple(_flow(fid, title, rule, steps, shapes, edge_list)
                   for fid, (title, rule, steps) in flow_state.items())
     flows = tuple(sorted(flows, key=lambda f: _FLOW_ORDER.index(f.id)))
     added_by = {cid: tuple(sorted(by)) for cid, by in added.items()}
-    return (tuple(fired.values()), frozen_settings, edge_list, flows, touched, added_by, tuple(warnings))
+    return frozen_settings, edge_list, flows, touched, added_by, tuple(warnings), owners
 
 
 def _matches(name: str, pattern: str) -> bool:

@@ -244,6 +244,7 @@ def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog
             if step not in ids:
                 ctx.error(adds_node.value["flows"].value[index].value["steps"].value[step_index],
                           f"adds.flows[{index}].steps[{step_index}]", f"step {step!r} is not among this rule's components")
+    _check_settings(adds, adds_node, ctx)
     has_item = "{item}" in repr(adds)
     if has_item and not rule.get("for_each"):
         ctx.error(adds_node, "adds", "{item} is used but the rule has no for_each")
@@ -256,6 +257,23 @@ def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog
         if head not in known or not tail or (head == "workload" and tail not in ("region", "name", "secondary_region")):
             ctx.error(adds_node, "adds", f"unknown placeholder {{{name}}}",
                       "placeholders are {item}, {traffic.KEY}, {data.KEY}, {workload.region} or {REQUIREMENT.PARAM}")
+
+
+def _check_settings(adds: dict[str, Any], adds_node: Node, ctx: Ctx) -> None:
+    """Every setting a rule gives is one its service declares, within the service's limits."""
+    from advisor.services import check_settings
+
+    places = [(f"adds.components[{i}].settings", c["service"], c.get("settings") or {},
+               adds_node.value["components"].value[i]) for i, c in enumerate(adds.get("components", ()))]
+    places += [(f"adds.settings[{i}].set", c["service"], c["set"], adds_node.value["settings"].value[i])
+               for i, c in enumerate(adds.get("settings", ()))]
+    for path, service_id, settings, node in places:
+        if not settings:
+            continue
+        held = node.value["settings" if path.endswith(".settings") else "set"]
+        for key, unknown, problem, hint in check_settings(service_id, settings):
+            where = held.keys.get(key, held) if unknown else held.value.get(key, held)
+            ctx.error(where, f"{path}.{key}", problem, hint)
 
 
 def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:

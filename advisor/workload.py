@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import Diagnostic, InputError
 from advisor.records import Record
+from advisor.services import service
 from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr
 from advisor.yamlsafe import Node, YamlProblem, load_file, parse
 
@@ -14,15 +15,12 @@ SLUG = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 SLUG_HINT = "lowercase letters, digits and hyphens, at most 63 characters, e.g. order-intake"
 # Limits with their sources: Lambda quotas (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
 # API Gateway quotas (docs.aws.amazon.com/apigateway/latest/developerguide/limits.html),
-# SQS message size (docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html),
 # DynamoDB item size (docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
 LAMBDA_MEMORY_MB = (128, 10_240)
 LAMBDA_EPHEMERAL_MB = (512, 10_240)
 LAMBDA_TIMEOUT_MS = 900_000
 API_PAYLOAD_KB = 10_240
 WEBSOCKET_FRAME_KB = 128
-SQS_MESSAGE_KB = 256
-SNS_MESSAGE_KB = 256
 DYNAMODB_ITEM_KB = 400
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -138,12 +136,12 @@ def usage_specs() -> dict[str, Obj]:
         }, what="usage key"),
         "sqs": Obj({
             "monthly_requests": Field(_count("Queue requests per month")),
-            "request_size_kb": Field(_kb("Average message size", SQS_MESSAGE_KB)),
+            "request_size_kb": Field(_kb("Average message size", service("sqs").message_kb or 0)),
             "fifo": Field(Bool("FIFO queues instead of standard")),
         }, what="usage key"),
         "sns": Obj({
             "monthly_requests": Field(_count("Publishes per month")),
-            "request_size_kb": Field(_kb("Average message size", SNS_MESSAGE_KB)),
+            "request_size_kb": Field(_kb("Average message size", service("sns").message_kb or 0)),
             **{f"{p}_subscriptions": Field(_count(f"{p.upper()} subscriptions per topic", 12_500_000))
                for p in ("http", "email", "sms", "mobile_push", "sqs", "lambda")},
         }, what="usage key"),
@@ -165,7 +163,7 @@ def usage_specs() -> dict[str, Obj]:
             "storage_gb": Field(_gb("Log data stored")),
             "monthly_data_scanned_gb": Field(_gb("Logs Insights data scanned per month")),
             "metrics": Field(_count("Custom metrics", 10_000_000)),
-            "standard_alarms": Field(_count("Standard-resolution alarms", 1_000_000)),
+            "standard_alarms": Field(_count("Standard-resolution alarms of your own, beyond the template's", 1_000_000)),
             "high_resolution_alarms": Field(_count("High-resolution alarms", 1_000_000)),
         }, what="usage key"),
         "cloudtrail": Obj({
@@ -265,6 +263,7 @@ class Workload(Record):
     usage: Mapping[str, Mapping[str, Any]]
     implied_by: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     warnings: tuple[str, ...] = ()
+    assumed: tuple[str, ...] = ()  # sections the file leaves out, filled with the schema's defaults
 
     def because(self, requirement: str) -> tuple[str, ...]:
         """Why a requirement is in force: stated, or implied by which problems."""
@@ -328,6 +327,12 @@ def _usage_cross_checks(usage: dict[str, Any], node: Node, ctx: Ctx) -> None:
     if api.get("type") == "websocket" and "request_size_kb" in api:
         ctx.error(where("apigateway", "request_size_kb"), "usage.apigateway.request_size_kb",
                   "applies to REST and HTTP APIs", "WebSocket APIs meter message_size_kb")
+    for service_id, given in usage.items():
+        for key, (bad, why, hint) in service(service_id).undeployable.items():
+            if key in given and bad(given[key]):
+                ctx.error(node.value["usage"].value[service_id].value[key], f"usage.{service_id}.{key}",
+                          f"{str(given[key]).lower() if isinstance(given[key], bool) else given[key]} cannot be "
+                          f"deployed: {why}", hint)
     table = usage.get("dynamodb", {})
     mode = table.get("capacity_mode", "on-demand")
     wrong = _PROVISIONED_ONLY if mode == "on-demand" else _ON_DEMAND_ONLY
@@ -412,6 +417,7 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> 
         usage=_freeze(raw.get("usage", {})),
         implied_by=MappingProxyType({k: tuple(v) for k, v in sorted(implied.items())}),
         warnings=tuple(warnings),
+        assumed=tuple(section for section in ("traffic", "data") if section not in node.value),
     )
 
 

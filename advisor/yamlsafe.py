@@ -160,7 +160,7 @@ def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
             if len(event.value) > MAX_NUMBER_CHARS:
                 raise ValueError("too long")
             return _CONSTRUCTOR.construct_yaml_float(node)
-    except (ValueError, KeyError, yaml.YAMLError):
+    except (ValueError, KeyError, IndexError, yaml.YAMLError):  # IndexError: an empty "!!int" or "!!float"
         shown = event.value if len(event.value) <= 40 else event.value[:20] + f"… ({len(event.value):,} characters)"
         raise _mark(filename, event.start_mark, f"{shown!r} is not a valid {tag[len(_CORE):]}",
                     "numbers in a workload have at most 40 digits" if len(event.value) > 40 else None) from None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 import shutil
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import pytest
 
@@ -37,11 +38,12 @@ def test_cost_json_contract_and_totals(cli, path):
         # quantity × unit price is the line's amount, exactly
         assert Decimal(line["quantity"]) * Decimal(line["unit_price"]) == Decimal(line["monthly_usd"])
         assert line["basis"]
-    total = sum(Decimal(line["monthly_usd"]) for line in lines)
-    assert Decimal(data["total_monthly_usd"]) == total
-    assert sum(Decimal(v) for v in data["by_service"].values()) == total
-    for service, amount in data["by_service"].items():
-        assert Decimal(amount) == sum(Decimal(x["monthly_usd"]) for x in lines if x["service"] == service)
+    with localcontext(Context(prec=120)):  # sums without rounding, as the estimate makes them
+        total = sum(Decimal(line["monthly_usd"]) for line in lines)
+        assert Decimal(data["total_monthly_usd"]) == total
+        assert sum(Decimal(v) for v in data["by_service"].values()) == total
+        for service, amount in data["by_service"].items():
+            assert Decimal(amount) == sum(Decimal(x["monthly_usd"]) for x in lines if x["service"] == service)
     again = cli("cost", str(path), "--format", "json")
     assert again.out == result.out  # byte-identical
 
@@ -128,13 +130,15 @@ def test_max_monthly_exits_1_only_when_exceeded(cli):
     assert cli("cost", path, "--format", "json", "--max-monthly", "1000").code == 0
 
 
-def test_budget_below_the_estimate_warns_in_cost_and_recommend(cli):
-    path = str(ROOT / "examples" / "everything.yaml")
+def test_budget_below_the_estimate_warns_in_cost_and_recommend(cli, tmp_path):
+    path = str(tmp_path / "everything.yaml")
+    text = (ROOT / "examples" / "everything.yaml").read_text()
+    Path(path).write_text(text.replace("monthly_budget_usd: 300", "monthly_budget_usd: 150"))
     cost = json.loads(cli("cost", path, "--format", "json").out)
-    assert Decimal(cost["total_monthly_usd"]) > 300
-    assert any("above the monthly budget of $300.00" in w for w in cost["warnings"])
+    assert Decimal(cost["total_monthly_usd"]) > 150
+    assert any("above the monthly budget of $150.00" in w for w in cost["warnings"])
     rec = json.loads(cli("recommend", path, "--format", "json").out)
-    assert any("above the monthly budget of $300.00" in w for w in rec["warnings"])
+    assert any("above the monthly budget of $150.00" in w for w in rec["warnings"])
     calm = json.loads(cli("recommend", str(ROOT / "examples" / "startup-mvp.yaml"), "--format", "json").out)
     assert not any("budget" in w for w in calm["warnings"])
 
@@ -237,41 +241,3 @@ def test_a_service_advisor_cannot_price_is_named_in_the_warnings(cli, tmp_path):
     assert cli("render", str(path), "-o", str(tmp_path / "out")).code == 0
 
 
-def test_workloads_of_one_shape_share_a_graph_and_only_the_lines_their_inputs_agree_on():
-    # Key, trail and backup lines follow from the shape, the data sizes, the catalog and the month:
-    # workloads of one shape share them, unless their data or their usage keys of those services differ.
-    from advisor.costing import Graph, graph_of
-    from advisor.rules import load_rules
-
-    text = ("version: 1\nname: shaped\nrequirements:\n  security: true\n  monitoring-governance: true\n"
-            "  disaster-recovery: {rpo_minutes: 1440, rto_minutes: 2880}\ndata:\n  storage_gb: 20\n")
-    variants = {
-        "twin": text.replace("name: shaped", "name: twin"),
-        "bigger": text.replace("storage_gb: 20", "storage_gb: 75"),
-        "kms-usage": text + "usage:\n  kms: {monthly_requests: 123}\n",
-        "trail-usage": text + "usage:\n  cloudtrail: {monthly_data_events: 1000000}\n",
-        "backup-usage": text + "usage:\n  backup: {storage_gb: 5}\n",
-    }
-    rules = tuple(list(load_rules()))  # compiled for this test: its own compositions and graphs
-    prices = load_catalog("us-east-1")
-    base_arch = recommend(load_workload_text(text, "shaped.yaml"), rules)
-
-    def lines_of(workload, arch, service):
-        return [line for line in estimate(workload, arch, prices).lines if line.service == service]
-
-    first = {s: lines_of(load_workload_text(text, "shaped.yaml"), base_arch, s)
-             for s in ("kms", "s3", "backup", "cloudtrail")}
-    assert first["kms"] and first["s3"] and first["backup"]  # the three shape-only steps price something here
-    for name, variant in variants.items():
-        workload = load_workload_text(variant, f"{name}.yaml")
-        arch = recommend(workload, rules)
-        assert graph_of(arch) is graph_of(base_arch)
-        shared = estimate(workload, arch, prices)
-        alone = estimate(workload, Graph(arch), prices)  # a graph made for this call alone shares nothing
-        assert shared.lines == alone.lines and shared.warnings == alone.warnings
-        got = {s: [line for line in shared.lines if line.service == s] for s in first}
-        changed = {s for s in first if got[s] != first[s]}
-        assert changed == {"twin": set(), "bigger": {"backup"}, "kms-usage": {"kms", "s3"},
-                           "trail-usage": {"cloudtrail"}, "backup-usage": {"backup"}}[name], name
-        if name == "kms-usage":
-            assert [line.quantity for line in got["kms"] if "equests" in line.item] == [Decimal(123)]

@@ -177,19 +177,22 @@ class Month:
 DEFAULT_MONTH = Month()
 
 
-def tier_slices(quantity: Decimal, tiers: Iterable[Tier]) -> list[tuple[Tier, Decimal]]:
-    """Split a quantity across volume tiers, one (tier, quantity in tier) pair per tier touched."""
+def tier_slices(quantity: Decimal, tiers: Iterable[Tier], start: Decimal = ZERO) -> list[tuple[Tier, Decimal]]:
+    """Split a quantity across volume tiers, one (tier, quantity in tier) pair per tier touched; `start` is
+    what the account already used this month, so the quantity begins that far up the tiers."""
     out: list[tuple[Tier, Decimal]] = []
-    left = quantity
+    low, high = start, start + quantity
+    covered = start
     for tier in tiers:
-        if left <= 0:
+        if covered >= high:
             break
-        width = left if tier.end is None else min(left, tier.end - tier.begin)
+        top = high if tier.end is None else min(high, tier.end)
+        width = top - max(low, tier.begin)
         if width > 0:
             out.append((tier, width))
-            left -= width
-    if left > 0:
-        raise OverflowError(left)
+            covered = top
+    if covered < high:
+        raise OverflowError(high - covered)
     return out
 
 
@@ -224,10 +227,13 @@ class Grant(Record):
 
 
 class FreeTier:
-    """The account's monthly free allowances, consumed once across every component of one estimate.
+    """The account's month: its free allowances, consumed once across every component of one estimate, and
+    how much of each price it has used, so that volume tiers apply to the account's total in a Region as
+    AWS applies them, not to each component on its own.
 
     This is the one mutable object in the pricing core: a ledger. Create a fresh one per estimate
-    (or call `fresh()`); pricing two queues against the same ledger makes them share one allowance.
+    (or call `fresh()`); pricing two queues against the same ledger makes them share one allowance and
+    one climb up the tiers. `FreeTier(())` keeps the tiers with no allowances.
     """
 
     def __init__(self, allowances: Iterable[Allowance] | Mapping[str, object]) -> None:
@@ -241,6 +247,13 @@ class FreeTier:
                 raise ValueError(f"free tier allowance {allowance.key} must not be negative")
             self._allowances[allowance.key] = allowance
         self._used: dict[str, Decimal] = {}
+        self._volume: dict[tuple[str, str], Decimal] = {}
+
+    def climb(self, key: str, region: str, quantity: Decimal) -> Decimal:
+        """Record a quantity priced at a catalog key in a Region; return what was priced there before it."""
+        before = self._volume.get((key, region), ZERO)
+        self._volume[(key, region)] = before + quantity
+        return before
 
     @classmethod
     def from_catalog(cls, catalog: "Catalog", *, include_12_month: bool = False) -> "FreeTier":
@@ -347,7 +360,8 @@ def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", bas
     # Positional: the keyword wrappers above are the public face, and an estimate calls this a few dozen times.
     unit = unit or entry.unit
     tiers = entry.tiers
-    if tiers and (free_tier is None or not free_key):
+    start = free_tier.climb(entry.key, entry.region, quantity) if free_tier is not None else ZERO
+    if tiers and (free_tier is None or not free_key) and not start:
         first = tiers[0]
         if first.end is None or quantity <= first.end - first.begin:
             # All of it in the first tier, nothing free: the common line, as the loop below would write it.
@@ -359,7 +373,7 @@ def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", bas
             quantity -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
             return [CostLine(service, name, quantity, unit, first.price, quantity * first.price, basis)]
     try:
-        slices = tier_slices(quantity, tiers)
+        slices = tier_slices(quantity, tiers, start)
     except OverflowError as exc:
         top = tiers[-1].end if tiers else ZERO
         raise PriceNotFound(

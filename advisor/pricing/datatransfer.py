@@ -34,12 +34,20 @@ class DataTransferUsage(UsageFields):
     monthly_outbound_internet_gb: Decimal = ZERO
     monthly_outbound_other_regions_gb: Decimal = ZERO
     monthly_intra_region_gb: Decimal = ZERO
+    destination_region: str | None = None  # where the inter-Region transfer goes, for a pair's own price
 
     _numbers: ClassVar[tuple[str, ...]] = (
         "monthly_outbound_internet_gb",
         "monthly_outbound_other_regions_gb",
         "monthly_intra_region_gb",
     )
+
+
+def _inter_region_key(catalog: Catalog, destination: str | None) -> str:
+    """The price of transfer to a Region: the pair's own where AWS prices it apart (us-east-1 and us-east-2
+    at $0.01 a GB each way), else the general inter-Region price."""
+    pair = f"data-transfer.inter-region-out.{destination}"
+    return pair if destination and catalog.has(pair) else "data-transfer.inter-region-out"
 
 
 def kb_to_gb(kilobytes: Decimal) -> Decimal:
@@ -89,7 +97,7 @@ def price(
             item="Data transfer out to other regions",
             quantity=usage.monthly_outbound_other_regions_gb,
             catalog=catalog,
-            key="data-transfer.inter-region-out",
+            key=_inter_region_key(catalog, usage.destination_region),
             basis=f"{fmt_number(usage.monthly_outbound_other_regions_gb)} GB "
             f"({b.of('monthly_outbound_other_regions_gb')})",
         )

@@ -61,8 +61,9 @@ class EventBridgeUsage(UsageFields):
     # Counts are whole; sizes and GB are not.
     _wholes: ClassVar[tuple[str, ...]] = tuple(n for n in _numbers if not n.endswith(("_kb", "_gb")))
     _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
-        # EventBridge events and Pipes payloads are at most 256 KB (EventBridge quotas).
-        ("event_size_kb", 0, 256, "EventBridge events are at most 256 KB"),
+        # Event buses take events up to 1 MB since 2026-01-29 (AWS Compute Blog, "More room to build");
+        # Pipes payloads stay at 256 KB (EventBridge quotas).
+        ("event_size_kb", 0, 1024, "EventBridge events are at most 1 MB"),
         ("pipes_request_size_kb", 0, 256, "Pipes payloads are at most 256 KB"),
     )
 

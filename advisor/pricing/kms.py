@@ -20,12 +20,14 @@ class KmsUsage(UsageFields):
     """Monthly KMS usage: keys held and requests made."""
 
     keys: Decimal = ZERO
+    rotated_key_versions: Decimal = ZERO  # billed rotations: at most two per key
     monthly_requests: Decimal = ZERO
     monthly_asymmetric_requests: Decimal = ZERO
     monthly_generate_data_key_pair_requests: Decimal = ZERO
 
     _numbers: ClassVar[tuple[str, ...]] = (
         "keys",
+        "rotated_key_versions",
         "monthly_requests",
         "monthly_asymmetric_requests",
         "monthly_generate_data_key_pair_requests",
@@ -50,6 +52,18 @@ def price(
         catalog=catalog,
         key="kms.keys",
         basis=f"{fmt_number(usage.keys)} keys held all month ({b.of('keys')})",
+    )
+    # "the first and second rotation of the key adds $1/month (prorated hourly) in cost. This price increase is
+    # capped at the second rotation" (https://aws.amazon.com/kms/pricing/, and the KMS Developer Guide,
+    # docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html).
+    lines += metered(
+        service=SERVICE,
+        item="Rotated key material (first two rotations)",
+        quantity=usage.rotated_key_versions,
+        catalog=catalog,
+        key="kms.keys",
+        basis=f"{fmt_number(usage.rotated_key_versions)} rotations billed at $1 a month each, at most two per key "
+              f"({b.of('rotated_key_versions')})",
     )
     lines += field_lines(b, catalog, (
         ("monthly_requests", "Requests", "kms.requests", "kms.requests", "requests"),

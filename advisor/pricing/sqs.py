@@ -51,8 +51,8 @@ class SqsUsage(UsageFields):
     _numbers: ClassVar[tuple[str, ...]] = ("monthly_requests", "request_size_kb")
     _wholes: ClassVar[tuple[str, ...]] = ("monthly_requests",)
     _ranges: ClassVar[tuple[tuple[str, int, int, str], ...]] = (
-        # The SQS pricing page: a request carries "up to a maximum total payload of 256 KB".
-        ("request_size_kb", 0, 256, "SQS request payloads are at most 256 KB"),
+        # SendMessage: "The maximum size is 1 MiB or 1,048,576 bytes" (raised from 256 KiB on 2025-08-04).
+        ("request_size_kb", 0, 1024, "SQS messages are at most 1 MiB"),
     )
 
     def __post_init__(self) -> None:

@@ -117,6 +117,7 @@ def reads(b: Builder, e: Edge) -> None:
     if b.service_of(e.source) == "lambda" and b.service_of(e.target) == "dynamodb":
         b.allow(b.lid(e.source, "Role"), "ReadTable", ["dynamodb:GetItem"], [GetAtt(b.lid(e.target), "Arn")])
         _env(b, b.lid(e.source), "TABLE_NAME", Ref(b.lid(e.target)))
+        _env(b, b.lid(e.source), "READ_CONSISTENCY", b.components[e.target].settings["read_consistency"])
 
 
 def publishes(b: Builder, e: Edge) -> None:
@@ -228,7 +229,10 @@ def backs_up(b: Builder, e: Edge) -> None:
 
 
 def alarms_to(b: Builder, e: Edge) -> None:
-    """alarms -> topic: alarm actions publish to the (encrypted) topic."""
+    """alarms -> topic: alarm actions publish to the (encrypted) topic (a budget's own blueprint allows
+    AWS Budgets to publish)."""
+    if b.service_of(e.source) != "cloudwatch":
+        return
     topic = b.lid(e.target)
     b.alarm_topic[e.source] = topic
     b.topic_allow(topic, Statement("CloudWatchPublish", "Allow", ("sns:Publish",), (Ref(topic),),

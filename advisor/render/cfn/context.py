@@ -19,73 +19,11 @@ from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, In
 from advisor.render.cfn.naming import LogicalIds
 from advisor.workload import Workload
 
-DEFAULT_TIMEOUT_S = 30
-DEFAULT_MEMORY_MB = 256
-DEFAULT_LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_S = 14 * 24 * 3600
-KEY = "key:main"
-ALARM_TOPIC = "topic:alarms"
 
 
-class Plan(Record):
-    """The architecture's components and edges plus the ones a deployable stack implies."""
-
-    __slots__ = ()
-
-    components: dict[str, Component]
-    edges: tuple[Edge, ...]
-    implied: tuple[str, ...]
-
-
-def _component(cid: str, service: str, **settings: Any) -> Component:
-    return Component(cid, service, settings, ("render",), ("implied by the template",))
-
-
-def _edge(source: str, target: str, kind: str) -> Edge:
-    return Edge(source, target, kind, {}, ("render",))
-
-
-def make_plan(arch: Architecture) -> Plan:
-    """Add what a stack cannot do without: the key, an alarm topic, a trail bucket, an authorizer function."""
-    components = dict(sorted(arch.components.items()))
-    edges = list(arch.edges)
-    implied = []
-
-    def add(c: Component) -> None:
-        if c.id not in components:
-            components[c.id] = c
-            implied.append(c.id)
-
-    encrypted = {"sqs", "sns", "dynamodb", "s3", "lambda", "apigateway", "cloudtrail", "backup", "cloudwatch"}
-    if any(c.service in encrypted for c in components.values()):
-        add(_component(KEY, "kms", rotation=True, key_spec="SYMMETRIC_DEFAULT"))
-    if any(c.service in ("cloudwatch", "budgets") for c in components.values()):
-        add(_component(ALARM_TOPIC, "sns", purpose="alarm notifications", kms_key=KEY, deny_insecure_transport=True))
-        for c in list(components.values()):
-            if c.service == "cloudwatch" and not any(e.source == c.id and e.kind == "alarms-to" for e in edges):
-                edges.append(_edge(c.id, ALARM_TOPIC, "alarms-to"))
-    for c in list(components.values()):
-        if c.service == "cloudtrail" and not any(e.source == c.id and e.kind == "writes"
-                                                 and components.get(e.target, c).service == "s3" for e in edges):
-            bucket = "bucket:" + c.id.split(":", 1)[-1]
-            add(_component(bucket, "s3", versioning=True, block_public_access=True, kms_key=KEY,
-                           deny_insecure_transport=True))
-            edges.append(_edge(c.id, bucket, "writes"))
-    for c in list(components.values()):
-        if c.service == "apigateway" and c.settings.get("authorization") == "lambda-authorizer":
-            fn = "function:authorizer"
-            add(_component(fn, "lambda", role="authorizes API requests", timeout_s=5, memory_mb=256,
-                           architecture="arm64", runtime="python3.13", log_format="JSON",
-                           tracing=_tracing(components)))
-            edges.append(_edge(fn, c.id, "authorizes"))
-    order = {k: i for i, k in enumerate(("authorizes", "sends", "invokes"))}
-    unique = {(e.source, e.target, e.kind): e for e in edges}
-    return Plan(components, tuple(sorted(unique.values(), key=lambda e: (order.get(e.kind, 9), e.kind, e.source,
-                                                                          e.target))), tuple(implied))
-
-
-def _tracing(components: Mapping[str, Component]) -> str:
-    return "Active" if any(c.service == "xray" for c in components.values()) else "PassThrough"
+# Connectors run in this order of edge kinds (authorizers before the methods that use them), then by kind and ends.
+_EDGE_ORDER = {k: i for i, k in enumerate(("authorizes", "sends", "invokes"))}
 
 
 class Statement(Record):
@@ -131,9 +69,10 @@ class Builder:
     def __init__(self, workload: Workload, arch: Architecture) -> None:
         self.workload = workload
         self.arch = arch
-        self.plan = make_plan(arch)
-        self.components = self.plan.components
-        self.edges = self.plan.edges
+        self.components = dict(sorted(arch.components.items()))
+        self.edges = tuple(sorted(arch.edges, key=lambda e: (_EDGE_ORDER.get(e.kind, 9), e.kind, e.source, e.target)))
+        # The architecture's customer managed key, which every encrypted resource uses.
+        self.key = next((c.id for c in self.components.values() if c.service == "kms"), None)
         self.ids = LogicalIds()
         self.resources: dict[str, dict[str, Any]] = {}
         self.parameters: dict[str, dict[str, Any]] = {}
@@ -178,34 +117,24 @@ class Builder:
         return c.service if c else None
 
     def has_key(self) -> bool:
-        return KEY in self.components
+        return self.key is not None
 
     def key_arn(self) -> GetAtt:
-        return arn(self.lid(KEY))
+        assert self.key is not None
+        return arn(self.lid(self.key))
 
     def key_ref(self) -> Ref:
-        return Ref(self.lid(KEY))
+        assert self.key is not None
+        return Ref(self.lid(self.key))
 
     def requirement(self, rid: str) -> Mapping[str, Any] | None:
         return self.workload.requirements.get(rid)
 
-    def log_retention(self, c: Component | None = None) -> int:
-        if c is not None and c.settings.get("log_retention_days"):
-            return int(c.settings["log_retention_days"])
-        mg = self.requirement("monitoring-governance")
-        return int(mg.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS)) if mg else DEFAULT_LOG_RETENTION_DAYS
+    def log_retention(self, c: Component) -> int:
+        return int(c.settings["log_retention_days"])
 
     def tracing(self) -> bool:
         return any(c.service == "xray" for c in self.components.values())
-
-    def function_timeout(self, cid: str) -> int:
-        c = self.components[cid]
-        return int(c.settings.get("timeout_s", DEFAULT_TIMEOUT_S))
-
-    def function_memory(self, cid: str) -> int:
-        c = self.components[cid]
-        usage = self.workload.usage.get("lambda", {})
-        return int(c.settings.get("memory_mb") or usage.get("memory_mb") or DEFAULT_MEMORY_MB)
 
     def peak_rps(self) -> float:
         api = next(iter(self.of("apigateway")), None)
@@ -342,7 +271,7 @@ class Builder:
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
         if self.has_key():
-            key = self.resources[self.lid(KEY)]
+            key = self.resources[self.lid(self.key)]
             root = Statement("AccountRoot", "Allow", ("kms:*",), ("*",),
                              {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")})
             key["Properties"]["KeyPolicy"] = {"Version": "2012-10-17",
@@ -382,5 +311,5 @@ def service_source(principal: str, sid: str, actions: tuple[str, ...], resource:
                      {"ArnEquals": {"aws:SourceArn": source_arn}})
 
 
-__all__ = ["ACCOUNT", "PARTITION", "REGION", "Builder", "Intrinsic", "Plan", "Statement", "Sub",
-           "deny_insecure", "make_plan", "service_source"]
+__all__ = ["ACCOUNT", "PARTITION", "REGION", "Builder", "Intrinsic", "Statement", "Sub", "deny_insecure",
+           "service_source"]

@@ -84,7 +84,11 @@ def api_read(event):
     key = (event.get("pathParameters") or {}).get("id")
     if not table or not key:
         return {"statusCode": 400, "body": json.dumps({"message": "missing id"})}
-    got = _client("dynamodb").get_item(TableName=table, Key={"pk": {"S": key}}, ConsistentRead=True)
+    db, k, mode = _client("dynamodb"), {"pk": {"S": key}}, os.environ.get("READ_CONSISTENCY", "eventual")
+    if mode == "transactional":
+        got = db.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": k}}])["Responses"][0]
+    else:
+        got = db.get_item(TableName=table, Key=k, ConsistentRead=mode == "strong")
     if "Item" not in got:
         return {"statusCode": 404, "body": json.dumps({"message": "not found"})}
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},

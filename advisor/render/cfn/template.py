@@ -86,7 +86,6 @@ def _metadata(b: Builder, workload: Workload, arch: Architecture, description: s
         "WorkloadDescription": description[:METADATA_TEXT],
         "Region": workload.region,
         "Components": {c.id: c.service for c in b.components.values()},
-        "ImpliedComponents": list(b.plan.implied),
         "AccountLevelControls": [dict(c) for c in ACCOUNT_LEVEL_CONTROLS],
     }
     if arch.dr is not None:

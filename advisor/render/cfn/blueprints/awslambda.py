@@ -30,22 +30,24 @@ def build(b: Builder, c: Component) -> None:
     role = b.role(b.lid(c.id, "Role"), "lambda.amazonaws.com")
     logs = b.log_group(b.lid(c.id, "Logs"), b.log_retention(c))
     b.allow(role, "WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [arn(logs)])
-    tracing = c.settings.get("tracing") or ("Active" if b.tracing() else "PassThrough")
+    tracing = c.settings["tracing"]
     if tracing == "Active":
         # X-Ray trace APIs have no resource-level permissions; "*" is the only valid resource.
         b.allow(role, "WriteTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"])
     props = {
         "Description": f"advisor {c.id}: " + str(c.settings.get("role") or "processes events"),
-        "Runtime": c.settings.get("runtime", "python3.13"),
-        "Architectures": [c.settings.get("architecture", "arm64")],
+        "Runtime": c.settings["runtime"],
+        "Architectures": [c.settings["architecture"]],
         "Handler": "index.handler",
         "Code": {"ZipFile": HANDLER_SOURCE},
-        "MemorySize": b.function_memory(c.id),
-        "Timeout": b.function_timeout(c.id),
+        "MemorySize": int(c.settings["memory_mb"]),
+        "EphemeralStorage": {"Size": int(c.settings["ephemeral_storage_mb"])},
+        "Timeout": int(c.settings["timeout_s"]),
         "Role": arn(role),
         "ReservedConcurrentExecutions": concurrency(b, c),
-        "LoggingConfig": {"LogFormat": "JSON", "LogGroup": Ref(logs), "ApplicationLogLevel": "INFO",
-                          "SystemLogLevel": "WARN"},
+        "LoggingConfig": {"LogFormat": c.settings["log_format"], "LogGroup": Ref(logs),
+                          **({"ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
+                             if c.settings["log_format"] == "JSON" else {})},
         "TracingConfig": {"Mode": tracing},
         "Environment": {"Variables": {"LOG_LEVEL": "INFO"}},
     }

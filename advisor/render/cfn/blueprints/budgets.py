@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.architecture import Component
-from advisor.render.cfn.context import ALARM_TOPIC, Builder, Statement
+from advisor.render.cfn.context import Builder, Statement
 from advisor.render.cfn.intrinsics import Ref, Sub
 
 
@@ -23,7 +23,7 @@ def build(b: Builder, c: Component) -> None:
     else:
         spec["Description"] += " (required: the workload named no amount)"
     amount = b.parameter(b.lid(c.id, "LimitUsd"), **spec)
-    topic = b.lid(ALARM_TOPIC)
+    topic = b.lid(next(e.target for e in b.edges_from(c.id, "alarms-to")))
     subscribers = [{"SubscriptionType": "SNS", "Address": Ref(topic)}]
     notes = []
     for pct in sorted(int(p) for p in (c.settings.get("alerts_percent") or (80, 100))):

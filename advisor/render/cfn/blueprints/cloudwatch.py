@@ -10,8 +10,6 @@ from advisor.architecture import Component
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub
 
-DEFAULT_ALARMS = ("dlq-depth", "oldest-message-age", "function-errors", "function-throttles", "api-5xx",
-                  "api-latency-p99")
 OLDEST_MESSAGE_S = 300
 LATENCY_P99_MS = 2000
 
@@ -49,7 +47,7 @@ def build(b: Builder, c: Component) -> None:
 
 
 def late(b: Builder, c: Component) -> None:
-    wanted = set(c.settings.get("alarms") or DEFAULT_ALARMS)
+    wanted = set(c.settings["alarms"])
     topic = b.alarm_topic.get(c.id)
     actions = [Ref(topic)] if topic else []
     if "dlq-depth" in wanted:

@@ -12,7 +12,7 @@ def visibility_timeout(b: Builder, c: Component) -> int:
     """At least the factor (6) × the slowest consumer's timeout, plus its batching window."""
     factor = int((c.settings.get("consumer") or {}).get("visibility_timeout_factor", 6))
     consumers = b.edges_from(c.id, "triggers")
-    timeout = max((b.function_timeout(e.target) for e in consumers), default=30)
+    timeout = max((int(b.components[e.target].settings["timeout_s"]) for e in consumers), default=30)
     window = max((int(e.settings.get("batching_window_s", 0)) for e in consumers), default=0)
     return min(MAX_VISIBILITY_S, factor * timeout + window)
 

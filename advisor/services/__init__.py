@@ -1,0 +1,131 @@
+"""The service packages: one module per AWS service, and the one place that lists them.
+
+A service's module declares its settings (defaults, limits, the usage keys that set them). The engine
+resolves every component's settings here, once: the rules' settings, then the workload's usage keys,
+then the defaults. The estimate and the template both read only the resolved value, so what is priced
+is what is deployed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Mapping
+
+from advisor.services.base import Service, Setting
+
+# Service id -> module under advisor.services.
+MODULES = {
+    "apigateway": "apigateway",
+    "backup": "backup",
+    "budgets": "budgets",
+    "cloudtrail": "cloudtrail",
+    "cloudwatch": "cloudwatch",
+    "cognito": "cognito",
+    "dynamodb": "dynamodb",
+    "dynamodb-streams": "dynamodb_streams",
+    "eventbridge": "eventbridge",
+    "iam": "iam",
+    "kms": "kms",
+    "lambda": "awslambda",
+    "route53": "route53",
+    "s3": "s3",
+    "sns": "sns",
+    "sqs": "sqs",
+    "stepfunctions": "stepfunctions",
+    "xray": "xray",
+}
+_LOADED: dict[str, Service] = {}
+DEFAULT_LOG_RETENTION_DAYS = 30
+
+
+def service(service_id: str) -> Service:
+    """The declaration of a service (KeyError for an id no package declares)."""
+    found = _LOADED.get(service_id)
+    if found is None:
+        module = importlib.import_module(f"{__name__}.{MODULES[service_id]}")
+        found = _LOADED[service_id] = module.SERVICE
+    return found
+
+
+class Resolving:
+    """What a setting's default may read: the workload and which services the architecture uses."""
+
+    def __init__(self, workload: Any, services: set[str]) -> None:
+        self.workload = workload
+        self.services = services
+
+    def has(self, service_id: str) -> bool:
+        """Whether the architecture has a component of that service."""
+        return service_id in self.services
+
+    def log_retention_days(self) -> int:
+        """The workload's log retention, else advisor's default."""
+        governance = self.workload.requirements.get("monitoring-governance") or {}
+        return int(governance.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS))
+
+
+class Resolved:
+    """A component's resolved settings and, for each, where its value came from."""
+
+    __slots__ = ("settings", "sources")
+
+    def __init__(self, settings: dict[str, Any], sources: dict[str, str]) -> None:
+        self.settings = settings
+        self.sources = sources
+
+
+def resolve(cid: str, service_id: str, given: Mapping[str, Any], owner: Any, ctx: Resolving,
+            overridden: dict[str, list[str]]) -> Resolved:
+    """One component's settings: the rules' (`owner(key)` names the rule that set a key), replaced by the
+    workload's usage keys, then completed with the service's defaults; a usage key that replaces a rule's
+    value is noted in `overridden` (text -> component ids)."""
+    spec = service(service_id)
+    settings = {k: v for k, v in given.items() if v is not None}
+    sources = {k: f"rule {owner(k)}" for k in settings}
+    usage = ctx.workload.usage.get(service_id) or {}
+    for s in spec.settings:
+        if s.usage is None or usage.get(s.usage) is None:
+            continue
+        value = usage[s.usage]
+        if s.name in settings and settings[s.name] != value:
+            text = (f"usage.{service_id}.{s.usage} = {_text(value)} replaces {sources[s.name]}'s "
+                    f"{_text(settings[s.name])}")
+            overridden.setdefault(text, []).append(cid)
+        settings[s.name] = value
+        sources[s.name] = f"usage.{service_id}.{s.usage}"
+    for s in spec.settings:
+        if s.name in settings or s.default is None:
+            continue
+        value = s.default(ctx, cid, settings) if callable(s.default) else s.default
+        if value is not None:
+            settings[s.name] = value
+            sources[s.name] = "default"
+    return Resolved(dict(sorted(settings.items())), dict(sorted(sources.items())))
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[str, bool, str, str | None]]:
+    """(key, whether the key is unknown, problem, hint) for each setting a service does not declare or cannot take; placeholders
+    (`{...}` text, filled per workload) are checked once filled."""
+    from advisor.spec import did_you_mean
+
+    spec = service(service_id)
+    out: list[tuple[str, bool, str, str | None]] = []
+    for key, value in settings.items():
+        declared = spec.setting(key)
+        if declared is None:
+            out.append((key, True, f"{spec.name} has no setting {key!r}",
+                        did_you_mean(key, spec.names) or "settings: " + ", ".join(spec.names)))
+            continue
+        if value is None or (isinstance(value, str) and "{" in value):
+            continue
+        problem = declared.check(value)
+        if problem:
+            out.append((key, False, problem, declared.doc))
+    return out
+
+
+__all__ = ["MODULES", "Resolved", "Resolving", "Service", "Setting", "check_settings", "resolve", "service"]

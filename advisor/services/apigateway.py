@@ -1,0 +1,41 @@
+"""Amazon API Gateway: the public entry, a REST API with request validation and access logs."""
+
+from advisor.services.awslambda import LOG_RETENTION_DAYS
+from advisor.services.base import Need, Service, Setting
+
+QUOTAS = "API Gateway quotas, docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
+CACHE_SIZES_GB = (0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237)
+
+
+def _retention(ctx, cid, settings):  # type: ignore[no-untyped-def]
+    return ctx.log_retention_days()
+
+
+SERVICE = Service(
+    id="apigateway", name="Amazon API Gateway",
+    settings=(
+        Setting("type", "str", "API type", default="rest", choices=("rest", "http", "websocket"), usage="type"),
+        Setting("authorization", "str", "How callers are authorised", default="iam",
+                choices=("iam", "cognito", "lambda-authorizer")),
+        Setting("endpoint_type", "str", "Endpoint type", default="REGIONAL", choices=("REGIONAL", "EDGE", "PRIVATE")),
+        Setting("integration", "str", "How writes reach the back end", choices=("sqs-send-message",)),
+        Setting("response_status", "int", "Status code of an accepted write", minimum=200, maximum=299),
+        Setting("minimum_tls", "str", "Minimum TLS version", default="TLS_1_2", choices=("TLS_1_2",)),
+        Setting("request_validation", "bool", "Validate request bodies against the model", default=True),
+        Setting("access_logs", "bool", "Write an access-log line per request", default=True),
+        Setting("tracing", "bool", "X-Ray tracing of the stage", default=True),
+        Setting("throttling", "map", "Stage throttling: rate_limit_rps and burst_limit"),
+        Setting("cache_size_gb", "number", "Stage cache cluster size in GB", choices=CACHE_SIZES_GB,
+                usage="cache_size_gb"),
+        Setting("log_retention_days", "int", "Days the access logs are kept", default=_retention,
+                choices=LOG_RETENTION_DAYS),
+    ),
+    undeployable={
+        "type": (lambda v: v != "rest",
+                 "advisor's template deploys a REST API (request validation, X-Ray tracing and the direct SQS "
+                 "integration it configures), so an estimate for another API type would not price what it deploys",
+                 "remove usage.apigateway.type or set it to rest"),
+    },
+    needs=(Need((("sends", "sqs"), ("invokes", "lambda")), "an API serves POST /items to a queue or GET /items/{id} "
+                "through a function"),),
+)

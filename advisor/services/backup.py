@@ -1,0 +1,13 @@
+"""AWS Backup: a backup plan for the tables, copied to the recovery Region."""
+
+from advisor.services.base import Service, Setting
+
+SERVICE = Service(
+    id="backup", name="AWS Backup",
+    settings=(
+        Setting("schedule", "str", "How often a backup is taken", default="daily", choices=("daily", "hourly")),
+        Setting("retention_days", "int", "Days a backup is kept", default=35, minimum=1, maximum=36_500),
+        Setting("copy_to_region", "str", "The Region each backup is copied to"),
+        Setting("copy_retention_days", "int", "Days a copy is kept", default=35, minimum=1, maximum=36_500),
+    ),
+)

@@ -1,0 +1,100 @@
+"""What a service package declares: its settings, with defaults, limits and the usage keys that set them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+# A setting's kinds, as rule files and workloads write them.
+KINDS = ("int", "number", "str", "bool", "list", "map", "ref")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a service's components: what it is, its default and its limits.
+
+    `usage` names the key under `usage.<service>` that sets it for every component of the service (the
+    workload's own statement wins over a rule's choice); `default` may be a function of the resolution
+    context (`Resolving`) when it follows from the rest of the architecture or the workload."""
+
+    name: str
+    kind: str
+    doc: str
+    default: Any = None
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    usage: str | None = None
+    source: str = ""  # where the limit is published
+
+    def check(self, value: Any) -> str | None:
+        """Why a value cannot be this setting, or None when it can."""
+        kind = self.kind
+        if kind == "bool" and not isinstance(value, bool):
+            return "expected true or false"
+        if kind in ("int", "number"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return "expected a number"
+            if kind == "int" and not float(value).is_integer():
+                return "expected a whole number"
+            if self.minimum is not None and value < self.minimum:
+                return f"{value} is below the minimum of {self.minimum:g}" + _cited(self.source)
+            if self.maximum is not None and value > self.maximum:
+                return f"{value} is above the maximum of {self.maximum:g}" + _cited(self.source)
+        if kind in ("str", "ref") and not isinstance(value, str):
+            return "expected text"
+        if kind == "list" and not isinstance(value, (list, tuple)):
+            return "expected a list"
+        if kind == "map" and not isinstance(value, Mapping):
+            return "expected a mapping"
+        if self.choices and value not in self.choices:
+            return f"{value!r} is not one of " + ", ".join(str(c) for c in self.choices)
+        return None
+
+
+def _cited(source: str) -> str:
+    return f" ({source})" if source else ""
+
+
+@dataclass(frozen=True)
+class Need:
+    """Edges a component needs: one of `edges` (edge kind, target service) leaving it, and why."""
+
+    edges: tuple[tuple[str, str], ...]
+    why: str
+
+    def text(self) -> str:
+        """The need in words."""
+        return " or ".join(f"a {kind} edge to a {target} component" for kind, target in self.edges)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service package's declaration: its id, name and settings."""
+
+    id: str
+    name: str
+    settings: tuple[Setting, ...] = ()
+    # Usage keys that change what is deployed but that advisor cannot deploy as asked: key -> (bad value test,
+    # message, hint). Checked when the workload is loaded.
+    undeployable: Mapping[str, tuple[Callable[[Any], bool], str, str]] = field(default_factory=dict)
+    # Why its components have no cost lines of their own, when they never do.
+    free: str = ""
+    # The largest message or event it carries, in KB, and where that quota is published.
+    message_kb: int | None = None
+    message_quota: str = ""
+    # Edges a component of this service cannot be deployed without: each need is met by any one of its
+    # (edge kind, target service) pairs.
+    needs: tuple[Need, ...] = ()
+
+    def setting(self, name: str) -> Setting | None:
+        """The declared setting of that name, if any."""
+        for s in self.settings:
+            if s.name == name:
+                return s
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The declared setting names."""
+        return tuple(s.name for s in self.settings)

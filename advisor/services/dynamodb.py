@@ -1,0 +1,60 @@
+"""Amazon DynamoDB: tables, and replica tables of a global table."""
+
+import math
+
+from advisor.services.base import Service, Setting
+
+QUOTAS = "DynamoDB quotas, docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
+# A write request unit covers 1 KB; a strongly consistent read 4 KB, an eventually consistent one half of
+# that, a transactional one twice (docs.aws.amazon.com/amazondynamodb/latest/developerguide/
+# provisioned-capacity-mode.html#read-write-capacity-units).
+READ_UNITS = {"eventual": 0.5, "strong": 1, "transactional": 2}
+
+
+def write_units(item_kb: float) -> int:
+    """Write units one write of an item takes."""
+    return max(1, math.ceil(item_kb))
+
+
+def read_units(item_kb: float, consistency: str) -> float:
+    """Read units one read of an item takes."""
+    return max(1, math.ceil(item_kb / 4)) * READ_UNITS[consistency]
+
+
+def _peak_capacity(which: str):  # type: ignore[no-untyped-def]
+    """Provisioned capacity for the peak: peak requests per second × per-request operations × units each."""
+    def default(ctx, cid, settings):  # type: ignore[no-untyped-def]
+        if settings.get("capacity_mode") != "provisioned":
+            return None
+        traffic, item_kb = ctx.workload.traffic, float(ctx.workload.data["item_kb"])
+        if which == "write":
+            per = float(traffic["writes_per_request"]) * write_units(item_kb)
+        else:
+            per = float(traffic["reads_per_request"]) * read_units(item_kb, settings.get("read_consistency", "eventual"))
+        return max(1, math.ceil(float(traffic["peak_requests_per_second"]) * per))
+    return default
+
+SERVICE = Service(
+    id="dynamodb", name="Amazon DynamoDB",
+    settings=(
+        Setting("capacity_mode", "str", "Capacity mode", default="on-demand", choices=("on-demand", "provisioned"),
+                usage="capacity_mode"),
+        Setting("read_consistency", "str", "How the handler reads items", default="eventual",
+                choices=("eventual", "strong", "transactional"), usage="read_consistency"),
+        Setting("write_capacity_units", "int", "Provisioned write capacity units", default=_peak_capacity("write"),
+                minimum=1, maximum=40_000,
+                usage="write_capacity_units", source=QUOTAS),
+        Setting("read_capacity_units", "int", "Provisioned read capacity units", default=_peak_capacity("read"),
+                minimum=1, maximum=40_000,
+                usage="read_capacity_units", source=QUOTAS),
+        Setting("point_in_time_recovery", "bool", "Continuous backups for point-in-time recovery", default=True),
+        Setting("deletion_protection", "bool", "Deletion protection", default=True),
+        Setting("global_table", "bool", "A global table"),
+        Setting("kms_key", "ref", "The key that encrypts it"),
+        Setting("region", "str", "The Region a replica runs in"),
+        Setting("replica_of", "ref", "The table a replica copies"),
+        Setting("standby_stack", "str", "What runs beside the replica", choices=("full", "scaled-down")),
+        Setting("stream_view_type", "str", "What the stream carries", default="NEW_AND_OLD_IMAGES",
+                choices=("NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY")),
+    ),
+)

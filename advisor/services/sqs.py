@@ -1,0 +1,26 @@
+"""Amazon SQS: queues that buffer writes and fan-out copies, each with a dead-letter queue."""
+
+from advisor.services.base import Service, Setting
+
+SERVICE = Service(
+    id="sqs", name="Amazon SQS",
+    settings=(
+        Setting("purpose", "str", "What the queue is for"),
+        Setting("consumer", "map", "How its event source mapping consumes it (maximum_concurrency, ...)"),
+        Setting("consumer_name", "str", "The consumer it serves"),
+        Setting("dead_letter_queue", "map", "Its dead-letter queue (max_receive_count, retention_days)"),
+        Setting("deny_insecure_transport", "bool", "Deny requests without TLS"),
+        Setting("encryption", "str", "Server-side encryption", choices=("kms", "sqs-managed")),
+        Setting("kms_key", "ref", "The key that encrypts it"),
+        Setting("fifo", "bool", "A FIFO queue", default=False, usage="fifo"),
+    ),
+    undeployable={
+        "fifo": (lambda v: bool(v),
+                 "advisor's template deploys standard queues (a FIFO queue needs a FIFO topic, message group ids "
+                 "and a FIFO dead-letter queue it does not configure)",
+                 "remove usage.sqs.fifo"),
+    },
+    # "The maximum size is 1 MiB or 1,048,576 bytes" (SendMessage API reference; raised from 256 KiB on 2025-08-04,
+    # aws.amazon.com/about-aws/whats-new/2025/08/amazon-sqs-max-payload-size-1mib/).
+    message_kb=1024, message_quota="SQS SendMessage quota, 1 MiB since 2025-08-04",
+)

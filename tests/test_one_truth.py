@@ -1,0 +1,196 @@
+"""One truth: the estimate prices what the template deploys.
+
+For every example, per-problem and per-requirement workload, template variant and a generated set of valid
+workloads (usage overrides included): the settings the estimate priced equal the deployed ones, every
+component of the template has cost lines or is named in the estimate with the reason it has none, and
+every cost line belongs to a component of the template.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, seed, settings
+
+from advisor.catalog import load_catalog
+from advisor.costing import estimate
+from advisor.engine import recommend
+from advisor.pricing.catalog import find_catalog
+from advisor.pricing.errors import PriceNotFound
+from advisor.render.cfn import build_template
+from advisor.render.cfn.naming import camel
+from advisor.workload import load_workload, load_workload_text
+from tests.conftest import EXAMPLES
+from tests.test_properties import valid_workload
+from tests.test_template import VARIANTS
+
+CATALOG = load_catalog()
+SINGLES = {f"problem:{p}": f"version: 1\nname: x\nproblems: [{p}]\n" for p in CATALOG.problems}
+SINGLES.update({f"requirement:{r}": f"version: 1\nname: x\nrequirements: {{{r}: true}}\n" for r in CATALOG.requirements})
+USAGE = {
+    # Usage keys that change what is deployed, each against the rules' own choice.
+    "usage-lambda": "version: 1\nname: x\nproblems: [scalability-issues, high-latency]\n"
+                    "usage:\n  lambda: {memory_mb: 3008, architecture: x86_64, ephemeral_storage_mb: 2048}\n",
+    "usage-provisioned": "version: 1\nname: x\nproblems: [scalability-issues, high-latency]\n"
+                         "traffic: {requests_per_month: 5000000, peak_requests_per_second: 30}\n"
+                         "usage:\n  dynamodb: {capacity_mode: provisioned, read_consistency: strong}\n",
+    "usage-provisioned-global": "version: 1\nname: x\nproblems: [scalability-issues, disaster-recovery-gaps]\n"
+                                "requirements: {disaster-recovery: {rpo_minutes: 1, rto_minutes: 10}}\n"
+                                "usage:\n  dynamodb: {capacity_mode: provisioned, write_capacity_units: 40, "
+                                "read_capacity_units: 12}\n",
+    "usage-transactional-cache": "version: 1\nname: x\nproblems: [high-latency]\nrequirements: {security: true, "
+                                 "monitoring-governance: {log_retention_days: 90}}\n"
+                                 "usage:\n  dynamodb: {read_consistency: transactional}\n"
+                                 "  apigateway: {type: rest, cache_size_gb: 1.6}\n",
+}
+CASES = {**{f"example:{p.stem}": p for p in EXAMPLES}, **SINGLES, **{f"variant:{k}": v for k, v in VARIANTS.items()},
+         **USAGE}
+
+
+def _load(case: object):
+    if isinstance(case, str):
+        return load_workload_text(case, "case.yaml", CATALOG)
+    return load_workload(str(case), CATALOG)
+
+
+@lru_cache(maxsize=None)
+def _priced(name: str):
+    workload = _load(CASES[name])
+    arch = recommend(workload)
+    try:
+        est = estimate(workload, arch, find_catalog(workload.region))
+    except PriceNotFound as exc:
+        # Catalogs outside us-east-1 are partial until every Region is priced; us-east-1 must price everything.
+        assert exc.region != "us-east-1", exc.message
+        pytest.skip(exc.message)
+    return workload, arch, est, build_template(workload, arch)
+
+
+def _lines(est, component: str, item: str = "") -> list:
+    return [line for line in est.lines if line.component == component and line.item.startswith(item)]
+
+
+def check_one_truth(workload, arch, est, template) -> None:
+    """Every assertion of this module for one workload."""
+    resources = template["Resources"]
+    by_id = {camel(cid): cid for cid in arch.components}
+
+    def props(cid: str) -> dict:
+        return resources[camel(cid)]["Properties"]
+
+    # Every cost line belongs to a component of the template, and every component is priced or accounted for.
+    components = set(template["Metadata"]["Advisor"]["Components"])
+    assert components == set(arch.components)
+    priced = {line.component for line in est.lines}
+    assert priced <= components, priced - components
+    unbilled = {cid for cid, _, why in est.unbilled if why}
+    assert priced | unbilled == components
+    assert not priced & unbilled
+
+    for fn in arch.of_service("lambda"):
+        p = props(fn.id)
+        assert p["MemorySize"] == fn.settings["memory_mb"]
+        assert p["Architectures"] == [fn.settings["architecture"]]
+        assert p["EphemeralStorage"] == {"Size": fn.settings["ephemeral_storage_mb"]}
+        for line in _lines(est, fn.id, "Duration"):
+            assert f"{fn.settings['memory_mb']:,} MB" in line.basis
+            assert fn.settings["architecture"] in line.item
+        assert p["LoggingConfig"]["LogFormat"] == fn.settings["log_format"]
+        group = resources[camel(fn.id) + "Logs"]["Properties"]
+        assert group["RetentionInDays"] == fn.settings["log_retention_days"]
+        for line in _lines(est, fn.id, "Logs storage"):
+            if "usage.cloudwatch" not in line.basis:
+                assert f"kept {fn.settings['log_retention_days']} days" in line.basis
+
+    for api in arch.of_service("apigateway"):
+        assert api.settings["type"] == "rest"
+        assert resources[camel(api.id)]["Type"] == "AWS::ApiGateway::RestApi"
+        assert all("REST" in line.item or "Data transfer" in line.item or "Logs" in line.item
+                   or "Cache" in line.item for line in _lines(est, api.id) if line.service == "apigateway")
+        stage = resources[camel(api.id) + "Stage"]["Properties"]
+        cache = api.settings.get("cache_size_gb")
+        assert stage.get("CacheClusterSize") == (f"{cache:g}" if cache else None)
+        assert bool(_lines(est, api.id, "Cache")) == bool(cache)
+        group = resources[camel(api.id) + "AccessLogs"]["Properties"]
+        assert group["RetentionInDays"] == api.settings["log_retention_days"]
+
+    for table in arch.of_service("dynamodb"):
+        if table.settings.get("replica_of"):
+            continue
+        p = props(table.id)
+        provisioned = table.settings["capacity_mode"] == "provisioned"
+        assert p["BillingMode"] == ("PROVISIONED" if provisioned else "PAY_PER_REQUEST")
+        if provisioned:
+            capacity = _lines(est, table.id, "Write capacity")
+            assert capacity and f"{table.settings['write_capacity_units']:,} units" in capacity[0].basis
+            deployed = (p.get("ProvisionedThroughput", {}).get("WriteCapacityUnits")
+                        or p["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MaxCapacity"])
+            assert deployed == table.settings["write_capacity_units"]
+            assert not _lines(est, table.id, "Write request units")
+        else:
+            assert not _lines(est, table.id, "Write capacity")
+        for line in _lines(est, table.id, "Read request units"):
+            if "usage.dynamodb" not in line.basis:
+                assert f"({table.settings['read_consistency']} reads" in line.basis
+        for edge in arch.edges_to(table.id):
+            if edge.kind == "reads":
+                env = props(edge.source)["Environment"]["Variables"]
+                assert env["READ_CONSISTENCY"] == table.settings["read_consistency"]
+        pitr = table.settings["point_in_time_recovery"]
+        assert bool(_lines(est, table.id, "Point-in-time recovery")) == pitr
+        # Replica Regions: those of the global table, priced in their own Regions.
+        replicas = [c for c in arch.of_service("dynamodb") if c.settings.get("replica_of") == table.id]
+        deployed_regions = sorted(r["Region"] for r in p.get("Replicas", []) if isinstance(r["Region"], str))
+        assert deployed_regions == sorted(str(r.settings["region"]) for r in replicas)
+        priced_regions = sorted(re.sub(r".*\((.*)\)$", r"\1", line.item)
+                                for line in _lines(est, table.id, "Replicated write"))
+        if any(line.quantity for line in _lines(est, table.id, "Write")):
+            assert priced_regions == deployed_regions
+        for replica in replicas:
+            assert _lines(est, replica.id, "Data storage")
+            assert bool(_lines(est, replica.id, "Point-in-time recovery")) == replica.settings["point_in_time_recovery"]
+
+    for trail in arch.of_service("cloudtrail"):
+        audited = [e.target for e in arch.edges_from(trail.id) if e.kind == "audits"]
+        selectors = props(trail.id).get("AdvancedEventSelectors", [])
+        data = [s for s in selectors if s["FieldSelectors"][0]["Equals"] == ["Data"]]
+        assert len(data) == len(audited)
+        events = _lines(est, trail.id, "Data events")
+        traffic = sum(line.quantity for t in audited for line in _lines(est, t, "Write request units")
+                      + _lines(est, t, "Read request units"))
+        if "cloudtrail" not in workload.usage:
+            assert bool(events) == bool(audited and traffic)
+
+    alarms = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
+    priced_alarms = sum((line.quantity for line in est.lines if line.item.startswith("Standard-resolution alarm")),
+                        Decimal(0)) - (workload.usage.get("cloudwatch") or {}).get("standard_alarms", 0)
+    # Route 53 health checks reuse the API's 5XX alarm; each alarm is one metric.
+    assert priced_alarms == alarms, (priced_alarms, alarms, sorted(by_id))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_estimate_prices_what_the_template_deploys(name):
+    check_one_truth(*_priced(name))
+
+
+@seed(20261207)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(valid_workload)
+def test_generated_workloads_price_what_they_deploy(doc):
+    from advisor.errors import AdvisorError
+
+    try:
+        workload = load_workload_text(yaml.safe_dump(doc), "generated.yaml", CATALOG)
+    except AdvisorError:
+        return  # a clean refusal is checked by tests/test_properties.py
+    arch = recommend(workload)
+    try:
+        catalog = find_catalog(workload.region)
+        est = estimate(workload, arch, catalog)
+    except AdvisorError:
+        return  # a Region whose catalog lacks a price
+    check_one_truth(workload, arch, est, build_template(workload, arch))

@@ -1,0 +1,73 @@
+"""The service packages: declared settings check rule files, resolve every component once, and name the edges
+a component cannot be deployed without."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.catalog import load_catalog
+from advisor.engine import recommend
+from advisor.errors import RuleError
+from advisor.resources import data_dir
+from advisor.rules import load_rules_uncached
+from advisor.services import MODULES, service
+from advisor.workload import load_workload_text
+
+CATALOG = load_catalog()
+HEAD = ("id: {rid}\ntitle: A rule\npillars: [reliability]\nbest_practices: [REL05-BP01]\n"
+        "when: {{problem: scalability-issues}}\n")
+TAIL = ("rationale: r\ntradeoffs: t\n"
+        "source: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/welcome.html\n")
+
+
+def _rules(tmp_path, rid: str, adds: str):
+    folder = tmp_path / "reliability"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{rid}.yaml").write_text(HEAD.format(rid=rid) + adds + TAIL)
+    return load_rules_uncached(data_dir("rules"), CATALOG, (tmp_path,))
+
+
+def test_every_catalog_service_has_a_package():
+    assert set(MODULES) == set(CATALOG.services)
+    for service_id in MODULES:
+        assert service(service_id).id == service_id
+
+
+def test_an_unknown_setting_is_an_error_with_a_suggestion(tmp_path):
+    with pytest.raises(RuleError) as caught:
+        _rules(tmp_path, "ACME-R201", "adds:\n  settings:\n    - service: lambda\n      set: {memory: 512}\n")
+    text = "\n".join(caught.value.lines())
+    assert "ACME-R201.yaml:9:13:" in text  # the key itself
+    assert "AWS Lambda has no setting 'memory'" in text and "did you mean 'memory_mb'?" in text
+
+
+@pytest.mark.parametrize("service_id, setting, value, problem", [
+    ("lambda", "memory_mb", 99999, "above the maximum of 10240"),
+    ("lambda", "timeout_s", 100000, "above the maximum of 900"),
+    ("lambda", "log_retention_days", -1, "is not one of"),
+    ("dynamodb", "capacity_mode", "'burst'", "is not one of on-demand, provisioned"),
+    ("sqs", "fifo", "'yes'", "expected true or false"),
+])
+def test_a_setting_outside_its_limits_is_an_error(tmp_path, service_id, setting, value, problem):
+    with pytest.raises(RuleError) as caught:
+        _rules(tmp_path, "ACME-R202", f"adds:\n  settings:\n    - service: {service_id}\n"
+                                      f"      set: {{{setting}: {value}}}\n")
+    assert problem in "\n".join(caught.value.lines())
+
+
+def test_a_component_missing_an_edge_it_needs_names_the_rule(tmp_path):
+    rules = _rules(tmp_path, "ACME-R203", "adds:\n  components:\n    - {id: 'trail:org', service: cloudtrail}\n")
+    workload = load_workload_text("version: 1\nname: w\nproblems: [scalability-issues]\n", "w.yaml", CATALOG)
+    with pytest.raises(RuleError) as caught:
+        recommend(workload, rules, CATALOG)
+    text = "\n".join(caught.value.lines())
+    assert "ACME-R203.yaml:1:1" in text and "trail:org (cloudtrail) needs a writes edge to a s3 component" in text
+
+
+def test_settings_resolve_usage_over_rules_over_defaults():
+    workload = load_workload_text("version: 1\nname: w\nproblems: [scalability-issues]\n"
+                                  "usage:\n  lambda: {memory_mb: 2048}\n", "w.yaml", CATALOG)
+    fn = recommend(workload).components["function:processor"]
+    assert (fn.settings["memory_mb"], fn.sources["memory_mb"]) == (2048, "usage.lambda.memory_mb")
+    assert (fn.settings["architecture"], fn.sources["architecture"]) == ("arm64", "rule ADV-P002")
+    assert (fn.settings["timeout_s"], fn.sources["timeout_s"]) == (30, "default")
