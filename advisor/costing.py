@@ -61,7 +61,8 @@ def _pricing(name: str) -> Any:
     if module is None:
         import importlib
 
-        module = _MODULES[name] = importlib.import_module(f"advisor.pricing.{name}")
+        package = "advisor.pricing.datatransfer" if name == "datatransfer" else f"advisor.services.{name}.pricing"
+        module = _MODULES[name] = importlib.import_module(package)
     return module
 DEFAULT_BATCH = 10
 DEFAULT_DURATION_MS = 100

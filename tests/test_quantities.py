@@ -9,7 +9,7 @@ import pytest
 from advisor.catalog import load_catalog
 from advisor.costing import estimate
 from advisor.engine import recommend
-from advisor.pricing import sqs
+from advisor.services.sqs import pricing as sqs
 from advisor.pricing.base import FreeTier
 from advisor.pricing.catalog import find_catalog
 from advisor.workload import load_workload, load_workload_text

@@ -1,30 +1,17 @@
-"""Service id -> (usage dataclass, price function), spelled out so that every service is visible here."""
+"""Service id -> (usage dataclass, price function): the service packages' pricing modules, plus the two
+pricing modules that are no service of the architecture (data transfer, and Fargate for the always-on
+alternative)."""
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, Callable, Mapping
 
+from advisor.pricing import datatransfer
+from advisor.pricing import fargate
+from advisor.pricing.base import CostLine, UsageFields
 from advisor.records import Record
-
-from . import (
-    apigateway,
-    awslambda,
-    backup,
-    cloudtrail,
-    cloudwatch,
-    datatransfer,
-    dynamodb,
-    eventbridge,
-    fargate,
-    kms,
-    route53,
-    s3,
-    sns,
-    sqs,
-    stepfunctions,
-    xray,
-)
-from .base import CostLine
+from advisor.services import MODULES, part
 
 
 class ServicePricing(Record):
@@ -36,24 +23,22 @@ class ServicePricing(Record):
     price: Callable[..., list[CostLine]]
 
 
-SERVICES: Mapping[str, ServicePricing] = {
-    "lambda": ServicePricing(awslambda.LambdaUsage, awslambda.price),
-    "apigateway": ServicePricing(apigateway.ApiGatewayUsage, apigateway.price),
-    "sqs": ServicePricing(sqs.SqsUsage, sqs.price),
-    "sns": ServicePricing(sns.SnsUsage, sns.price),
-    "dynamodb": ServicePricing(dynamodb.DynamoDbUsage, dynamodb.price),
-    "cloudwatch": ServicePricing(cloudwatch.CloudWatchUsage, cloudwatch.price),
-    "cloudtrail": ServicePricing(cloudtrail.CloudTrailUsage, cloudtrail.price),
-    "kms": ServicePricing(kms.KmsUsage, kms.price),
-    "eventbridge": ServicePricing(eventbridge.EventBridgeUsage, eventbridge.price),
-    "stepfunctions": ServicePricing(stepfunctions.StepFunctionsUsage, stepfunctions.price),
-    "s3": ServicePricing(s3.S3Usage, s3.price),
-    "backup": ServicePricing(backup.BackupUsage, backup.price),
-    "data-transfer": ServicePricing(datatransfer.DataTransferUsage, datatransfer.price),
-    "fargate": ServicePricing(fargate.FargateUsage, fargate.price),
-    "xray": ServicePricing(xray.XRayUsage, xray.price),
-    "route53": ServicePricing(route53.Route53Usage, route53.price),
-}
+def _entry(module: ModuleType) -> ServicePricing:
+    usage = next(v for v in vars(module).values() if isinstance(v, type) and issubclass(v, UsageFields)
+                 and v.__module__ == module.__name__)
+    return ServicePricing(usage, module.price)
+
+
+def _services() -> dict[str, ServicePricing]:
+    out = {"data-transfer": _entry(datatransfer), "fargate": _entry(fargate)}
+    for service_id in MODULES:
+        module = part(service_id, "pricing")
+        if module is not None:
+            out[service_id] = _entry(module)
+    return dict(sorted(out.items()))
+
+
+SERVICES: Mapping[str, ServicePricing] = _services()
 
 
 def lookup(service: str) -> ServicePricing:

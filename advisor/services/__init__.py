@@ -9,6 +9,8 @@ is what is deployed.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+from types import ModuleType
 from typing import Any, Mapping
 
 from advisor.services.base import Service, Setting
@@ -35,6 +37,7 @@ MODULES = {
     "xray": "xray",
 }
 _LOADED: dict[str, Service] = {}
+_PARTS: dict[tuple[str, str], ModuleType | None] = {}
 DEFAULT_LOG_RETENTION_DAYS = 30
 
 
@@ -45,6 +48,21 @@ def service(service_id: str) -> Service:
         module = importlib.import_module(f"{__name__}.{MODULES[service_id]}")
         found = _LOADED[service_id] = module.SERVICE
     return found
+
+
+def part(service_id: str, name: str) -> ModuleType | None:
+    """A service package's `pricing` or `blueprint` module, imported when first asked for; None when the
+    service has none (a stream is its table's StreamSpecification, X-Ray the functions' tracing)."""
+    key = (service_id, name)
+    if key not in _PARTS:
+        module = f"{__name__}.{MODULES[service_id]}.{name}"
+        _PARTS[key] = importlib.import_module(module) if importlib.util.find_spec(module) else None
+    return _PARTS[key]
+
+
+# Blueprints with a `late(builder, component)` step run it after every connector, in this order: API
+# stages first, then alarms, then DNS (which reuses the API's alarm).
+LATE_ORDER = ("apigateway", "cloudwatch", "route53")
 
 
 class Resolving:
@@ -128,4 +146,4 @@ def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-__all__ = ["MODULES", "Resolved", "Resolving", "Service", "Setting", "check_settings", "resolve", "service"]
+__all__ = ["LATE_ORDER", "MODULES", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "resolve", "service"]

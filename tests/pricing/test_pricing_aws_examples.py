@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from advisor.pricing import apigateway, awslambda
+from advisor.services.apigateway import pricing as apigateway
+from advisor.services.awslambda import pricing as awslambda
 from advisor.pricing.base import FreeTier, Month, to_cents, total
 
 from .helpers import cents, line, usd
@@ -346,7 +347,7 @@ def test_xray_traces_after_the_free_tier(use1) -> None:
     # 3M retrieved -> 2M billed = $1.00.
     from decimal import Decimal
 
-    from advisor.pricing import xray
+    from advisor.services.xray import pricing as xray
     from advisor.pricing.base import FreeTier, total
 
     lines = xray.price(xray.XRayUsage(monthly_traces_recorded=2_000_000, monthly_traces_retrieved=3_000_000), use1,
@@ -360,7 +361,7 @@ def test_route53_latency_records_with_health_checks(use1) -> None:
     # 2 health checks of AWS endpoints at $0.50 = $1.00 (free tier off) -> $4.50.
     from decimal import Decimal
 
-    from advisor.pricing import route53
+    from advisor.services.route53 import pricing as route53
     from advisor.pricing.base import total
 
     usage = route53.Route53Usage(hosted_zones=1, monthly_latency_queries=5_000_000, health_checks=2)
@@ -371,7 +372,7 @@ def test_cloudwatch_dashboards(use1) -> None:
     # https://aws.amazon.com/cloudwatch/pricing/: $3.00 per dashboard per month, 3 free -> 4 dashboards = $3.00.
     from decimal import Decimal
 
-    from advisor.pricing import cloudwatch
+    from advisor.services.cloudwatch import pricing as cloudwatch
     from advisor.pricing.base import FreeTier, total
 
     lines = cloudwatch.price(cloudwatch.CloudWatchUsage(dashboards=4), use1, free_tier=FreeTier.from_catalog(use1))

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor.pricing import apigateway, awslambda, sqs
+from advisor.services.apigateway import pricing as apigateway
+from advisor.services.awslambda import pricing as awslambda
+from advisor.services.sqs import pricing as sqs
 from advisor.pricing.base import CostLine
 from advisor.pricing.catalog import load_catalog, parse_catalog
 from advisor.pricing.errors import CatalogError, PriceNotFound
@@ -208,7 +210,7 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
 
 def test_replica_region_without_a_price_is_an_error(use1) -> None:
     # Replicated writes are billed at the replica region's price; ap-southeast-1's catalog does not have it.
-    from advisor.pricing import dynamodb
+    from advisor.services.dynamodb import pricing as dynamodb
 
     usage = dynamodb.DynamoDbUsage(monthly_write_request_units=1000, replica_regions=("ap-southeast-1",))
     with pytest.raises(PriceNotFound, match="dynamodb.replicated-write-request-units.*ap-southeast-1"):

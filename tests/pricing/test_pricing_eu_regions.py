@@ -14,7 +14,10 @@ from importlib.resources import files
 
 import pytest
 
-from advisor.pricing import dynamodb, kms, s3, sqs
+from advisor.services.dynamodb import pricing as dynamodb
+from advisor.services.kms import pricing as kms
+from advisor.services.s3 import pricing as s3
+from advisor.services.sqs import pricing as sqs
 from advisor.pricing.catalog import load_catalog, parse_catalog
 from advisor.pricing.errors import PriceNotFound
 

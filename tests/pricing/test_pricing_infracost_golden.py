@@ -13,20 +13,18 @@ from typing import Callable, NamedTuple
 
 import pytest
 
-from advisor.pricing import (
-    apigateway,
-    awslambda,
-    cloudtrail,
-    cloudwatch,
-    datatransfer,
-    dynamodb,
-    eventbridge,
-    fargate,
-    kms,
-    sns,
-    sqs,
-    stepfunctions,
-)
+from advisor.services.apigateway import pricing as apigateway
+from advisor.services.awslambda import pricing as awslambda
+from advisor.services.cloudtrail import pricing as cloudtrail
+from advisor.services.cloudwatch import pricing as cloudwatch
+from advisor.pricing import datatransfer
+from advisor.services.dynamodb import pricing as dynamodb
+from advisor.services.eventbridge import pricing as eventbridge
+from advisor.pricing import fargate
+from advisor.services.kms import pricing as kms
+from advisor.services.sns import pricing as sns
+from advisor.services.sqs import pricing as sqs
+from advisor.services.stepfunctions import pricing as stepfunctions
 from advisor.pricing.base import DEFAULT_MONTH, FreeTier
 from advisor.pricing.catalog import load_catalog
 

@@ -13,7 +13,7 @@ from importlib.resources import files
 
 import pytest
 
-from advisor.pricing import dynamodb
+from advisor.services.dynamodb import pricing as dynamodb
 from advisor.pricing.catalog import load_catalog, parse_catalog
 from advisor.pricing.errors import PriceNotFound
 

@@ -6,17 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from advisor.pricing import (
-    apigateway,
-    awslambda,
-    cloudwatch,
-    dynamodb,
-    eventbridge,
-    fargate,
-    sns,
-    sqs,
-    stepfunctions,
-)
+from advisor.services.apigateway import pricing as apigateway
+from advisor.services.awslambda import pricing as awslambda
+from advisor.services.cloudwatch import pricing as cloudwatch
+from advisor.services.dynamodb import pricing as dynamodb
+from advisor.services.eventbridge import pricing as eventbridge
+from advisor.pricing import fargate
+from advisor.services.sns import pricing as sns
+from advisor.services.sqs import pricing as sqs
+from advisor.services.stepfunctions import pricing as stepfunctions
 from advisor.pricing.base import (
     DEFAULT_MONTH,
     CostLine,

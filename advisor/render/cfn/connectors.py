@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Callable
 
 from advisor.architecture import Edge
-from advisor.render.cfn.blueprints import apigateway as api_bp
-from advisor.render.cfn.blueprints import sns as sns_bp
-from advisor.render.cfn.blueprints.cloudtrail import trail_arn
 from advisor.render.cfn.context import Builder, Statement, service_source
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
+from advisor.services.apigateway import blueprint as api_bp
+from advisor.services.cloudtrail.blueprint import trail_arn
+from advisor.services.sns import blueprint as sns_bp
 
 POST_TEMPLATE = "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.architecture import Architecture
-from advisor.render.cfn.blueprints import LATE_ORDER, blueprint
 from advisor.render.cfn.connectors import CONNECTORS
 from advisor.render.cfn.context import Builder
+from advisor.services import LATE_ORDER, part
 from advisor.workload import Workload
 
 DESCRIPTION_BYTES = 1024  # CloudFormation's limit on the template Description
@@ -50,7 +50,7 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
     outside Description and Metadata."""
     b = Builder(workload, arch)
     for c in b.components.values():
-        module = blueprint(c.service)
+        module = part(c.service, "blueprint")
         if module is not None:
             module.build(b, c)
     for e in b.edges:
@@ -58,7 +58,7 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
             CONNECTORS[e.kind](b, e)
     for service in LATE_ORDER:
         for c in b.of(service):
-            late = getattr(blueprint(service), "late", None)
+            late = getattr(part(service, "blueprint"), "late", None)
             if late is not None:
                 late(b, c)
     b.finish()

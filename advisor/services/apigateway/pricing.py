@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from . import datatransfer
-from .base import (
+from advisor.pricing import datatransfer
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     ZERO,
     Basis,
@@ -26,7 +26,7 @@ from .base import (
     fmt_number,
     metered,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "apigateway"
 TYPES = ("rest", "http", "websocket")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import (
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     ZERO,
     Basis,
@@ -25,7 +25,7 @@ from .base import (
     metered,
     to_decimal,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "sqs"
 CHUNK_KB = Decimal(64)

@@ -14,7 +14,7 @@ def build(b: Builder, c: Component) -> None:
 
 
 def late(b: Builder, c: Component) -> None:
-    from advisor.render.cfn.blueprints.cloudwatch import api_5xx_alarm
+    from advisor.services.cloudwatch.blueprint import api_5xx_alarm
 
     targets = [e.target for e in b.edges_from(c.id, "routes-to") if b.service_of(e.target) == "apigateway"]
     if not targets:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import (
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     ZERO,
     Basis,
@@ -24,7 +24,7 @@ from .base import (
     fmt_number,
     metered,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "eventbridge"
 EVENT_CHUNK_KB = Decimal(64)

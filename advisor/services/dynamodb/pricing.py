@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import (
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     ZERO,
     Basis,
@@ -28,7 +28,7 @@ from .base import (
     priced_lines,
     to_decimal,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "dynamodb"
 STREAMS_SERVICE = "dynamodb-streams"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import (
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     MB_PER_GB,
     MS_PER_S,
@@ -23,7 +23,7 @@ from .base import (
     metered,
     round_up_to,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "stepfunctions"
 TYPES = ("standard", "express")

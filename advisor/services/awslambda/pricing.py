@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import (
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     MB_PER_GB,
     MS_PER_S,
@@ -31,7 +31,7 @@ from .base import (
     fmt_number,
     metered,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "lambda"
 ARCHITECTURES = ("x86_64", "arm64")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from .base import (
+from advisor.pricing.base import (
     DEFAULT_MONTH,
     KB_PER_GB,
     ZERO,
@@ -25,7 +25,7 @@ from .base import (
     metered,
     single_line,
 )
-from .catalog import Catalog
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "sns"
 CHUNK_KB = Decimal(64)
