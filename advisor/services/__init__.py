@@ -60,6 +60,20 @@ def part(service_id: str, name: str) -> ModuleType | None:
     return _PARTS[key]
 
 
+# The order in which the services' `cost` steps price an estimate: the free tier and the volume tiers are
+# consumed in this order. The request tier comes first: what an always-on design (the sweep's alternative)
+# replaces, priced the same whether or not the rest follows.
+COST_ORDER = ("apigateway", "sqs", "lambda", "sns", "dynamodb", "eventbridge", "kms", "cloudwatch", "xray",
+              "cloudtrail", "s3", "backup", "route53")
+REQUEST_TIER = frozenset(COST_ORDER[:3])
+
+
+def priced(service_id: str) -> bool:
+    """Whether advisor prices the service's components (its package has a `cost` step)."""
+    module = part(service_id, "pricing") if service_id in MODULES else None
+    return module is not None and hasattr(module, "cost")
+
+
 # Blueprints with a `late(builder, component)` step run it after every connector, in this order: API
 # stages first, then alarms, then DNS (which reuses the API's alarm).
 LATE_ORDER = ("apigateway", "cloudwatch", "route53")
@@ -146,4 +160,4 @@ def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-__all__ = ["LATE_ORDER", "MODULES", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "resolve", "service"]
+__all__ = ["COST_ORDER", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "priced", "resolve", "service"]

@@ -27,6 +27,8 @@ from advisor.pricing.base import (
     metered,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Pricer, scaled, source
+from advisor.pricing.base import to_decimal
 
 SERVICE = "apigateway"
 TYPES = ("rest", "http", "websocket")
@@ -173,3 +175,36 @@ def price(
             free_tier=free_tier,
         )
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    t = p.w.traffic
+    apis = p.arch.of_service("apigateway")
+    if not apis:
+        return
+    counts, notes = p.counts("apigateway", "monthly_requests", {a.id: p.flows.requests for a in apis},
+                                 "requests")
+    for api in apis:
+        api_type = api.settings["type"]
+        requests = counts[api.id]
+        basis = {"monthly_requests": notes.get(api.id) or f"traffic.requests_per_month = "
+                 f"{fmt_number(to_decimal(t['requests_per_month']))}" + scaled(p.scale),
+                 "type": source(api.sources, "type")}
+        size = p.override("apigateway", "request_size_kb") or t["request_kb"]
+        cache = api.settings.get("cache_size_gb")
+        usage = ApiGatewayUsage(
+            type=api_type, monthly_requests=requests, request_size_kb=size, response_size_kb=t["response_kb"],
+            cache_size_gb=cache, cache_hours=p.month.hours if cache else None,
+        )
+        if cache:
+            basis["cache_size_gb"] = source(api.sources, "cache_size_gb")
+        basis["request_size_kb"] = ("usage.apigateway.request_size_kb" if p.override("apigateway",
+                                    "request_size_kb") else f"traffic.request_kb = {t['request_kb']}")
+        basis["response_size_kb"] = f"traffic.response_kb = {t['response_kb']}"
+        p.emit(api.id, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                            basis=basis))
+        p.logs(api.id, requests, "access-log line per request")

@@ -32,6 +32,7 @@ from advisor.pricing.base import (
     metered,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Pricer, source
 
 SERVICE = "lambda"
 ARCHITECTURES = ("x86_64", "arm64")
@@ -192,3 +193,38 @@ def extra_async_requests(payload_kb: Decimal) -> Decimal:
     if payload_kb <= ASYNC_INCLUDED_KB:
         return ZERO
     return ceil((payload_kb - ASYNC_INCLUDED_KB) / ASYNC_CHUNK_KB)
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+DEFAULT_DURATION_MS = 100
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    functions = p.arch.of_service("lambda")
+    if not functions:
+        return
+    derived = {f.id: p.flows.invocations.get(f.id, ZERO) for f in functions}
+    counts, notes = p.counts("lambda", "monthly_requests", derived, "invocations")
+    u = p.usage.get("lambda", {})
+    for fn in functions:
+        settings, sources = fn.settings, fn.sources
+        duration = u.get("request_duration_ms") or DEFAULT_DURATION_MS
+        invocations = ceil(counts[fn.id])
+        basis = {
+            "monthly_requests": notes.get(fn.id) or (p.flows.why.get(fn.id) or "no traffic reaches it"),
+            "memory_mb": source(sources, "memory_mb"),
+            "request_duration_ms": "usage.lambda.request_duration_ms" if u.get("request_duration_ms")
+            else f"default {DEFAULT_DURATION_MS} ms",
+            "architecture": source(sources, "architecture"),
+            "ephemeral_storage_mb": source(sources, "ephemeral_storage_mb"),
+        }
+        usage = LambdaUsage(
+            monthly_requests=invocations, request_duration_ms=duration, memory_mb=settings["memory_mb"],
+            architecture=settings["architecture"], ephemeral_storage_mb=settings["ephemeral_storage_mb"],
+        )
+        p.emit(fn.id, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                          basis=basis))
+        p.logs(fn.id, invocations, "START, END, REPORT and one JSON line per invocation")

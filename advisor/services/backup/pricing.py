@@ -10,6 +10,9 @@ from typing import ClassVar, Mapping
 
 from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
 from advisor.pricing.catalog import Catalog
+from advisor.costing import ONE, Pricer
+from advisor.pricing.base import to_decimal
+from advisor.services import part
 
 SERVICE = "backup"
 
@@ -51,3 +54,36 @@ def price(
         basis=f"{fmt_number(usage.monthly_cross_region_copy_gb)} GB ({b.of('monthly_cross_region_copy_gb')})",
     )
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    dynamodb = part("dynamodb", "pricing")
+
+    storage = to_decimal(p.w.data["storage_gb"])
+    for plan in p.arch.of_service("backup"):
+        u = p.usage.get("backup", {})
+        kept = Decimal(plan.settings.get("retention_days", 35))
+        per_month = p.month.days if plan.settings.get("schedule") == "daily" else ONE
+        warm = to_decimal(u["storage_gb"]) if u.get("storage_gb") is not None else storage * kept
+        copied = (to_decimal(u["monthly_cross_region_copy_gb"]) if u.get("monthly_cross_region_copy_gb")
+                  is not None else storage * per_month) if plan.settings.get("copy_to_region") else ZERO
+        usage = BackupUsage(warm_storage_gb=warm, monthly_cross_region_copy_gb=copied)
+        basis = {"warm_storage_gb": "usage.backup.storage_gb" if u.get("storage_gb") is not None else
+                 f"{fmt_number(kept)} retained full backups of {fmt_number(storage)} GB (data.storage_gb)",
+                 "monthly_cross_region_copy_gb": f"a {fmt_number(storage)} GB copy {plan.settings.get('schedule')}"
+                 f" to {plan.settings.get('copy_to_region')}"}
+        p.emit(plan.id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
+        target = plan.settings.get("copy_to_region")
+        if target:
+            # The copies are DynamoDB backups held in the recovery Region; that Region's DynamoDB
+            # backup-storage price applies (in us-east-1 it equals AWS Backup's warm-storage price).
+            kept_copies = Decimal(plan.settings.get("copy_retention_days", kept))
+            copies = dynamodb.DynamoDbUsage(on_demand_backup_storage_gb=storage * kept_copies)
+            p.emit(plan.id, dynamodb.price(
+                copies, p.catalog.for_region(str(target)), month=p.month,
+                basis={"on_demand_backup_storage_gb": f"{fmt_number(kept_copies)} daily copies of "
+                       f"{fmt_number(storage)} GB kept in {target}"}))

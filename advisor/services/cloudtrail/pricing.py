@@ -7,6 +7,9 @@ from typing import ClassVar, Mapping
 
 from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Pricer, scaled_count
+from advisor.pricing.base import KB_PER_GB, ceil, fmt_number
+
 
 SERVICE = "cloudtrail"
 
@@ -43,3 +46,46 @@ def price(
         ("monthly_data_events", "Data events", "cloudtrail.data-events", None, "events"),
         ("monthly_insight_events", "Insights events", "cloudtrail.insight-events", None, "events"),
     ))
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+# CloudTrail delivers a log file to S3 about every 5 minutes; an event is about 1.5 KB before compression.
+TRAIL_FILES_PER_HOUR = Decimal(12)
+
+
+TRAIL_EVENT_KB = Decimal("1.5")
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    u = p.usage.get("cloudtrail", {})
+    for trail in p.arch.of_service("cloudtrail"):
+        # The trail logs data events of the tables it audits: every item call, reads and writes (CloudTrail
+        # pricing: "Data Events ... are charged at $0.10 per 100,000 events", the first delivery included).
+        audited = [e.target for e in p.arch.edges_from(trail.id) if e.kind == "audits"]
+        calls = {t: p.flows.table_writes.get(t, ZERO) + p.flows.table_reads.get(t, ZERO) for t in audited}
+        data_events = scaled_count(u.get("monthly_data_events"), p.scale)
+        basis = {"monthly_data_events": "usage.cloudtrail.monthly_data_events" if data_events is not None else
+                 "the item reads and writes of the audited tables: " + (", ".join(
+                     f"{t} {fmt_number(n)}" for t, n in calls.items()) or "none")}
+        if data_events is None:
+            data_events = sum(calls.values(), ZERO)
+        usage = CloudTrailUsage(
+            monthly_additional_management_events=scaled_count(u.get("monthly_additional_management_events"),
+                                                               p.scale) or ZERO,
+            monthly_data_events=data_events,
+            monthly_insight_events=scaled_count(u.get("monthly_insight_events"), p.scale) or ZERO,
+        )
+        p.emit(trail.id, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                              basis=basis))
+        for edge in p.arch.edges_from(trail.id):
+            if edge.kind != "writes":
+                continue
+            # The trail's log files land in its bucket, which prices them (S3's `cost` step).
+            events = p.kms_requests + data_events
+            p.store(edge.target, events * TRAIL_EVENT_KB / KB_PER_GB, ceil(TRAIL_FILES_PER_HOUR * p.month.hours),
+                    f"{trail.id}'s log files: {fmt_number(p.kms_requests)} management events (the KMS requests) and "
+                    f"{fmt_number(data_events)} data events × {fmt_number(TRAIL_EVENT_KB)} KB / 1024², one month's "
+                    "logs; one file about every 5 minutes")

@@ -26,6 +26,8 @@ from advisor.pricing.base import (
     to_decimal,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Graph, ONE, Pricer, pct, source
+from advisor.pricing.base import KB_PER_GB
 
 SERVICE = "cloudwatch"
 ANOMALY_BAND_METRICS = Decimal(3)
@@ -120,3 +122,84 @@ def _alarm_basis(b: Basis, plain: str, anomaly: str, total: Decimal) -> str:
         f"{fmt_number(getattr(b.usage, plain))} alarm metrics + {fmt_number(getattr(b.usage, anomaly))} anomaly "
         f"detection alarms × 3 metrics = {fmt_number(total)} ({b.join(plain, anomaly)})"
     )
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+# A function logs START, END and REPORT lines plus one JSON line of its own per invocation;
+# API Gateway writes one access-log line per request. About 1 KB each.
+LOG_KB_PER_EVENT = Decimal(1)
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    u = p.usage.get("cloudwatch", {})
+    # Each function's and API's log group: its own lines, at its own retention.
+    derived = {c: events * LOG_KB_PER_EVENT / KB_PER_GB for c, (events, _) in sorted(p.log_events.items())}
+    total = sum(derived.values(), ZERO)
+    for component, gb in derived.items():
+        events, what = p.log_events[component]
+        retention = int(p.arch.components[component].settings["log_retention_days"])
+        share = gb / total if total > 0 else ONE / len(derived)
+        ingested_basis = f"{fmt_number(events)} × {fmt_number(LOG_KB_PER_EVENT)} KB ({what}) / 1024²"
+        if u.get("monthly_data_ingested_gb") is not None:
+            gb = to_decimal(u["monthly_data_ingested_gb"]) * p.scale * share
+            ingested_basis = f"usage.cloudwatch.monthly_data_ingested_gb, {pct(share)} of it by derived log lines"
+        stored = stored_log_gb(gb, retention, p.month)
+        stored_basis = f"kept {retention} days ({source(p.arch.components[component].sources, 'log_retention_days')})"
+        if u.get("storage_gb") is not None:
+            stored = to_decimal(u["storage_gb"]) * share
+            stored_basis = f"usage.cloudwatch.storage_gb, {pct(share)} of it by derived log lines"
+        usage = CloudWatchUsage(monthly_data_ingested_gb=gb, storage_gb=stored)
+        p.emit(component, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                               basis={"monthly_data_ingested_gb": ingested_basis,
+                                                      "storage_gb": stored_basis}))
+    alarm_count, alarm_parts, dashboards, component = p.arch.fact("alarms", _alarms)
+    if component is None:
+        return
+    usage = CloudWatchUsage(
+        monthly_data_scanned_gb=u.get("monthly_data_scanned_gb") or ZERO,
+        custom_metrics=u.get("metrics") or ZERO,
+        standard_alarms=alarm_count + to_decimal(u.get("standard_alarms") or 0),
+        high_resolution_alarms=u.get("high_resolution_alarms") or ZERO, dashboards=dashboards,
+    )
+    basis = {
+        "standard_alarms": "the template's alarms: " + (", ".join(alarm_parts) or "none")
+        + (f"; usage.cloudwatch.standard_alarms = {u['standard_alarms']} of your own"
+           if u.get("standard_alarms") else ""),
+        "dashboards": "one dashboard per alarms component that asks for one",
+    }
+    p.emit(component, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                           basis=basis))
+
+
+def _alarms(graph: Graph) -> tuple[Decimal, tuple[str, ...], Decimal, str | None]:
+    """The standard alarms the architecture's alarm components set, as the template creates them: one per
+    dead-letter queue (each queue's, and each subscribed topic's delivery queue), queue, function and API
+    for each alarm kind asked for; as a count and in words, with the dashboards and the component their
+    lines go to."""
+    subscribed = sum(1 for t in graph.of_service("sns")
+                     if any(e.kind in ("fans-out", "delivers-to") for e in graph.edges_from(t.id))
+                     or set(t.settings.get("subscribers") or ()) & {"email", "sms", "http"}
+                     or t.settings.get("purpose") == "alarm notifications")
+    queues, functions, apis = (len(graph.of_service(s)) for s in ("sqs", "lambda", "apigateway"))
+    # Dead-letter queues besides each queue's own: a bus rule's, a pipe's, and an SNS-invoked function's.
+    others = sum(1 for e in graph.edges if e.kind == "routes-to" or e.settings.get("via") == "eventbridge-pipes")
+    others += sum(1 for f in graph.of_service("lambda") if any(e.kind == "delivers-to" for e in graph.edges_to(f.id)))
+    watched = {"dlq-depth": (queues + subscribed + others, "dead-letter queues"), "oldest-message-age": (queues, "queues"),
+               "function-errors": (functions, "functions"), "function-throttles": (functions, "functions"),
+               "api-5xx": (apis, "APIs"), "api-latency-p99": (apis, "APIs")}
+    alarm_count = ZERO
+    alarm_parts = []
+    dashboards = ZERO
+    for alarms in graph.of_service("cloudwatch"):
+        for kind in alarms.settings["alarms"]:
+            n, what = watched[kind]
+            if n:
+                alarm_count += n
+                alarm_parts.append(f"{kind} on {n} {what}")
+        if alarms.settings["dashboard"]:
+            dashboards += 1
+    component = graph.of_service("cloudwatch")[0].id if graph.of_service("cloudwatch") else None
+    return alarm_count, tuple(alarm_parts), dashboards, component

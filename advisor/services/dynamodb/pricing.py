@@ -29,6 +29,11 @@ from advisor.pricing.base import (
     to_decimal,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.architecture import Component
+from advisor.costing import DEFAULT_BATCH, Graph, ONE, Pricer, scaled, source
+from advisor.pricing import datatransfer
+from advisor.pricing.base import KB_PER_GB
+from typing import Any
 
 SERVICE = "dynamodb"
 STREAMS_SERVICE = "dynamodb-streams"
@@ -262,3 +267,116 @@ def _capacity_lines(
         basis=text if grant else f"{text} = {fmt_number(unit_hours)} unit-hours",
     )
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    u = p.usage.get("dynamodb", {})
+    item_kb = p.w.data["item_kb"]
+    storage_basis = "usage.dynamodb.storage_gb" if u.get("storage_gb") is not None else "data.storage_gb"
+    storage = to_decimal(u.get("storage_gb") if u.get("storage_gb") is not None else p.w.data["storage_gb"])
+    for table in p.arch.of_service("dynamodb"):
+        if table.settings.get("replica_of"):
+            continue  # priced with its source table
+        settings, sources = table.settings, table.sources
+        consistency = settings["read_consistency"]
+        wru_each = request_units(item_kb, "write")
+        rru_each = request_units(item_kb, f"{consistency}-read")
+        mode = settings["capacity_mode"]
+        writes = p.flows.table_writes.get(table.id, ZERO)
+        reads = p.flows.table_reads.get(table.id, ZERO)
+        wru = writes * wru_each
+        rru = reads * rru_each
+        why = p.flows.why
+        basis = {
+            "monthly_write_request_units": f"{fmt_number(writes)} writes "
+            f"({why.get(table.id + '#writes', 'nothing writes to it')}) × {fmt_number(wru_each)} WRU for "
+            f"{item_kb} KB items",
+            "monthly_read_request_units": f"{fmt_number(reads)} reads "
+            f"({why.get(table.id + '#reads', 'nothing in the architecture reads it')}) × {fmt_number(rru_each)} "
+            f"RRU ({consistency} reads: {source(sources, 'read_consistency')}, {item_kb} KB items)",
+            "storage_gb": storage_basis,
+        }
+        if (not reads and p.flows.reads_per_request > 0 and u.get("monthly_read_request_units") is None
+                and "traffic" not in p.w.assumed):
+            p.warn(f"traffic.reads_per_request is {fmt_number(p.flows.reads_per_request)} but nothing in "
+                       f"the architecture reads {table.id}: reads by applications outside it are not priced "
+                       "(give usage.dynamodb.monthly_read_request_units)")
+        for key in ("monthly_write_request_units", "monthly_read_request_units"):
+            if u.get(key) is not None:
+                basis[key] = f"usage.dynamodb.{key}" + scaled(p.scale)
+        wru = to_decimal(u["monthly_write_request_units"]) * p.scale if u.get(
+            "monthly_write_request_units") is not None else wru
+        rru = to_decimal(u["monthly_read_request_units"]) * p.scale if u.get(
+            "monthly_read_request_units") is not None else rru
+        fields: dict[str, Any] = {"capacity_mode": mode, "storage_gb": storage}
+        if mode == "on-demand":
+            fields.update(monthly_write_request_units=ceil(wru), monthly_read_request_units=ceil(rru))
+        else:
+            # The deployed capacity: the template provisions exactly these units.
+            fields["write_capacity_units"] = settings["write_capacity_units"]
+            fields["read_capacity_units"] = settings["read_capacity_units"]
+            for key, what in (("write_capacity_units", "writes per request × WRU per item"),
+                              ("read_capacity_units", "reads per request × RRU per item")):
+                basis[key] = (f"peak requests per second × {what}" if sources.get(key) == "default"
+                              else source(sources, key))
+        pitr = u.get("pitr_backup_storage_gb", storage)
+        pitr_basis = ("usage.dynamodb.pitr_backup_storage_gb" if u.get("pitr_backup_storage_gb") is not None
+                      else "point-in-time recovery bills the table's size")
+        if settings["point_in_time_recovery"]:
+            fields["pitr_backup_storage_gb"] = to_decimal(pitr)
+            basis["pitr_backup_storage_gb"] = pitr_basis
+        for key in ("on_demand_backup_storage_gb", "monthly_data_restored_gb"):
+            if u.get(key) is not None:
+                fields[key] = u[key]
+        batch, replicas = p.arch.fact("tables", _tables)[table.id]
+        if batch is not None:
+            sru = u.get("monthly_streams_read_request_units")
+            fields["monthly_streams_read_request_units"] = (
+                to_decimal(sru) * p.scale if sru is not None else ceil(writes / batch))
+            fields["streams_consumed_by_lambda"] = False
+            basis["monthly_streams_read_request_units"] = (
+                "usage.dynamodb.monthly_streams_read_request_units" if sru is not None else
+                f"one GetRecords per batch of {fmt_number(batch)} change records, read by an EventBridge pipe "
+                "(only Lambda readers are free)")
+        if replicas:
+            fields["replica_regions"] = tuple(str(c.settings["region"]) for c in replicas)
+            basis["replica_regions"] = ", ".join(f"{c.id} in {c.settings['region']}" for c in replicas)
+        usage = DynamoDbUsage(**fields)
+        p.emit(table.id, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                            basis=basis))
+        for replica in replicas:
+            region = str(replica.settings["region"])
+            # A replica holds a full copy of the table, with point-in-time recovery of its own when enabled.
+            held: dict[str, Any] = {"storage_gb": storage}
+            held_basis = {"storage_gb": f"a full copy of {table.id} ({storage_basis})"}
+            if replica.settings["point_in_time_recovery"]:
+                held["pitr_backup_storage_gb"] = to_decimal(pitr)
+                held_basis["pitr_backup_storage_gb"] = pitr_basis + f", in {region}"
+            p.emit(replica.id, price(
+                DynamoDbUsage(capacity_mode=mode, **held), p.catalog.for_region(region),
+                month=p.month, basis=held_basis))
+            gb = writes * to_decimal(item_kb) / KB_PER_GB
+            transfer = datatransfer.DataTransferUsage(monthly_outbound_other_regions_gb=gb, destination_region=region)
+            p.emit(replica.id, datatransfer.price(
+                transfer, p.catalog, free_tier=p.free, month=p.month,
+                basis={"monthly_outbound_other_regions_gb": f"{fmt_number(writes)} replicated writes × "
+                       f"{item_kb} KB / 1024² to {region}"}))
+
+
+def _tables(graph: Graph) -> dict[str, tuple[Decimal | None, tuple[Component, ...]]]:
+    """Each table's stream reader's batch size (None without a stream, one without a reader) and
+    its replica tables."""
+    out: dict[str, tuple[Decimal | None, tuple[Component, ...]]] = {}
+    for table in graph.of_service("dynamodb"):
+        streams = [e for e in graph.edges_from(table.id) if e.kind == "streams-to"]
+        batch = None
+        if streams:
+            reader = graph.edges_from(streams[0].target)
+            batch = Decimal(reader[0].settings.get("batch_size", DEFAULT_BATCH)) if reader else ONE
+        out[table.id] = (batch, tuple(c for c in graph.of_service("dynamodb")
+                                      if c.settings.get("replica_of") == table.id))
+    return out

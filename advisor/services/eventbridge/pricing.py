@@ -25,6 +25,9 @@ from advisor.pricing.base import (
     metered,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.costing import DEFAULT_BATCH, Graph, ONE, Pricer, scaled_count
+from advisor.pricing.base import KB_PER_GB, ceil, to_decimal
+from typing import Any
 
 SERVICE = "eventbridge"
 EVENT_CHUNK_KB = Decimal(64)
@@ -116,3 +119,63 @@ def price(
         ("archive_storage_gb", "Archive storage", "eventbridge.archive-storage", None, "GB"),
     ), free_tier=free_tier)
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+PIPE_CHUNK_KB = Decimal(64)
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    item_kb = to_decimal(p.w.data["item_kb"])
+    requests = ZERO
+    parts = []
+    for edge, batch in p.arch.fact("pipes", _pipes):
+        batches = ceil(p.streamed_writes(edge.source) / batch)
+        per_batch = max(ONE, ceil(batch * item_kb / PIPE_CHUNK_KB))
+        requests += batches * per_batch
+        parts.append(f"{fmt_number(batches)} batches of {fmt_number(batch)} change records from {edge.source}, "
+                     f"{fmt_number(per_batch)} request per batch (64 KB chunks)")
+    buses = p.arch.of_service("eventbridge")
+    events = p.flows.written * len(buses)
+    if requests <= 0 and events <= 0:
+        return
+    u = p.usage.get("eventbridge", {})
+    size = p.capped("eventbridge", item_kb, "integration events")
+    custom = scaled_count(u.get("monthly_custom_events"), p.scale) or ceil(events)
+    # A bus's archive takes in every event it receives and keeps it for archive_days (EventBridge pricing:
+    # $0.10 per GB processed into an archive, $0.023 per GB-month stored).
+    archived = [b for b in buses if b.settings["archive_days"]]
+    processed = custom * size / KB_PER_GB * len(archived) / max(len(buses), 1)
+    stored = sum((processed / len(archived) * min(Decimal(b.settings["archive_days"]), p.month.days)
+                  / p.month.days for b in archived), ZERO) if archived else ZERO
+    usage = EventBridgeUsage(
+        monthly_custom_events=custom,
+        event_size_kb=size,
+        monthly_pipes_requests=scaled_count(u.get("monthly_pipes_requests"), p.scale) or requests,
+        pipes_request_size_kb=ZERO,
+        monthly_archive_processing_gb=to_decimal(u["monthly_archive_processing_gb"])
+        if u.get("monthly_archive_processing_gb") is not None else processed,
+        archive_storage_gb=to_decimal(u["archive_storage_gb"]) if u.get("archive_storage_gb") is not None
+        else stored,
+    )
+    kept = ", ".join(f"{b.id} {b.settings['archive_days']} days" for b in archived)
+    basis = {"monthly_pipes_requests": "; ".join(parts) or "none",
+             "monthly_custom_events": "one integration event per written API request",
+             "monthly_archive_processing_gb": "usage.eventbridge.monthly_archive_processing_gb"
+             if u.get("monthly_archive_processing_gb") is not None else
+             f"every event the archived buses receive ({kept}) × {fmt_number(size)} KB / 1024²",
+             "archive_storage_gb": "usage.eventbridge.archive_storage_gb" if u.get("archive_storage_gb")
+             is not None else f"the events of the last archive_days, at most a month's ({kept})"}
+    component = buses[0].id if buses else (p.arch.of_service("dynamodb-streams")[0].id
+                                           if p.arch.of_service("dynamodb-streams") else None)
+    p.emit(component, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                            basis=basis))
+
+
+def _pipes(graph: Graph) -> tuple[tuple[Any, Decimal], ...]:
+    """The edges an EventBridge pipe carries, with their batch sizes."""
+    return tuple((edge, Decimal(edge.settings.get("batch_size", DEFAULT_BATCH))) for edge in graph.edges
+                 if edge.settings.get("via") == "eventbridge-pipes")

@@ -11,6 +11,8 @@ from typing import ClassVar, Mapping
 
 from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines, fmt_number, metered
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Graph, Pricer, scaled_count
+from advisor.pricing.base import ceil
 
 SERVICE = "kms"
 
@@ -72,3 +74,59 @@ def price(
          "kms.generate-data-key-pair-requests", None, "requests"),
     ), free_tier=free_tier)
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+# SQS reuses a data key for KmsDataKeyReusePeriodSeconds (default 300 s); DynamoDB and CloudWatch Logs
+# cache theirs for a few minutes too. One KMS request per principal per 5 minutes is the model.
+KMS_REUSE_SECONDS = Decimal(300)
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    keys = p.arch.of_service("kms")
+    p.kms_requests = ZERO
+    if not keys:
+        return
+    per_period = p.month.seconds / KMS_REUSE_SECONDS
+    principals, notes, replica_keys = p.arch.fact("kms", _encrypting)
+    requests = ceil(principals * per_period)
+    u = p.usage.get("kms", {})
+    held = u.get("keys") or len(keys)
+    rotating = sum(1 for k in keys if k.settings["rotation"]) if not u.get("keys") else (
+        held if all(k.settings["rotation"] for k in keys) else 0)
+    usage = KmsUsage(keys=held, rotated_key_versions=2 * rotating, monthly_requests=scaled_count(
+        u.get("monthly_requests"), p.scale) or requests)
+    basis = {"keys": "usage.kms.keys" if u.get("keys") else f"{len(keys)} key(s) in the architecture",
+             "rotated_key_versions": f"{rotating} key(s) with yearly automatic rotation, priced from their second "
+             "rotation on ($1 a month more in the second year, $2 from the third)",
+             "monthly_requests": "usage.kms.monthly_requests" if u.get("monthly_requests") else
+             f"one request per encrypting principal per {fmt_number(KMS_REUSE_SECONDS)} s data-key reuse "
+             f"period: {fmt_number(principals)} principals ({notes})"}
+    p.kms_requests = usage.monthly_requests
+    p.emit(keys[0].id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
+    for replica, region in replica_keys:
+        # The replica's key is the customer's, given to the template as a parameter; it is a cost of the replica.
+        usage = KmsUsage(keys=1)
+        p.emit(replica, price(usage, p.catalog.for_region(region), month=p.month,
+                                      basis={"keys": f"the customer managed key that encrypts {replica} in {region}"}))
+
+
+def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[tuple[str, str], ...]]:
+    """The principals that ask KMS for data keys, as a count and as text, and the Regions of the
+    replica tables that bring a key of their own."""
+    principals = ZERO
+    notes = []
+    for service, count in (("sqs", 2), ("sns", 1), ("dynamodb", 1), ("lambda", 1), ("apigateway", 1)):
+        encrypted = [c for c in graph.of_service(service) if c.settings.get("kms_key")
+                     or c.settings.get("log_group_kms_key") or service == "apigateway"]
+        if service in ("lambda", "apigateway"):
+            encrypted = graph.of_service(service)  # their log groups use the key
+        if encrypted:
+            principals += Decimal(len(encrypted) * count)
+            notes.append(f"{len(encrypted)} {service} × {count}")
+    replica_keys = tuple((c.id, str(c.settings["region"])) for c in graph.of_service("dynamodb")
+                         if c.settings.get("replica_of") and c.settings.get("kms_key"))
+    return principals, ", ".join(notes), replica_keys

@@ -11,6 +11,9 @@ from typing import ClassVar, Mapping
 
 from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Pricer
+from advisor.pricing.base import ceil
+from advisor.services import part
 
 SERVICE = "route53"
 
@@ -52,3 +55,29 @@ def price(
         free_tier=free_tier, free_key="route53.health-checks",
     )
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    cloudwatch = part("cloudwatch", "pricing")
+    watched = any("api-5xx" in c.settings["alarms"] for c in p.arch.of_service("cloudwatch"))
+    for record in p.arch.of_service("route53"):
+        if not any(e.kind == "routes-to" for e in p.arch.edges_from(record.id)):
+            continue
+        usage = Route53Usage(hosted_zones=1, monthly_latency_queries=ceil(p.flows.requests / 60),
+                                     health_checks=1)
+        basis = {"hosted_zones": "one zone for the API's name",
+                 "monthly_latency_queries": "clients cache the answer for its 60 s TTL: about one query per "
+                 "60 requests",
+                 "health_checks": "this Region's health check on the API's 5XX alarm (each Region's stack "
+                 "brings its own)"}
+        p.emit(record.id, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                            basis=basis))
+        if not watched:
+            # The health check watches the API's 5XX alarm, which the template then creates for it alone.
+            p.emit(record.id, cloudwatch.price(
+                cloudwatch.CloudWatchUsage(standard_alarms=1), p.catalog, free_tier=p.free,
+                month=p.month, basis={"standard_alarms": "the API's 5XX alarm its health check watches"}))

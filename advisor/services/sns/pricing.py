@@ -26,6 +26,8 @@ from advisor.pricing.base import (
     single_line,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Graph, Pricer
+from advisor.pricing.base import ceil, to_decimal
 
 SERVICE = "sns"
 CHUNK_KB = Decimal(64)
@@ -180,3 +182,75 @@ def _delivery_basis(publishes: Decimal, subscriptions: Decimal, b: Basis, field_
         f"{fmt_number(publishes)} billed publishes × {fmt_number(subscriptions)} subscriptions "
         f"({b.join('monthly_requests', field_name)})"
     )
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+# "Exceeding the limit of 10 messages per second (TPS) for an email or email-json endpoint will trigger an automatic
+# suspension of the subscription" (docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html).
+EMAIL_PER_SECOND = Decimal(10)
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    u = p.usage.get("sns", {})
+    for topic in p.arch.of_service("sns"):
+        publishes = p.flows.publishes.get(topic.id, ZERO)
+        if u.get("monthly_requests") is not None:
+            publishes = to_decimal(u["monthly_requests"]) * p.scale
+        subs = {p: to_decimal(u[f"{p}_subscriptions"]) for p in
+                ("http", "email", "sms", "mobile_push", "sqs", "lambda") if u.get(f"{p}_subscriptions") is not None
+                } if u else {}
+        derived = p.arch.fact("subscriptions", _subscriptions)[topic.id]
+        if derived["mobile_push"] and "mobile_push" not in subs:
+            # The template cannot create push endpoints (they need the customer's APNs or FCM credentials).
+            derived = {**derived, "mobile_push": ZERO}
+            p.warn(f"{topic.id}: mobile push endpoints are created outside the template (an SNS platform "
+                       "application with APNs or FCM credentials), so their deliveries are not priced; give "
+                       "usage.sns.mobile_push_subscriptions to price them")
+        if derived["sms"] and "sms" not in subs and not p.catalog.has("sms-deliveries"):
+            derived = {**derived, "sms": ZERO}
+            p.warn(f"{topic.id}: SMS prices depend on the destination country, so its SMS deliveries are not "
+                       "priced; give usage.sns.sms_subscriptions and a catalog price for sms-deliveries "
+                       "(--catalog) to price them")
+        if subs:
+            derived = {**derived, **subs}
+        email = derived.get("email", ZERO)
+        if email and p.flows.requests:
+            peak = (ceil(publishes) / p.flows.requests * to_decimal(p.w.traffic["peak_requests_per_second"])
+                    * p.scale)
+            if peak > EMAIL_PER_SECOND:
+                p.warn(f"{topic.id} would send about {fmt_number(ceil(peak))} e-mails a second at peak to each "
+                           f"email subscription; SNS suspends an email subscription above "
+                           f"{fmt_number(EMAIL_PER_SECOND)} messages a second (Amazon SNS developer guide, email "
+                           "notifications): filter what reaches e-mail with a subscription filter policy, or "
+                           "deliver through SQS or Lambda")
+        size = p.capped("sns", u.get("request_size_kb") or p.w.data["item_kb"], "published events")
+        basis = {"monthly_requests": "usage.sns.monthly_requests" if u.get("monthly_requests") is not None
+                 else p.flows.why.get(topic.id, "no steady traffic"),
+                 "request_size_kb": "usage.sns.request_size_kb" if u.get("request_size_kb")
+                 else f"data.item_kb = {p.w.data['item_kb']}"}
+        for protocol in derived:
+            basis[f"{protocol}_subscriptions"] = (f"usage.sns.{protocol}_subscriptions" if protocol in subs
+                                                   else f"{fmt_number(derived[protocol])} {protocol} subscriptions "
+                                                   "in the architecture")
+        usage = SnsUsage(monthly_requests=ceil(publishes), request_size_kb=size, **{
+            f"{p}_subscriptions": n for p, n in derived.items()})
+        p.emit(topic.id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
+
+
+def _subscriptions(graph: Graph) -> dict[str, dict[str, Decimal]]:
+    """Each topic's subscriptions by protocol: its queues and functions, and the subscribers its
+    settings name. Read-only: a usage that gives counts of its own changes a copy."""
+    out: dict[str, dict[str, Decimal]] = {}
+    for topic in graph.of_service("sns"):
+        edges = graph.edges_from(topic.id)
+        named = list(topic.settings.get("subscribers", ()))
+        out[topic.id] = {
+            "sqs": Decimal(sum(1 for e in edges if e.kind == "fans-out")),
+            "lambda": Decimal(sum(1 for e in edges if e.kind == "delivers-to")),
+            "email": Decimal(named.count("email")), "sms": Decimal(named.count("sms")),
+            "http": Decimal(named.count("http")), "mobile_push": Decimal(named.count("mobile-push")),
+        }
+    return out

@@ -26,6 +26,8 @@ from advisor.pricing.base import (
     to_decimal,
 )
 from advisor.pricing.catalog import Catalog
+from advisor.architecture import Component
+from advisor.costing import DEFAULT_BATCH, Pricer
 
 SERVICE = "sqs"
 CHUNK_KB = Decimal(64)
@@ -118,3 +120,46 @@ def price(
         free_tier=free_tier,
         free_key="sqs.requests",
     )
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    queues = p.arch.of_service("sqs")
+    if not queues:
+        return
+    derived = {q.id: p.flows.messages.get(q.id, ZERO) for q in queues}
+    moved = {q.id: _queue_requests(p, q, derived[q.id]) for q in queues}
+    counts, notes = p.counts("sqs", "monthly_requests", {q.id: moved[q.id][0] for q in queues}, "requests")
+    fifo = bool(p.override("sqs", "fifo"))
+    for queue in queues:
+        _, text = moved[queue.id]
+        size = p.capped("sqs", p.override("sqs", "request_size_kb") or _message_kb(p, queue),
+                            "queue messages")
+        basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {p.flows.why.get(queue.id, 'none')}",
+                 "request_size_kb": "usage.sqs.request_size_kb" if p.override("sqs", "request_size_kb")
+                 else f"message size {fmt_number(to_decimal(size))} KB"}
+        usage = SqsUsage(monthly_requests=counts[queue.id], request_size_kb=size, fifo=fifo)
+        p.emit(queue.id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
+
+
+def _queue_requests(p: Pricer, queue: Component, messages: Decimal) -> tuple[Decimal, str]:
+    consumers = [e for e in p.arch.edges_from(queue.id) if e.kind == "triggers"]
+    batch = int(consumers[0].settings.get("batch_size", DEFAULT_BATCH)) if consumers else DEFAULT_BATCH
+    moved = message_requests(messages, send_batch=1, receive_batch=batch, delete_batch=batch)
+    text = (f"{fmt_number(messages)} messages: 1 send each, receives and deletes in batches of {batch}"
+            f" = {fmt_number(moved)}")
+    if consumers:
+        idle = idle_poller_receives(p.month)
+        text += (f", plus {fmt_number(idle)} empty receives of the event source mapping's "
+                 f"{ESM_IDLE_POLLERS} long-polling pollers")
+        moved += idle
+    return moved, text
+
+
+def _message_kb(p: Pricer, queue: Component) -> Decimal:
+    if any(e.kind == "sends" for e in p.arch.edges_to(queue.id)):
+        return to_decimal(p.w.traffic["request_kb"])
+    return to_decimal(p.w.data["item_kb"])

@@ -10,6 +10,8 @@ from typing import ClassVar, Mapping
 
 from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
 from advisor.pricing.catalog import Catalog
+from advisor.costing import Pricer
+from advisor.pricing.base import ceil, fmt_number
 
 SERVICE = "xray"
 # The default sampling rule records the first request each second and 5% of the rest
@@ -49,3 +51,20 @@ def price(
         ("monthly_traces_retrieved", "Traces retrieved or scanned", "xray.traces-retrieved", "xray.traces-retrieved",
          "traces"),
     ), free_tier=free_tier)
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate."""
+    tracers = p.arch.of_service("xray")
+    if not tracers:
+        return
+    traced = sum((p.flows.requests for _ in p.arch.of_service("apigateway")), ZERO) or p.flows.requests
+    recorded = sampled_traces(traced, p.month)
+    usage = XRayUsage(monthly_traces_recorded=ceil(recorded))
+    basis = {"monthly_traces_recorded": f"default sampling of {fmt_number(traced)} requests: the first each "
+             "second, then 5%"}
+    p.emit(tracers[0].id, price(usage, p.catalog, free_tier=p.free, month=p.month,
+                                         basis=basis))
