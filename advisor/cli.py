@@ -122,15 +122,6 @@ def _workload_path(file: Optional[Path]) -> str:
     return DEFAULT_FILE
 
 
-def _cache_dir() -> Optional[Path]:
-    """Where start-up caches live: ADVISOR_CACHE_DIR, else the XDG cache folder; 'off' disables."""
-    explicit = os.environ.get("ADVISOR_CACHE_DIR")
-    if explicit:
-        return None if explicit == "off" else Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "advisor"
-
-
 def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
     """Organisation rule folders: --rules options, then ADVISOR_RULES (separated like PATH)."""
     dirs = list(given or [])
@@ -141,9 +132,9 @@ def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
 
 
 def _rule_set(rule_dirs: Optional[list[Path]] = None) -> Any:
-    from advisor.rulecache import load_rule_set
+    from advisor.rules import load_rule_set
 
-    return load_rule_set(_cache_dir(), extra=_rule_dirs(rule_dirs))
+    return load_rule_set(_rule_dirs(rule_dirs))
 
 
 def _is_terminal() -> bool:
@@ -380,8 +371,7 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     chosen = fmt or ("table" if _is_terminal() else "jsonl")
     if chosen not in ("table", "json", "jsonl"):
         raise UsageError(f"--format {chosen} is for one workload; several files take table, json or jsonl")
-    cache = _cache_dir()
-    options = Options(command, str(cache) if cache else None, tuple(str(p) for p in _rule_dirs(rules_dirs)),
+    options = Options(command, tuple(str(p) for p in _rule_dirs(rules_dirs)),
                       str(_prices_dir()), str(catalog_path) if catalog_path else None, free_tier)
     summary = Summary()
     progress = _progress(len(paths)) if chosen != "json" and sys.stderr.isatty() and not _QUIET else None

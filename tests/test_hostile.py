@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CACHE_DIR, ROOT
+from tests.conftest import ROOT
 
 HOSTILE = ROOT / "tests" / "hostile"
 MANIFEST: dict = yaml.safe_load((HOSTILE / "manifest.yaml").read_text(encoding="utf-8"))["files"]
@@ -95,7 +95,6 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env["NO_COLOR"] = "1"
-    env["ADVISOR_CACHE_DIR"] = str(CACHE_DIR)
     return env
 
 

@@ -38,7 +38,7 @@ from advisor.errors import AdvisorError, InputError
 from advisor.rules import load_rules
 from advisor.spec import Bool, ListOf, Num, Obj, Str, TrueOr
 from advisor.workload import SLUG, OneOfNum, Workload, load_workload, load_workload_text, workload_spec
-from tests.conftest import CACHE_DIR, ROOT
+from tests.conftest import ROOT
 
 CATALOG = load_catalog()
 RULES = load_rules(catalog=CATALOG)
@@ -416,7 +416,6 @@ def test_bundled_us_east_1_prices_every_valid_volume(tmp_path):
 def _cli(args: list[str], cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env["NO_COLOR"] = "1"
-    env["ADVISOR_CACHE_DIR"] = str(CACHE_DIR)
     return subprocess.run([sys.executable, "-m", "advisor", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=60)
 
