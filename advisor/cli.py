@@ -5,6 +5,7 @@ This is the only module that prints, reads the environment or exits.
 
 import copy
 import functools
+import glob
 import json
 import os
 import sys
@@ -358,8 +359,7 @@ def _is_portfolio(files: Optional[list[str]]) -> bool:
         return False
     if len(files) > 1:
         return True
-    magic = any(ch in files[0] for ch in "*?[")  # glob.has_magic, without importing glob for one file
-    return Path(files[0]).is_dir() or (magic and not Path(files[0]).exists())
+    return Path(files[0]).is_dir() or (glob.has_magic(files[0]) and not Path(files[0]).exists())
 
 
 def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dirs: Optional[list[Path]],
