@@ -3,7 +3,6 @@
 This is the only module that prints, reads the environment or exits.
 """
 
-import copy
 import functools
 import glob
 import json
@@ -773,33 +772,9 @@ def prices_list(
     _emit_json(rows)
 
 
-# Global options that may come before the command's name; none of them takes a value.
-_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--no-color"})
-
-
-def _command_name(info: Any) -> str:
-    return info.name or info.callback.__name__.replace("_", "-")
-
-
-def _app_for(argv: list[str]) -> typer.Typer:
-    """The app with only the command that argv names: typer inspects every command's signature to
-    build the interface, a tenth of a cold run. Help, completion and unknown names get the whole app."""
-    rest = [a for a in argv if a not in _GLOBAL_FLAGS]
-    if not rest or os.environ.get("_ADVISOR_COMPLETE"):
-        return app
-    wanted = rest[0]
-    commands = [c for c in app.registered_commands if _command_name(c) == wanted]
-    groups = [g for g in app.registered_groups if g.name == wanted]
-    if not commands and not groups:
-        return app
-    only = copy.copy(app)
-    only.registered_commands, only.registered_groups = commands, groups
-    return only
-
-
 def run() -> None:
     """Console-script entry point."""
-    _app_for(sys.argv[1:])()
+    app()
 
 
 if __name__ == "__main__":  # pragma: no cover
