@@ -1,6 +1,7 @@
 """The command line: parse arguments, call the core, print, and turn errors into exit codes.
 
-This is the only module that prints, reads the environment or exits.
+This is the only module that reads the environment or exits, and the only one that prints, itself
+or through the terminal tables of advisor.termviews.
 """
 
 import functools
@@ -150,10 +151,9 @@ _NO_COLOR = False
 
 
 def _console(stderr: bool = False) -> Any:
-    from rich.console import Console  # only terminal output pays for rich
+    from advisor.termviews import console  # only terminal output pays for rich
 
-    no_color = _NO_COLOR or "NO_COLOR" in os.environ
-    return Console(no_color=no_color or None, highlight=False, stderr=stderr)
+    return console(no_color=_NO_COLOR or "NO_COLOR" in os.environ, stderr=stderr)
 
 
 FILE_ARG = typer.Argument(None, help=f"Workload file (default: ./{DEFAULT_FILE}).", show_default=False)
@@ -204,7 +204,9 @@ def recommend(
 
         sys.stdout.write(render_template("recommend.md.j2", v=view))
         return
-    _print_recommendation(view)
+    from advisor.termviews import print_recommendation
+
+    print_recommendation(_console(), view)
 
 
 def _budget_check(workload: Any, arch: Any) -> list[str]:
@@ -313,43 +315,14 @@ def cost(
 
         sys.stdout.write(render_template("cost.md.j2", v=estimate_view(est, warnings=warnings, sweep=swept)))
     else:
-        _print_estimate(estimate_view(est, warnings=warnings, sweep=swept), chart(swept) if swept else "")
+        from advisor.termviews import print_estimate
+
+        view = estimate_view(est, warnings=warnings, sweep=swept)
+        print_estimate(_console(), view, chart(swept) if swept else "")
     if max_monthly is not None and est.total > Decimal(str(max_monthly)):
         from advisor.errors import CheckFailed
 
         raise CheckFailed(f"the estimate of {money(est.total)} a month exceeds --max-monthly {money(Decimal(str(max_monthly)))}")
-
-
-def _print_estimate(view: dict[str, Any], plot: str) -> None:
-    from rich.table import Table
-
-    console = _console()
-    free = "free tier applied" if view["free_tier"] else "no free tier"
-    table = Table(title=f"{_esc(view['workload'])} in {view['region']}: prices as of {view['as_of']}, {free}",
-                  title_justify="left", show_footer=True)
-    table.add_column("service", footer="total")
-    table.add_column("item")
-    table.add_column("quantity", justify="right")
-    table.add_column("unit")
-    table.add_column("unit price", justify="right")
-    table.add_column("monthly", justify="right", footer=view["total"])
-    for group in view["groups"]:
-        for row in group["rows"]:
-            table.add_row(group["service"], _esc(row["item"]), row["quantity"], row["unit"], row["unit_price"],
-                          row["monthly"])
-        table.add_row("", f"[bold]{group['service']} subtotal[/bold]", "", "", "", f"[bold]{group['subtotal']}[/bold]",
-                      end_section=True)
-    console.print(table)
-    if view["sweep"]:
-        console.print(plot, markup=False)
-        be = view["sweep"]["break_even"]
-        if be:
-            console.print(f"break-even: at {be['scale']}× today's traffic ({be['requests']} requests a month, "
-                          f"{be['monthly']}) the always-on alternative becomes cheaper")
-        else:
-            console.print("no break-even in this range: pay-per-use stays cheaper throughout")
-    for warning in view["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
 
 
 def _is_portfolio(files: Optional[list[str]]) -> bool:
@@ -373,7 +346,11 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     options = Options(command, tuple(str(p) for p in _rule_dirs(rules_dirs)),
                       str(_prices_dir()), str(catalog_path) if catalog_path else None, free_tier)
     summary = Summary()
-    progress = _progress(len(paths)) if chosen != "json" and sys.stderr.isatty() and not _QUIET else None
+    progress = None
+    if chosen != "json" and sys.stderr.isatty() and not _QUIET:
+        from advisor.termviews import progress as progress_bar
+
+        progress = progress_bar(_console(stderr=True), len(paths))
     if chosen == "json":
         sys.stdout.write('{"workloads": [')
     first = True
@@ -396,87 +373,13 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     if chosen == "json":
         sys.stdout.write("\n], \"summary\": " + json.dumps(summary.as_json(), ensure_ascii=False) + "}\n")
     elif chosen == "table":
-        _print_summary(command, summary)
+        from advisor.termviews import print_summary
+
+        print_summary(_console(), command, summary)
     if summary.bad:
         from advisor.errors import AdvisorError
 
         raise AdvisorError(f"{len(summary.bad)} of {summary.files} workload files had errors")
-
-
-def _progress(total: int) -> Any:
-    from rich.progress import Progress
-
-    bar = Progress(console=_console(stderr=True), transient=True)
-    bar.start()
-    return bar, bar.add_task("workloads", total=total)
-
-
-def _print_summary(command: str, summary: Any) -> None:
-    from rich.table import Table
-
-    from advisor.costviews import money
-
-    console = _console()
-    data = summary.as_json()
-    if command == "cost" and summary.by_workload:
-        by_service = Table(title="Portfolio cost by service", title_justify="left", show_footer=True)
-        by_service.add_column("service", footer="total")
-        by_service.add_column("monthly", justify="right", footer=money(summary.total))
-        for service, amount in sorted(summary.by_service.items()):
-            by_service.add_row(service, money(amount))
-        console.print(by_service)
-        by_workload = Table(title="Portfolio cost by workload", title_justify="left")
-        for column in ("file", "workload", "monthly"):
-            by_workload.add_column(column, justify="right" if column == "monthly" else "left")
-        for file, name, amount in summary.by_workload:
-            by_workload.add_row(_esc(file), _esc(name), money(amount))
-        console.print(by_workload)
-    else:
-        table = Table(title="Workloads per service", title_justify="left")
-        table.add_column("service")
-        table.add_column("workloads", justify="right")
-        for service, count in data.get("workloads_per_service", {}).items():
-            table.add_row(service, str(count))
-        console.print(table)
-    console.print(f"{summary.files - len(summary.bad)} of {summary.files} workload files processed")
-
-
-def _print_recommendation(view: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    console = _console()
-    console.print(f"[bold]{_esc(view['workload'])}[/bold] in {view['region']}")
-    services = Table(title="Services", title_justify="left")
-    for column in ("service", "name", "components"):
-        services.add_column(column)
-    for s in view["services"]:
-        services.add_row(s["id"], s["name"], ", ".join(s["components"]))
-    console.print(services)
-    flows = Table(title="Flows", title_justify="left")
-    flows.add_column("flow")
-    flows.add_column("steps")
-    for f in view["flows"]:
-        flows.add_row(f["id"], " → ".join(_esc(s) for s in f["steps"]))
-    console.print(flows)
-    decisions = Table(title="Decisions", title_justify="left")
-    for column in ("rule", "title", "pillars", "best practices", "because"):
-        decisions.add_column(column)
-    for d in view["decisions"]:
-        decisions.add_row(d["rule"], _esc(d["title"]), ", ".join(d["pillars"]),
-                          ", ".join(b["id"] for b in d["best_practices"]), ", ".join(d["because"]))
-    console.print(decisions)
-    if view["dr"]:
-        dr = view["dr"]
-        console.print(f"Disaster recovery: [bold]{dr['title']}[/bold] (RPO {dr['rpo_minutes']:g} min, "
-                      f"RTO {dr['rto_minutes']:g} min, {dr['primary_region']} → {dr['secondary_region']})")
-    for warning in view["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 @app.command()
@@ -556,14 +459,9 @@ def rules(
     if chosen is DataFormat.json:
         _emit_json(listed)
         return
-    from rich.table import Table
+    from advisor.termviews import print_rules
 
-    table = Table()
-    for column in ("id", "title", "pillars", "best practices"):
-        table.add_column(column)
-    for r in listed:
-        table.add_row(r["id"], r["title"], ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
-    _console().print(table)
+    print_rules(_console(), listed)
 
 
 def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
