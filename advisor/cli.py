@@ -1,10 +1,11 @@
 """The command line: parse arguments, call the core, print, and turn errors into exit codes.
 
-This is the only module that prints, reads the environment or exits.
+This is the only module that reads the environment or exits, and the only one that prints, itself
+or through the terminal tables of advisor.termviews.
 """
 
-import copy
 import functools
+import glob
 import json
 import os
 import sys
@@ -122,15 +123,6 @@ def _workload_path(file: Optional[Path]) -> str:
     return DEFAULT_FILE
 
 
-def _cache_dir() -> Optional[Path]:
-    """Where start-up caches live: ADVISOR_CACHE_DIR, else the XDG cache folder; 'off' disables."""
-    explicit = os.environ.get("ADVISOR_CACHE_DIR")
-    if explicit:
-        return None if explicit == "off" else Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "advisor"
-
-
 def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
     """Organisation rule folders: --rules options, then ADVISOR_RULES (separated like PATH)."""
     dirs = list(given or [])
@@ -141,9 +133,9 @@ def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
 
 
 def _rule_set(rule_dirs: Optional[list[Path]] = None) -> Any:
-    from advisor.rulecache import load_rule_set
+    from advisor.rules import load_rule_set
 
-    return load_rule_set(_cache_dir(), extra=_rule_dirs(rule_dirs))
+    return load_rule_set(_rule_dirs(rule_dirs))
 
 
 def _is_terminal() -> bool:
@@ -151,9 +143,7 @@ def _is_terminal() -> bool:
 
 
 def _emit_json(data: Any) -> None:
-    from advisor.jsontext import dumps  # json.dumps(indent=2), at a third of its cost
-
-    sys.stdout.write(dumps(data) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 _QUIET = False
@@ -161,10 +151,9 @@ _NO_COLOR = False
 
 
 def _console(stderr: bool = False) -> Any:
-    from rich.console import Console  # only terminal output pays for rich
+    from advisor.termviews import console  # only terminal output pays for rich
 
-    no_color = _NO_COLOR or "NO_COLOR" in os.environ
-    return Console(no_color=no_color or None, highlight=False, stderr=stderr)
+    return console(no_color=_NO_COLOR or "NO_COLOR" in os.environ, stderr=stderr)
 
 
 FILE_ARG = typer.Argument(None, help=f"Workload file (default: ./{DEFAULT_FILE}).", show_default=False)
@@ -215,7 +204,9 @@ def recommend(
 
         sys.stdout.write(render_template("recommend.md.j2", v=view))
         return
-    _print_recommendation(view)
+    from advisor.termviews import print_recommendation
+
+    print_recommendation(_console(), view)
 
 
 def _budget_check(workload: Any, arch: Any) -> list[str]:
@@ -324,43 +315,14 @@ def cost(
 
         sys.stdout.write(render_template("cost.md.j2", v=estimate_view(est, warnings=warnings, sweep=swept)))
     else:
-        _print_estimate(estimate_view(est, warnings=warnings, sweep=swept), chart(swept) if swept else "")
+        from advisor.termviews import print_estimate
+
+        view = estimate_view(est, warnings=warnings, sweep=swept)
+        print_estimate(_console(), view, chart(swept) if swept else "")
     if max_monthly is not None and est.total > Decimal(str(max_monthly)):
         from advisor.errors import CheckFailed
 
         raise CheckFailed(f"the estimate of {money(est.total)} a month exceeds --max-monthly {money(Decimal(str(max_monthly)))}")
-
-
-def _print_estimate(view: dict[str, Any], plot: str) -> None:
-    from rich.table import Table
-
-    console = _console()
-    free = "free tier applied" if view["free_tier"] else "no free tier"
-    table = Table(title=f"{_esc(view['workload'])} in {view['region']}: prices as of {view['as_of']}, {free}",
-                  title_justify="left", show_footer=True)
-    table.add_column("service", footer="total")
-    table.add_column("item")
-    table.add_column("quantity", justify="right")
-    table.add_column("unit")
-    table.add_column("unit price", justify="right")
-    table.add_column("monthly", justify="right", footer=view["total"])
-    for group in view["groups"]:
-        for row in group["rows"]:
-            table.add_row(group["service"], _esc(row["item"]), row["quantity"], row["unit"], row["unit_price"],
-                          row["monthly"])
-        table.add_row("", f"[bold]{group['service']} subtotal[/bold]", "", "", "", f"[bold]{group['subtotal']}[/bold]",
-                      end_section=True)
-    console.print(table)
-    if view["sweep"]:
-        console.print(plot, markup=False)
-        be = view["sweep"]["break_even"]
-        if be:
-            console.print(f"break-even: at {be['scale']}× today's traffic ({be['requests']} requests a month, "
-                          f"{be['monthly']}) the always-on alternative becomes cheaper")
-        else:
-            console.print("no break-even in this range: pay-per-use stays cheaper throughout")
-    for warning in view["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
 
 
 def _is_portfolio(files: Optional[list[str]]) -> bool:
@@ -369,8 +331,7 @@ def _is_portfolio(files: Optional[list[str]]) -> bool:
         return False
     if len(files) > 1:
         return True
-    magic = any(ch in files[0] for ch in "*?[")  # glob.has_magic, without importing glob for one file
-    return Path(files[0]).is_dir() or (magic and not Path(files[0]).exists())
+    return Path(files[0]).is_dir() or (glob.has_magic(files[0]) and not Path(files[0]).exists())
 
 
 def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dirs: Optional[list[Path]],
@@ -382,11 +343,14 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     chosen = fmt or ("table" if _is_terminal() else "jsonl")
     if chosen not in ("table", "json", "jsonl"):
         raise UsageError(f"--format {chosen} is for one workload; several files take table, json or jsonl")
-    cache = _cache_dir()
-    options = Options(command, str(cache) if cache else None, tuple(str(p) for p in _rule_dirs(rules_dirs)),
+    options = Options(command, tuple(str(p) for p in _rule_dirs(rules_dirs)),
                       str(_prices_dir()), str(catalog_path) if catalog_path else None, free_tier)
     summary = Summary()
-    progress = _progress(len(paths)) if chosen != "json" and sys.stderr.isatty() and not _QUIET else None
+    progress = None
+    if chosen != "json" and sys.stderr.isatty() and not _QUIET:
+        from advisor.termviews import progress as progress_bar
+
+        progress = progress_bar(_console(stderr=True), len(paths))
     if chosen == "json":
         sys.stdout.write('{"workloads": [')
     first = True
@@ -409,87 +373,13 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     if chosen == "json":
         sys.stdout.write("\n], \"summary\": " + json.dumps(summary.as_json(), ensure_ascii=False) + "}\n")
     elif chosen == "table":
-        _print_summary(command, summary)
+        from advisor.termviews import print_summary
+
+        print_summary(_console(), command, summary)
     if summary.bad:
         from advisor.errors import AdvisorError
 
         raise AdvisorError(f"{len(summary.bad)} of {summary.files} workload files had errors")
-
-
-def _progress(total: int) -> Any:
-    from rich.progress import Progress
-
-    bar = Progress(console=_console(stderr=True), transient=True)
-    bar.start()
-    return bar, bar.add_task("workloads", total=total)
-
-
-def _print_summary(command: str, summary: Any) -> None:
-    from rich.table import Table
-
-    from advisor.costviews import money
-
-    console = _console()
-    data = summary.as_json()
-    if command == "cost" and summary.by_workload:
-        by_service = Table(title="Portfolio cost by service", title_justify="left", show_footer=True)
-        by_service.add_column("service", footer="total")
-        by_service.add_column("monthly", justify="right", footer=money(summary.total))
-        for service, amount in sorted(summary.by_service.items()):
-            by_service.add_row(service, money(amount))
-        console.print(by_service)
-        by_workload = Table(title="Portfolio cost by workload", title_justify="left")
-        for column in ("file", "workload", "monthly"):
-            by_workload.add_column(column, justify="right" if column == "monthly" else "left")
-        for file, name, amount in summary.by_workload:
-            by_workload.add_row(_esc(file), _esc(name), money(amount))
-        console.print(by_workload)
-    else:
-        table = Table(title="Workloads per service", title_justify="left")
-        table.add_column("service")
-        table.add_column("workloads", justify="right")
-        for service, count in data.get("workloads_per_service", {}).items():
-            table.add_row(service, str(count))
-        console.print(table)
-    console.print(f"{summary.files - len(summary.bad)} of {summary.files} workload files processed")
-
-
-def _print_recommendation(view: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    console = _console()
-    console.print(f"[bold]{_esc(view['workload'])}[/bold] in {view['region']}")
-    services = Table(title="Services", title_justify="left")
-    for column in ("service", "name", "components"):
-        services.add_column(column)
-    for s in view["services"]:
-        services.add_row(s["id"], s["name"], ", ".join(s["components"]))
-    console.print(services)
-    flows = Table(title="Flows", title_justify="left")
-    flows.add_column("flow")
-    flows.add_column("steps")
-    for f in view["flows"]:
-        flows.add_row(f["id"], " → ".join(_esc(s) for s in f["steps"]))
-    console.print(flows)
-    decisions = Table(title="Decisions", title_justify="left")
-    for column in ("rule", "title", "pillars", "best practices", "because"):
-        decisions.add_column(column)
-    for d in view["decisions"]:
-        decisions.add_row(d["rule"], _esc(d["title"]), ", ".join(d["pillars"]),
-                          ", ".join(b["id"] for b in d["best_practices"]), ", ".join(d["because"]))
-    console.print(decisions)
-    if view["dr"]:
-        dr = view["dr"]
-        console.print(f"Disaster recovery: [bold]{dr['title']}[/bold] (RPO {dr['rpo_minutes']:g} min, "
-                      f"RTO {dr['rto_minutes']:g} min, {dr['primary_region']} → {dr['secondary_region']})")
-    for warning in view["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {_esc(warning)}")
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 @app.command()
@@ -569,14 +459,9 @@ def rules(
     if chosen is DataFormat.json:
         _emit_json(listed)
         return
-    from rich.table import Table
+    from advisor.termviews import print_rules
 
-    table = Table()
-    for column in ("id", "title", "pillars", "best practices"):
-        table.add_column(column)
-    for r in listed:
-        table.add_row(r["id"], r["title"], ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
-    _console().print(table)
+    print_rules(_console(), listed)
 
 
 def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
@@ -785,33 +670,9 @@ def prices_list(
     _emit_json(rows)
 
 
-# Global options that may come before the command's name; none of them takes a value.
-_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--no-color"})
-
-
-def _command_name(info: Any) -> str:
-    return info.name or info.callback.__name__.replace("_", "-")
-
-
-def _app_for(argv: list[str]) -> typer.Typer:
-    """The app with only the command that argv names: typer inspects every command's signature to
-    build the interface, a tenth of a cold run. Help, completion and unknown names get the whole app."""
-    rest = [a for a in argv if a not in _GLOBAL_FLAGS]
-    if not rest or os.environ.get("_ADVISOR_COMPLETE"):
-        return app
-    wanted = rest[0]
-    commands = [c for c in app.registered_commands if _command_name(c) == wanted]
-    groups = [g for g in app.registered_groups if g.name == wanted]
-    if not commands and not groups:
-        return app
-    only = copy.copy(app)
-    only.registered_commands, only.registered_groups = commands, groups
-    return only
-
-
 def run() -> None:
     """Console-script entry point."""
-    _app_for(sys.argv[1:])()
+    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

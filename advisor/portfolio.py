@@ -26,7 +26,6 @@ class Options(Record):
     __slots__ = ()
 
     command: str  # "recommend" or "cost"
-    cache_dir: str | None
     rule_dirs: tuple[str, ...]
     prices_dir: str | None
     catalog_path: str | None
@@ -71,13 +70,12 @@ _STATE: dict[str, Any] = {}
 
 
 def _rule_set(options: Options) -> Any:
-    key = (options.cache_dir, options.rule_dirs)
+    key = options.rule_dirs
     if _STATE.get("key") != key:
-        from advisor.rulecache import load_rule_set
+        from advisor.rules import load_rule_set
 
-        cache = Path(options.cache_dir) if options.cache_dir else None
         _STATE["key"] = key
-        _STATE["rules"] = load_rule_set(cache, extra=tuple(Path(p) for p in options.rule_dirs))
+        _STATE["rules"] = load_rule_set(tuple(Path(p) for p in options.rule_dirs))
     return _STATE["rules"]
 
 

@@ -319,6 +319,15 @@ def _load_rules(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
     return load_rules_uncached(root, catalog)
 
 
+def load_rule_set(extra: tuple[Path, ...] = (), root: Path | None = None) -> tuple[Catalog, tuple[Rule, ...]]:
+    """The catalog and the rules: the bundled ones, plus any organisation folders in `extra`."""
+    root = root or data_dir("rules")
+    catalog = load_catalog(root)
+    if not extra:
+        return catalog, load_rules(root, catalog)
+    return catalog, load_rules_uncached(root, catalog, tuple(Path(p).resolve() for p in extra))
+
+
 def load_rules_uncached(root: Path, catalog: Catalog, extra: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
     """Load the bundled rules and any organisation folders, reading the files again.
 

@@ -45,7 +45,7 @@ def main() -> None:
             cases[f"advisor {command} {name}"] = [advisor, command, f"examples/{name}.yaml", "-f", "json"]
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         cases[f"advisor render {example.stem}"] = [advisor, "render", str(example), "-o", out, "--force"]
-    for cmd in cases.values():  # warm the start-up caches, as run.py does
+    for cmd in cases.values():  # warm the file system cache and the compiled bytecode, as run.py does
         subprocess.run(cmd, capture_output=True, cwd=ROOT, check=False)
     floor = None
     print(f"{'command':40} {'M instructions':>15} {'x floor':>8}")

@@ -52,7 +52,7 @@ def _cold(runs: int) -> list[tuple[str, float, float, float]]:
         cases[f"advisor {command} {example.stem}"] = [advisor, command, str(example), "-f", "json"]
     for example in sorted((ROOT / "examples").glob("*.yaml")):
         cases[f"advisor render {example.stem}"] = [advisor, "render", str(example), "-o", str(out), "--force"]
-    for cmd in cases.values():  # warm the start-up caches once, as on every run after a user's first
+    for cmd in cases.values():  # warm the file system cache and the compiled bytecode once
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     walls: dict[str, list[float]] = {name: [] for name in cases}
     cpus: dict[str, list[float]] = {name: [] for name in cases}
@@ -99,10 +99,10 @@ def _throughput(rounds: int) -> float:
     from advisor.costing import estimate
     from advisor.engine import recommend
     from advisor.pricing.catalog import load_catalog as load_prices
-    from advisor.rulecache import load_rule_set
+    from advisor.rules import load_rule_set
     from advisor.workload import load_workload_text
 
-    catalog, rules = load_rule_set(None)
+    catalog, rules = load_rule_set()
     prices = load_prices("us-east-1")
     # Each round prices workloads no earlier round saw, as a portfolio would: what the engine keeps
     # between workloads is then what two different workloads share, never a repeat of one.

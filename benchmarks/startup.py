@@ -6,8 +6,8 @@ Run from the repository root with the interpreter of an installed advisor:
 
 Each command runs in a fresh process.  Runs are interleaved (one of each command per round) so
 that background load affects every command alike; the figures are medians of wall time and of
-the CPU time (user + system) the process used.  The start-up cache is warmed first, as it is on
-every run after a user's first.
+the CPU time (user + system) the process used.  One run comes first, to warm the file system cache
+and the compiled bytecode.
 """
 
 from __future__ import annotations

@@ -8,17 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import atexit
-import shutil
-import tempfile
-
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# CLI runs keep their start-up cache out of the user's home.
-CACHE_DIR = Path(tempfile.mkdtemp(prefix="advisor-test-cache-"))
-# Each test process makes its own folder, so each removes it on the way out.
-atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
@@ -35,7 +27,6 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Re
     """Run `python -m advisor ARGS` the way a user would, without a terminal."""
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env["NO_COLOR"] = "1"
-    env["ADVISOR_CACHE_DIR"] = str(CACHE_DIR)
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", *args], capture_output=True, text=True, cwd=cwd, env=env,
         input=stdin, timeout=60,

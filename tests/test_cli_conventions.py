@@ -78,31 +78,6 @@ def test_lens_export_includes_custom_rules(cli, tmp_path):
     assert "ADV_P002" in ids(plain_doc)
 
 
-@pytest.mark.parametrize(("argv", "commands", "groups"), [
-    (["cost", "x.yaml"], ["cost"], []),
-    (["-q", "--no-color", "recommend", "--help"], ["recommend"], []),
-    (["prices", "list"], [], ["prices"]),
-    (["--help"], None, None),
-    ([], None, None),
-    (["--version"], None, None),
-    (["cots", "x.yaml"], None, None),  # a typo: the whole app, so that click suggests the right name
-])
-def test_a_run_builds_only_the_command_it_names(argv, commands, groups, monkeypatch):
-    """Building every command's parameters is a tenth of a cold start: only the named one is built."""
-    from advisor import cli as cli_module
-
-    monkeypatch.delenv("_ADVISOR_COMPLETE", raising=False)
-    built = cli_module._app_for(argv)
-    if commands is None:
-        assert built is cli_module.app
-        return
-    assert [cli_module._command_name(c) for c in built.registered_commands] == commands
-    assert [g.name for g in built.registered_groups] == groups
-    assert built.registered_callback is cli_module.app.registered_callback
-    monkeypatch.setenv("_ADVISOR_COMPLETE", "bash_complete")
-    assert cli_module._app_for(argv) is cli_module.app  # completion needs every command
-
-
 def test_a_typo_in_the_command_name_gets_a_suggestion(cli):
     result = cli("cots", "examples/startup-mvp.yaml")
     assert result.code == 2 and "No such command 'cots'" in result.err and "cost" in result.err

@@ -20,3 +20,12 @@ def test_core_imports_neither_typer_rich_nor_boto3():
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_only_the_command_line_imports_the_terminal_views():
+    """advisor.termviews loads rich; the command line alone may import it."""
+    from tests.conftest import ROOT
+
+    importers = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "advisor").rglob("*.py")
+                       if "termviews" in path.read_text(encoding="utf-8") and path.name != "termviews.py")
+    assert importers == ["advisor/cli.py"]

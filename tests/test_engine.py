@@ -6,7 +6,7 @@ import fnmatch
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.architecture import to_json
@@ -170,7 +170,8 @@ def test_latency_warning_when_reads_and_queues_meet():
     assert not any(w.startswith("ADV-P003:") for w in arch.warnings)
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=400)
+@settings(derandomize=True, database=None, deadline=None, max_examples=400,
+          suppress_health_check=[HealthCheck.too_slow])  # both would time the machine
 @given(name=st.text(alphabet="ab:-", max_size=8), pattern=st.text(alphabet="ab:-*", max_size=8))
 def test_component_globs_match_as_fnmatch_does(name, pattern):
     """Component ids and their globs use only `*`; the engine's matcher must agree with fnmatch there."""

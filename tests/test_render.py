@@ -130,16 +130,14 @@ def test_a_missing_price_leaves_the_cost_section_out_but_renders(cli, tmp_path):
     assert "Not estimated: no price for" in report
 
 
-def test_atomic_writes_step_around_a_temporary_name_already_taken(tmp_path):
-    """The temporary file each write goes through is created exclusively, never over a file already
-    there (a planted link included), and none is left behind."""
-    import os
-
+def test_atomic_writes_leave_other_files_alone_and_no_temporary_file_behind(tmp_path):
+    """Each write goes through a fresh temporary file in the folder, never over a file already there
+    (a planted link included), and none is left behind."""
     from advisor.render import write_files
 
-    taken = tmp_path / f".ARCHITECTURE.md.{os.getpid()}.0.tmp"
+    taken = tmp_path / ".ARCHITECTURE.md.tmp"
     taken.write_text("not ours")
-    (tmp_path / f".template.yaml.{os.getpid()}.0.tmp").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / ".template.yaml.tmp").symlink_to(tmp_path / "elsewhere")
     written = write_files(tmp_path, {"ARCHITECTURE.md": "# report\n", "template.yaml": "Resources: {}\n"}, force=False)
     assert [p.name for p in written] == ["ARCHITECTURE.md", "template.yaml"]
     assert (tmp_path / "ARCHITECTURE.md").read_text() == "# report\n"
@@ -147,8 +145,24 @@ def test_atomic_writes_step_around_a_temporary_name_already_taken(tmp_path):
     assert oct((tmp_path / "template.yaml").stat().st_mode & 0o777) == "0o644"
     assert taken.read_text() == "not ours" and not (tmp_path / "elsewhere").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [".ARCHITECTURE.md.%d.0.tmp" % os.getpid(), ".template.yaml.%d.0.tmp" % os.getpid(), "ARCHITECTURE.md",
-         "template.yaml"])
+        [".ARCHITECTURE.md.tmp", ".template.yaml.tmp", "ARCHITECTURE.md", "template.yaml"])
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
+    import os
+
+    from advisor.render import write_files
+
+    (tmp_path / "template.yaml").write_text("old\n")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError):
+        write_files(tmp_path, {"template.yaml": "new\n"}, force=True)
+    assert (tmp_path / "template.yaml").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["template.yaml"]
 
 
 @pytest.mark.parametrize("rpo", ["0.00001", "2.50", "15"])

@@ -92,53 +92,27 @@ def test_edge_to_undeclared_component_is_rejected(tmp_path):
     assert any("edge end 'queue:nowhere' is not among this rule's components" in e for e in _errors(root))
 
 
-def test_rule_cache_matches_a_fresh_load_and_notices_edits(tmp_path):
-    from advisor.rulecache import load_rule_set
+def test_no_start_up_cache_is_read_or_written(tmp_path):
+    """The rules are read from their YAML files on every run: nothing is unpickled from, or written
+    to, the cache folders an earlier version used (ADVISOR_CACHE_DIR, XDG_CACHE_HOME, ~/.cache)."""
+    import os
+    import subprocess
+    import sys
 
-    root = _copy(tmp_path)
-    cache = tmp_path / "cache"
-    _, fresh = load_rule_set(None, root)
-    _, first = load_rule_set(cache, root)
-    assert len(list(cache.glob("rules-*.pickle"))) == 1
-    _, second = load_rule_set(cache, root)
-    assert first == fresh == second
-    path = root / "reliability" / "ADV-R007.yaml"
-    path.write_text(path.read_text().replace("max_receive_count: 5", "max_receive_count: 3"))
-    _, edited = load_rule_set(cache, root)
-    r007 = next(r for r in edited if r.id == "ADV-R007")
-    assert r007.adds["settings"][0]["set"]["dead_letter_queue"]["max_receive_count"] == 3
-    assert len(list(cache.glob("rules-*.pickle"))) == 1  # the stale cache was removed
+    from tests.conftest import ROOT
 
-
-def test_two_installations_sharing_a_cache_folder_keep_a_cache_each(tmp_path):
-    from advisor.rulecache import load_rule_set
-
-    first, second = _copy(tmp_path / "one"), _copy(tmp_path / "two")
-    cache = tmp_path / "cache"
-    load_rule_set(cache, first)
-    load_rule_set(cache, second)
-    kept = sorted(p.name for p in cache.glob("rules-*.pickle"))
-    assert len(kept) == 2
-    load_rule_set(cache, first)  # a hit: nothing rebuilt, nothing pruned
-    assert sorted(p.name for p in cache.glob("rules-*.pickle")) == kept
-    path = first / "reliability" / "ADV-R007.yaml"
-    path.write_text(path.read_text().replace("max_receive_count: 5", "max_receive_count: 3"))
-    load_rule_set(cache, first)  # the edit replaces the first installation's cache only
-    now = sorted(p.name for p in cache.glob("rules-*.pickle"))
-    assert len(now) == 2 and len(set(now) & set(kept)) == 1
-
-
-def test_damaged_or_unwritable_cache_falls_back_to_a_normal_load(tmp_path):
-    from advisor.rulecache import load_rule_set
-
-    root = _copy(tmp_path)
-    cache = tmp_path / "cache"
-    load_rule_set(cache, root)
-    (target,) = cache.glob("rules-*.pickle")
-    target.write_bytes(b"not a pickle")
-    _, rules = load_rule_set(cache, root)
-    assert len(rules) == len(rule_files(root))
-    blocker = tmp_path / "file-not-dir"
-    blocker.write_text("")
-    _, rules = load_rule_set(blocker / "cache", root)
-    assert len(rules) == len(rule_files(root))
+    home, xdg, explicit = tmp_path / "home", tmp_path / "xdg", tmp_path / "explicit"
+    marker = tmp_path / "unpickled"
+    for folder in (home / ".cache" / "advisor", xdg / "advisor", explicit):
+        folder.mkdir(parents=True)
+        # A planted pickle that would leave a marker file were it ever loaded.
+        planted = f"cos\nsystem\n(S'touch {marker}'\ntR."
+        (folder / "rules-00000000-0000000000000000.pickle").write_text(planted)
+    before = sorted(p for p in tmp_path.rglob("*"))
+    env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(xdg), ADVISOR_CACHE_DIR=str(explicit))
+    env.pop("ADVISOR_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "everything.yaml"),
+                           "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not marker.exists()
+    assert sorted(p for p in tmp_path.rglob("*")) == before

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.catalog import load_catalog
@@ -353,7 +353,8 @@ _SCALARS = st.one_of(
 _INTRINSICS = st.one_of(st.builds(Ref, _TEXT), st.builds(GetAtt, _TEXT), st.builds(Sub, _TEXT))
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=300)
+@settings(derandomize=True, database=None, deadline=None, max_examples=300,
+          suppress_health_check=[HealthCheck.too_slow])  # both would time the machine
 @given(st.recursive(st.one_of(_SCALARS, _INTRINSICS),
                     lambda inner: st.one_of(st.lists(inner, max_size=4),
                                             st.dictionaries(_TEXT, inner, max_size=4),

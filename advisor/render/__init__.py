@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Mapping
@@ -71,7 +72,8 @@ def check_targets(out_dir: Path, names: list[str], *, force: bool) -> None:
 
 
 def write_files(out_dir: Path, files: Mapping[str, str], *, force: bool) -> list[Path]:
-    """Write each file atomically (temporary file in the folder, then rename), only inside `out_dir`."""
+    """Write each file atomically (a fresh temporary file in the folder, then a rename), only inside
+    `out_dir`: a reader sees the old file or the new one, never part of one."""
     check_targets(out_dir, list(files), force=force)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -79,27 +81,14 @@ def write_files(out_dir: Path, files: Mapping[str, str], *, force: bool) -> list
         if Path(name).name != name:  # names are ours, but a path separator would escape the folder
             raise ValueError(f"refusing to write {name!r} outside {out_dir}")
         target = out_dir / name
-        fd, tmp = _new_file(out_dir, name)
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o644)  # mkstemp makes the file private; these files are not secrets
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         written.append(target)
     return written
-
-
-def _new_file(folder: Path, name: str) -> tuple[int, Path]:
-    """A fresh file in `folder` to write `name` through: what tempfile.mkstemp makes (created exclusively,
-    mode 0600, never through a planted link), without importing tempfile and random for it."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    for attempt in range(1000):
-        path = folder / f".{name}.{os.getpid()}.{attempt}.tmp"
-        try:
-            return os.open(path, flags, 0o600), path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name for {name} in {folder}")
