@@ -326,24 +326,9 @@ def test_near_valid_workloads_load_or_fail_cleanly(case):
 
 # --- (b') valid workloads are priced, or get a clean error ----------------------------------
 
-def _websocket_message_over_128_kb(doc: dict) -> bool:
-    """A WebSocket API whose messages take the request size, above the 128 KB a message may have.
-    The document may be mutated: any part may have the wrong type."""
-    def part(holder: object, key: str) -> object:
-        return holder.get(key) if isinstance(holder, dict) else None
-
-    api = part(part(doc, "usage"), "apigateway")
-    if part(api, "type") != "websocket" or part(api, "message_size_kb"):
-        return False
-    size = part(api, "request_size_kb") or part(part(doc, "traffic"), "request_kb")
-    return isinstance(size, (int, float)) and not isinstance(size, bool) and size > 128
-
-
 # Valid workloads that `cost` turns into an internal error (exit 70), each with a strict xfail below;
 # a trigger leaves this list when its bug is fixed, so the property covers it again.
-KNOWN_COST_BUGS: dict = {
-    "websocket-message-larger-than-128-kb": _websocket_message_over_128_kb,
-}
+KNOWN_COST_BUGS: dict = {}
 # Valid workloads whose `cost --sweep` is an internal error (a strict xfail below each).  None today.
 KNOWN_SWEEP_BUGS: dict = {}
 
