@@ -441,9 +441,18 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
 
 
 def _check_needs(components: Mapping[str, Component], edges: tuple[Edge, ...], rules: Mapping[str, Rule]) -> None:
-    """Every component has the edges its service cannot be deployed without; else the rules that added it
-    are at fault, and are named."""
+    """Every edge is one its source's service can build, and every component has the edges its service cannot
+    be deployed without; else the rules that added them are at fault, and are named."""
     problems = []
+    for e in edges:
+        source, target = components[e.source], components[e.target]
+        known = service(source.service).edges
+        if (e.kind, target.service) not in known:
+            rule = rules[e.added_by[0]]
+            problems.append(Diagnostic(rule.path, rule.line, 1, f"{e.source} {e.kind} {e.target}: no {source.service} component "
+                                       f"starts a {e.kind} edge to a {target.service} component",
+                                       f"{source.service} components start: "
+                                       + (", ".join(f"{k} {t}" for k, t in known) or "no edges")))
     for c in components.values():
         for need in service(c.service).needs:
             if not any(e.source == c.id and (e.kind, components[e.target].service) in need.edges for e in edges):

@@ -71,3 +71,28 @@ def test_settings_resolve_usage_over_rules_over_defaults():
     assert (fn.settings["memory_mb"], fn.sources["memory_mb"]) == (2048, "usage.lambda.memory_mb")
     assert (fn.settings["architecture"], fn.sources["architecture"]) == ("arm64", "rule ADV-P002")
     assert (fn.settings["timeout_s"], fn.sources["timeout_s"]) == (30, "default")
+
+
+def test_an_edge_no_service_can_build_names_the_rule(tmp_path):
+    # The triggers connector once did nothing for any pair but sqs -> lambda; now such an edge is refused.
+    rules = _rules(tmp_path, "ACME-R204", "adds:\n  components:\n    - {id: 'queue:q', service: sqs}\n"
+                                          "    - {id: 'topic:t', service: sns}\n"
+                                          "  edges:\n    - {from: 'queue:q', to: 'topic:t', kind: triggers}\n")
+    workload = load_workload_text("version: 1\nname: w\nproblems: [scalability-issues]\n", "w.yaml", CATALOG)
+    with pytest.raises(RuleError) as caught:
+        recommend(workload, rules, CATALOG)
+    text = "\n".join(caught.value.lines())
+    assert "queue:q triggers topic:t: no sqs component starts a triggers edge to a sns component" in text
+    assert "sqs components start: triggers lambda" in text
+
+
+def test_every_declared_edge_has_a_connector_or_a_blueprint_that_builds_it():
+    from advisor.services import part
+
+    built_by_blueprints = {("dynamodb", "replicates-to"), ("dynamodb", "streams-to"), ("cloudwatch", "monitors"),
+                           ("route53", "routes-to"), ("budgets", "alarms-to")}
+    for service_id in MODULES:
+        connectors = getattr(part(service_id, "blueprint"), "CONNECTORS", {})
+        for kind, target in service(service_id).edges:
+            assert (kind, target) in connectors or (service_id, kind) in built_by_blueprints, (service_id, kind)
+        assert set(connectors) <= set(service(service_id).edges)

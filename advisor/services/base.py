@@ -83,6 +83,8 @@ class Service:
     # The largest message or event it carries, in KB, and where that quota is published.
     message_kb: int | None = None
     message_quota: str = ""
+    # The edges its components may start: (edge kind, target service); its blueprint connects them.
+    edges: tuple[tuple[str, str], ...] = ()
     # Edges a component of this service cannot be deployed without: each need is met by any one of its
     # (edge kind, target service) pairs.
     needs: tuple[Need, ...] = ()

@@ -149,6 +149,10 @@ class Builder:
         duration_s = float(usage.get("request_duration_ms") or 100) / 1000
         return max(10, min(900, math.ceil(self.peak_rps() * duration_s * 2)))
 
+    def env(self, function: str, name: str, value: object) -> None:
+        """Set an environment variable of a function (by its logical id)."""
+        self.resources[function]["Properties"]["Environment"]["Variables"][name] = value
+
     # ---------------------------------------------------------------- writing
     def add(self, lid: str, rtype: str, props: dict[str, Any], **attrs: Any) -> str:
         if lid in self.resources:

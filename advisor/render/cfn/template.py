@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.architecture import Architecture
-from advisor.render.cfn.connectors import CONNECTORS
 from advisor.render.cfn.context import Builder
 from advisor.services import LATE_ORDER, part
 from advisor.workload import Workload
@@ -54,8 +53,12 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
         if module is not None:
             module.build(b, c)
     for e in b.edges:
-        if e.source in b.components and e.target in b.components:
-            CONNECTORS[e.kind](b, e)
+        # The source's package connects the edge; pairs it does not list are built by a blueprint (a
+        # table's stream or replicas, the alarms on every function, a budget's alert topic).
+        connectors = getattr(part(b.service_of(e.source) or "", "blueprint"), "CONNECTORS", {})
+        connect = connectors.get((e.kind, b.service_of(e.target)))
+        if connect is not None:
+            connect(b, e)
     for service in LATE_ORDER:
         for c in b.of(service):
             late = getattr(part(service, "blueprint"), "late", None)

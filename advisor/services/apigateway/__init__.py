@@ -38,4 +38,5 @@ SERVICE = Service(
     },
     needs=(Need((("sends", "sqs"), ("invokes", "lambda")), "an API serves POST /items to a queue or GET /items/{id} "
                 "through a function"),),
+    edges=(("invokes", "lambda"), ("sends", "sqs"),),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.architecture import Component
+from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn, to_json
 from advisor.render.cfn.naming import sha256
@@ -125,3 +125,64 @@ def late(b: Builder, c: Component) -> None:
     b.apis.append((lid, stage, api_name(lid)))
     b.output(b.lid(c.id, "Url"), Sub("https://${" + lid + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${"
                                      + stage + "}/" + PATH), f"Base URL of the {c.id} items resource")
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+POST_TEMPLATE = "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"
+
+
+def sends(b: Builder, e: Edge) -> None:
+    """api -> queue: POST /items sends the body to SQS directly (no function), answering 202."""
+    queue = b.lid(e.target)
+    role = b.role(b.lid(e.source, "SqsRole"), "apigateway.amazonaws.com")
+    b.allow(role, "SendToQueue", ["sqs:SendMessage"], [arn(queue)])
+    b.allow_key(role, "kms:Decrypt", "kms:GenerateDataKey")
+    method(b, e.source, b.lid(e.source, "PostMethod"), {
+        "ResourceId": Ref(b.lid(e.source, "ItemsResource")),
+        "HttpMethod": "POST",
+        "RequestModels": {"application/json": Ref(model(b, e.source))},
+        "Integration": {
+            "Type": "AWS",
+            "IntegrationHttpMethod": "POST",
+            "Credentials": arn(role),
+            "Uri": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${%s.QueueName}"
+                       % queue),
+            "PassthroughBehavior": "NEVER",
+            "RequestParameters": {"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+            "RequestTemplates": {"application/json": POST_TEMPLATE},
+            "IntegrationResponses": [
+                {"StatusCode": "202", "SelectionPattern": "2\\d{2}",
+                 "ResponseTemplates": {"application/json": '{"status": "accepted"}'}},
+                {"StatusCode": "500", "SelectionPattern": "[45]\\d{2}",
+                 "ResponseTemplates": {"application/json": '{"message": "the request could not be queued"}'}},
+            ],
+        },
+        "MethodResponses": [{"StatusCode": "202"}, {"StatusCode": "500"}],
+    })
+
+
+def invokes(b: Builder, e: Edge) -> None:
+    """api -> function: GET /items/{id} through a Lambda proxy integration."""
+    fn, api = b.lid(e.target), b.lid(e.source)
+    method(b, e.source, b.lid(e.source, "GetMethod"), {
+        "ResourceId": Ref(item_resource(b, e.source)),
+        "HttpMethod": "GET",
+        "RequestParameters": {"method.request.path.id": True},
+        "Integration": {
+            "Type": "AWS_PROXY", "IntegrationHttpMethod": "POST",
+            "Uri": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                       "${%s.Arn}/invocations" % fn)},
+    })
+    b.add(b.lid(e.target, "ApiPermission"), "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": GetAtt(fn, "Arn"), "Principal": "apigateway.amazonaws.com",
+        "SourceArn": Sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${%s}/*/GET/%s/*"
+                         % (api, PATH))})
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("sends", "sqs"): sends,
+    ("invokes", "lambda"): invokes,
+}

@@ -45,4 +45,5 @@ SERVICE = Service(
             "and an alias for the event source mappings and API integrations to call), so it is not priced either",
             "remove usage.lambda.provisioned_concurrency"),
     },
+    edges=(("authorizes", "apigateway"), ("publishes", "sns"), ("reads", "dynamodb"), ("writes", "dynamodb"),),
 )

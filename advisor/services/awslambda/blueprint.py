@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from advisor.architecture import Component
+from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.handler import HANDLER_SOURCE
-from advisor.render.cfn.intrinsics import Ref, arn
+from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
 
 NO_VPC = ("Calls only AWS public endpoints (SQS, DynamoDB, SNS, KMS, Logs, X-Ray); a VPC would add "
           "interface endpoints or NAT at about $7-8 a month each per AZ with no data-path benefit")
@@ -66,3 +66,59 @@ def build(b: Builder, c: Component) -> None:
         else:
             reason = SYNC_DLQ.format(how="by API Gateway", where="the caller, which receives the error response")
         b.skip_checkov(lid, "CKV_AWS_116", reason)
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def writes(b: Builder, e: Edge) -> None:
+    """function -> table: conditional puts."""
+    b.allow(b.lid(e.source, "Role"), "WriteTable", ["dynamodb:PutItem"], [GetAtt(b.lid(e.target), "Arn")])
+    b.env(b.lid(e.source), "TABLE_NAME", Ref(b.lid(e.target)))
+
+
+def reads(b: Builder, e: Edge) -> None:
+    """function -> table: GetItem by key."""
+    b.allow(b.lid(e.source, "Role"), "ReadTable", ["dynamodb:GetItem"], [GetAtt(b.lid(e.target), "Arn")])
+    b.env(b.lid(e.source), "TABLE_NAME", Ref(b.lid(e.target)))
+    b.env(b.lid(e.source), "READ_CONSISTENCY", b.components[e.target].settings["read_consistency"])
+
+
+def publishes(b: Builder, e: Edge) -> None:
+    """function -> topic: sns:Publish."""
+    topic = b.lid(e.target)
+    role = b.lid(e.source, "Role")
+    b.allow(role, "PublishTopic", ["sns:Publish"], [Ref(topic)])
+    b.allow_key(role, "kms:Decrypt", "kms:GenerateDataKey")
+    b.env(b.lid(e.source), "TOPIC_ARN", Ref(topic))
+
+
+def authorizes(b: Builder, e: Edge) -> None:
+    """authorizer function -> api: a token authorizer."""
+    api = b.lid(e.target)
+    api_cid = e.target
+    fn = b.lid(e.source)
+    lid = b.lid(e.target, "LambdaAuthorizer")
+    b.add(lid, "AWS::ApiGateway::Authorizer", {
+        "RestApiId": Ref(api), "Name": "token", "Type": "TOKEN",
+        "IdentitySource": "method.request.header.Authorization",
+        "AuthorizerResultTtlInSeconds": 300,
+        "AuthorizerUri": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                             "${%s.Arn}/invocations" % fn)})
+    b.add(b.lid(e.source, "ApiPermission"), "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": GetAtt(fn, "Arn"),
+        "Principal": "apigateway.amazonaws.com",
+        "SourceArn": Sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${%s}/authorizers/${%s}"
+                         % (api, lid))})
+    b.api_auth[api_cid] = ("CUSTOM", lid)
+    b.note("outside_template", f"{e.source}: the inline authorizer denies every request; replace it with "
+                               "your token validation before use")
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("writes", "dynamodb"): writes,
+    ("reads", "dynamodb"): reads,
+    ("publishes", "sns"): publishes,
+    ("authorizes", "apigateway"): authorizes,
+}

@@ -10,4 +10,5 @@ SERVICE = Service(
         Setting("copy_to_region", "str", "The Region each backup is copied to"),
         Setting("copy_retention_days", "int", "Days a copy is kept", default=35, minimum=1, maximum=36_500),
     ),
+    edges=(("backs-up", "dynamodb"),),
 )

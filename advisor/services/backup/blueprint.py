@@ -3,7 +3,7 @@ recovery Region (its ARN is a parameter), and a selection filled in by the backs
 
 from __future__ import annotations
 
-from advisor.architecture import Component
+from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
 
@@ -44,3 +44,19 @@ def build(b: Builder, c: Component) -> None:
         "BackupSelection": {"SelectionName": "advisor-resources", "IamRoleArn": arn(role), "Resources": []},
     })
     b.output(b.lid(c.id, "VaultArn"), GetAtt(vault, "BackupVaultArn"), f"ARN of the {c.id} vault")
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def backs_up(b: Builder, e: Edge) -> None:
+    """backup plan -> table: the table joins the plan's selection."""
+    selection = b.resources[b.lid(e.source, "Selection")]["Properties"]["BackupSelection"]
+    selection["Resources"].append(GetAtt(b.lid(e.target), "Arn"))
+    selection["Resources"].sort(key=lambda r: r.value)
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("backs-up", "dynamodb"): backs_up,
+}

@@ -11,4 +11,5 @@ SERVICE = Service(
     needs=(Need((("alarms-to", "sns"),), "a budget alerts through an SNS topic"),),
     free="the first two budgets of an account without actions are free (aws.amazon.com/aws-cost-management/"
          "aws-budgets/pricing/)",
+    edges=(("alarms-to", "sns"),),
 )

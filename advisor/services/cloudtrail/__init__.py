@@ -10,4 +10,5 @@ SERVICE = Service(
         Setting("compliance", "list", "Compliance regimes in scope"),
     ),
     needs=(Need((("writes", "s3"),), "CloudTrail delivers its log files to an S3 bucket"),),
+    edges=(("audits", "dynamodb"), ("writes", "s3"),),
 )

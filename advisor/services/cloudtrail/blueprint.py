@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from advisor.architecture import Component
-from advisor.render.cfn.context import Builder
-from advisor.render.cfn.intrinsics import Ref, Sub
+from advisor.architecture import Component, Edge
+from advisor.render.cfn.context import Builder, Statement
+from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
 
 
 def trail_name(lid: str) -> Sub:
@@ -37,3 +37,37 @@ def build(b: Builder, c: Component) -> None:
         b.key_allow_service("cloudtrail.amazonaws.com", "CloudTrailDescribe",
                             {"StringEquals": {"aws:SourceArn": trail_arn(lid)}}, actions=("kms:DescribeKey",))
     b.add(lid, "AWS::CloudTrail::Trail", props, DependsOn=[b.policy_id(b.lid(bucket))])
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def writes(b: Builder, e: Edge) -> None:
+    """trail -> bucket: the bucket policy CloudTrail needs."""
+    bucket, trail = b.lid(e.target), trail_arn(b.lid(e.source))
+    b.bucket_statements.setdefault(bucket, []).extend([
+        Statement("CloudTrailAclCheck", "Allow", ("s3:GetBucketAcl",), (arn(bucket),),
+                  {"Service": "cloudtrail.amazonaws.com"}, {"StringEquals": {"aws:SourceArn": trail}}),
+        Statement("CloudTrailWrite", "Allow", ("s3:PutObject",),
+                  (Sub("${%s.Arn}/cloudtrail/AWSLogs/${AWS::AccountId}/*" % bucket),),
+                  {"Service": "cloudtrail.amazonaws.com"},
+                  {"StringEquals": {"aws:SourceArn": trail, "s3:x-amz-acl": "bucket-owner-full-control"}}),
+    ])
+
+
+def audits(b: Builder, e: Edge) -> None:
+    """trail -> table: record the table's data events (management events are always on)."""
+    props = b.resources[b.lid(e.source)]["Properties"]
+    selectors = props.setdefault("AdvancedEventSelectors", [
+        {"Name": "management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}])
+    selectors.append({"Name": f"data events on {e.target}", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Data"]},
+        {"Field": "resources.type", "Equals": ["AWS::DynamoDB::Table"]},
+        {"Field": "resources.ARN", "Equals": [GetAtt(b.lid(e.target), "Arn")]}]})
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("writes", "s3"): writes,
+    ("audits", "dynamodb"): audits,
+}

@@ -11,4 +11,5 @@ SERVICE = Service(
         Setting("dashboard", "bool", "One dashboard of the architecture", default=False),
     ),
     needs=(Need((("alarms-to", "sns"),), "alarms notify through an SNS topic"),),
+    edges=(("alarms-to", "sns"), ("monitors", "lambda"), ("monitors", "sqs"), ("monitors", "apigateway"),),
 )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.architecture import Component
-from advisor.render.cfn.context import Builder
+from advisor.architecture import Component, Edge
+from advisor.render.cfn.context import Builder, Statement
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub
 
 OLDEST_MESSAGE_S = 300
@@ -102,3 +102,23 @@ def dashboard(b: Builder, c: Component) -> None:
     body = json.dumps({"widgets": widgets}, sort_keys=True, separators=(",", ":"))
     b.add(b.lid(c.id, "Dashboard"), "AWS::CloudWatch::Dashboard",
           {"DashboardBody": Sub(body) if "${" in body else body})
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def alarms_to(b: Builder, e: Edge) -> None:
+    """alarms -> topic: alarm actions publish to the (encrypted) topic."""
+    topic = b.lid(e.target)
+    b.alarm_topic[e.source] = topic
+    b.topic_allow(topic, Statement("CloudWatchPublish", "Allow", ("sns:Publish",), (Ref(topic),),
+                                   {"Service": "cloudwatch.amazonaws.com"},
+                                   {"ArnLike": {"aws:SourceArn": Sub(
+                                       "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*")}}))
+    b.key_allow_service("cloudwatch.amazonaws.com", "CloudWatchToEncryptedTopic")
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("alarms-to", "sns"): alarms_to,
+}

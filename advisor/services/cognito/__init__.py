@@ -9,4 +9,5 @@ SERVICE = Service(
         Setting("advanced_security", "str", "Threat protection (Plus tier)", default="OFF",
                 choices=("OFF", "AUDIT", "ENFORCED")),
     ),
+    edges=(("authorizes", "apigateway"),),
 )

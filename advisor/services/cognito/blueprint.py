@@ -3,7 +3,7 @@ protection) and an app client without a secret; the authorizes connector wires i
 
 from __future__ import annotations
 
-from advisor.architecture import Component
+from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref
 
@@ -38,3 +38,27 @@ def build(b: Builder, c: Component) -> None:
     b.output(b.lid(c.id, "Id"), Ref(lid), f"Id of the {c.id} user pool")
     b.output(b.lid(c.id, "ClientId"), Ref(client), f"App client id of the {c.id} user pool")
     b.output(b.lid(c.id, "ProviderUrl"), GetAtt(lid, "ProviderURL"), f"Issuer URL of the {c.id} user pool")
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def authorizes(b: Builder, e: Edge) -> None:
+    """user pool -> api: a Cognito authorizer, unless the API authorises callers otherwise."""
+    api = b.lid(e.target)
+    api_cid = e.target
+    settings = b.components[api_cid].settings
+    if settings["authorization"] != "cognito":
+        return
+    lid = b.lid(e.target, "CognitoAuthorizer")
+    b.add(lid, "AWS::ApiGateway::Authorizer", {
+        "RestApiId": Ref(api), "Name": "cognito", "Type": "COGNITO_USER_POOLS",
+        "IdentitySource": "method.request.header.Authorization",
+        "ProviderARNs": [GetAtt(b.lid(e.source), "Arn")]})
+    b.api_auth[api_cid] = ("COGNITO_USER_POOLS", lid)
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("authorizes", "apigateway"): authorizes,
+}

@@ -57,4 +57,5 @@ SERVICE = Service(
         Setting("stream_view_type", "str", "What the stream carries", default="NEW_AND_OLD_IMAGES",
                 choices=("NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY")),
     ),
+    edges=(("replicates-to", "dynamodb"), ("streams-to", "dynamodb-streams"),),
 )

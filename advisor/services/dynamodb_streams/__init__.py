@@ -7,4 +7,5 @@ SERVICE = Service(
     settings=(Setting("starting_position", "str", "Where readers start", default="LATEST",
                       choices=("LATEST", "TRIM_HORIZON")),),
     free="its read requests are priced on its table's lines (streams read request units)",
+    edges=(("publishes", "sns"),),
 )

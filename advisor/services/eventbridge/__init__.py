@@ -12,4 +12,5 @@ SERVICE = Service(
     # Event buses take events up to 1 MB since January 2026 (aws.amazon.com/blogs/compute/
     # more-room-to-build-serverless-services-now-support-payloads-up-to-1-mb).
     message_kb=1024, message_quota="EventBridge event size, 1 MB since 2026-01-29",
+    edges=(("routes-to", "sns"),),
 )

@@ -8,4 +8,5 @@ SERVICE = Service(
         Setting("health_checks", "bool", "A health check per Region", default=False),
         Setting("routing", "str", "Routing policy", default="latency", choices=("latency", "failover")),
     ),
+    edges=(("routes-to", "apigateway"),),
 )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.architecture import Component
+from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder, deny_insecure, service_source
-from advisor.render.cfn.intrinsics import Equals, Not, Ref, arn
+from advisor.render.cfn.intrinsics import Equals, GetAtt, Not, Ref, arn
 
 # protocol -> (subscriber id in the workload, parameter suffix, allowed pattern, description)
 ENDPOINT_SUBSCRIBERS = {
@@ -63,3 +63,40 @@ def build(b: Builder, c: Component) -> None:
         b.note("outside_template", f"{c.id}: mobile push needs an SNS platform application (APNs/FCM credentials) "
                                    "and one endpoint per device; subscribe the endpoints to this topic")
     b.output(b.lid(c.id, "Arn"), Ref(lid), f"ARN of the {c.id} topic")
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def fans_out(b: Builder, e: Edge) -> None:
+    """topic -> queue: an SQS subscription (raw delivery, redrive) and the queue policy that admits the topic."""
+    topic, queue = b.lid(e.source), b.lid(e.target)
+    b.queue_allow(queue, service_source("sns.amazonaws.com", "TopicSends", ("sqs:SendMessage",), arn(queue),
+                                        Ref(topic)))
+    b.key_allow_service("sns.amazonaws.com", "SnsToEncryptedQueues")
+    subscription(b, e.source, b.lid(e.target, topic + "Subscription"), "sqs", arn(queue),
+                        raw=bool(e.settings.get("raw_message_delivery", True)))
+
+
+def delivers_to(b: Builder, e: Edge) -> None:
+    """topic -> function: a Lambda subscription, the invoke permission, and a dead-letter queue for the
+    asynchronous invocations that still fail after Lambda's retries."""
+    topic, fn = b.lid(e.source), b.lid(e.target)
+    subscription(b, e.source, b.lid(e.target, topic + "Subscription"), "lambda", GetAtt(fn, "Arn"))
+    b.add(b.lid(e.target, topic + "Permission"), "AWS::Lambda::Permission", {
+        "Action": "lambda:InvokeFunction", "FunctionName": GetAtt(fn, "Arn"), "Principal": "sns.amazonaws.com",
+        "SourceArn": Ref(topic)})
+    dlq = b.lid(e.target, "AsyncDlq")
+    if dlq not in b.resources:
+        b.dead_letter_queue(dlq)
+        role = b.lid(e.target, "Role")
+        b.allow(role, "DeadLetters", ["sqs:SendMessage"], [arn(dlq)])
+        b.allow_key(role, "kms:Decrypt", "kms:GenerateDataKey")
+        b.resources[fn]["Properties"]["DeadLetterConfig"] = {"TargetArn": arn(dlq)}
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("fans-out", "sqs"): fans_out,
+    ("delivers-to", "lambda"): delivers_to,
+}

@@ -23,4 +23,5 @@ SERVICE = Service(
     # "The maximum size is 1 MiB or 1,048,576 bytes" (SendMessage API reference; raised from 256 KiB on 2025-08-04,
     # aws.amazon.com/about-aws/whats-new/2025/08/amazon-sqs-max-payload-size-1mib/).
     message_kb=1024, message_quota="SQS SendMessage quota, 1 MiB since 2025-08-04",
+    edges=(("triggers", "lambda"),),
 )

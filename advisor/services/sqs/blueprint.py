@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from advisor.architecture import Component
+from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
+from advisor.render.cfn.intrinsics import Ref, arn
 
 MAX_VISIBILITY_S = 43_200
 
@@ -23,3 +24,30 @@ def build(b: Builder, c: Component) -> None:
     lid = b.queue(b.lid(c.id), visibility=visibility_timeout(b, c), dlq=dlq,
                   max_receive=int(settings.get("max_receive_count", 5)))
     b.queues.append(lid)
+
+
+# --- connectors: what an edge leaving this service's components adds ------------------------------
+
+
+def triggers(b: Builder, e: Edge) -> None:
+    """queue -> function: an event source mapping that reports partial batch failures."""
+    queue, fn = b.lid(e.source), b.lid(e.target)
+    role = b.lid(e.target, "Role")
+    b.allow(role, "ConsumeQueue", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                                   "sqs:ReceiveMessage"], [arn(queue)])
+    b.allow_key(role, "kms:Decrypt")
+    consumer = b.components[e.source].settings.get("consumer") or {}
+    props = {
+        "EventSourceArn": arn(queue), "FunctionName": Ref(fn), "Enabled": True,
+        "BatchSize": int(e.settings.get("batch_size", 10)),
+        "MaximumBatchingWindowInSeconds": int(e.settings.get("batching_window_s", 0)),
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "ScalingConfig": {"MaximumConcurrency": int(consumer.get("maximum_concurrency", 5))},
+    }
+    b.add(b.lid(e.target, "QueueMapping"), "AWS::Lambda::EventSourceMapping", props)
+
+
+# (edge kind, target service) -> connector
+CONNECTORS = {
+    ("triggers", "lambda"): triggers,
+}
