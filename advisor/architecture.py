@@ -1,8 +1,7 @@
 """The Architecture value that recommend, cost and render all consume."""
 
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
-from advisor.records import Record
 
 # Edge kinds: what one component does to another.
 EDGE_KINDS = (
@@ -15,10 +14,8 @@ FLOW_IDS = ("scalability", "high-availability", "decoupling", "real-time-updates
             "security-reliability", "disaster-recovery")
 
 
-class Component(Record):
+class Component(NamedTuple):
     """A named instance of a service, e.g. `queue:orders` of service `sqs`."""
-
-    __slots__ = ()
 
     id: str
     service: str
@@ -28,10 +25,8 @@ class Component(Record):
     sources: Mapping[str, str] = {}  # setting -> where its value came from: a rule, a usage key or a default
 
 
-class Edge(Record):
+class Edge(NamedTuple):
     """A typed connection between two components."""
-
-    __slots__ = ()
 
     source: str
     target: str
@@ -40,19 +35,15 @@ class Edge(Record):
     added_by: tuple[str, ...]
 
 
-class FlowStep(Record):
+class FlowStep(NamedTuple):
     """One step of a flow: a pseudo-step, or the components it passes through."""
-
-    __slots__ = ()
 
     label: str
     components: tuple[str, ...]
 
 
-class Flow(Record):
+class Flow(NamedTuple):
     """One of the seed's solution flows, as ordered steps over components."""
-
-    __slots__ = ()
 
     id: str
     title: str
@@ -60,10 +51,8 @@ class Flow(Record):
     rule: str
 
 
-class Decision(Record):
+class Decision(NamedTuple):
     """A rule that fired: why, what it cites and what it added or configured."""
-
-    __slots__ = ()
 
     rule: str
     title: str
@@ -78,10 +67,8 @@ class Decision(Record):
     direct: bool = True  # fired by the workload's own problems or requirements, not by another rule's services
 
 
-class DrPlan(Record):
+class DrPlan(NamedTuple):
     """The chosen disaster-recovery strategy and where things run."""
-
-    __slots__ = ()
 
     strategy: str
     title: str
@@ -94,10 +81,8 @@ class DrPlan(Record):
     achieved_rto_minutes: float
 
 
-class Architecture(Record):
+class Architecture(NamedTuple):
     """The recommended architecture for one workload."""
-
-    __slots__ = ()
 
     workload: str
     region: str

@@ -1,10 +1,10 @@
 """The vocabulary: pillars, problems, requirements, services, DR strategies, regions, best practices."""
 
+from typing import NamedTuple
 from functools import lru_cache
 from pathlib import Path
 
 from advisor.errors import InputError
-from advisor.records import Record
 from advisor.resources import data_dir
 from advisor.spec import INVALID, Ctx, Field, ListOf, Num, Obj, Str
 from advisor.yamlsafe import YamlProblem, load_file
@@ -13,20 +13,16 @@ ID = r"[a-z0-9]+(-[a-z0-9]+)*"
 BP_ID = r"(OPS|SEC|REL|PERF|COST|SUS)(0[1-9]|1[0-3])-BP(0[1-9]|1[0-9])"
 
 
-class Entry(Record):
+class Entry(NamedTuple):
     """An id with a human title (pillars, services, requirements, protocols)."""
-
-    __slots__ = ()
 
     id: str
     title: str
     statement: str = ""
 
 
-class Problem(Record):
+class Problem(NamedTuple):
     """A customer problem and the requirements it implies."""
-
-    __slots__ = ()
 
     id: str
     title: str
@@ -34,10 +30,8 @@ class Problem(Record):
     implies: tuple[str, ...]
 
 
-class Pillar(Record):
+class Pillar(NamedTuple):
     """A Well-Architected pillar with its Tool id, best-practice prefix and what a design leaves open."""
-
-    __slots__ = ()
 
     id: str
     title: str
@@ -46,10 +40,8 @@ class Pillar(Record):
     beyond_the_design: tuple[str, ...] = ()
 
 
-class DrStrategy(Record):
+class DrStrategy(NamedTuple):
     """A DR strategy with the tightest objectives it reaches, cheapest first."""
-
-    __slots__ = ()
 
     id: str
     title: str
@@ -59,10 +51,8 @@ class DrStrategy(Record):
     how_to_test: tuple[str, ...] = ()
 
 
-class BestPractice(Record):
+class BestPractice(NamedTuple):
     """A Well-Architected best practice: id, verbatim title, risk, documentation page."""
-
-    __slots__ = ()
 
     id: str
     title: str

@@ -36,14 +36,13 @@ quantity came from.
 """
 
 from decimal import Context, Decimal, localcontext
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component
 from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_decimal,
 )
 from advisor.pricing.catalog import Catalog
-from advisor.records import Record
 from advisor.services import COST_ORDER, REQUEST_TIER, part, priced, service
 from advisor.workload import Workload
 
@@ -51,14 +50,11 @@ ONE = Decimal(1)
 # Sums of lines in a context wide enough to hold them without rounding: a line has at most 28 significant
 # digits, and an estimate's few hundred lines add at most a few more.
 EXACT = Context(prec=120)
-_new_line = tuple.__new__  # a CostLine from its fields, as Record._make without the length check; component is last
 DEFAULT_BATCH = 10
 
 
-class Estimate(Record):
+class Estimate(NamedTuple):
     """A priced month for one workload."""
-
-    __slots__ = ()
 
     workload: str
     region: str
@@ -317,7 +313,7 @@ class Pricer:
     def emit(self, component: str | None, lines: list[CostLine]) -> None:
         if component:
             # Built from the tuple: `_replace` costs more than the pricing itself in a sweep.
-            self.lines += [_new_line(CostLine, line[:-1] + (component,)) for line in lines]
+            self.lines += [CostLine._make(line[:-1] + (component,)) for line in lines]
         else:
             self.lines += lines
 
@@ -414,16 +410,6 @@ class Pricer:
         self.unbilled = tuple((c.id, c.service, _why_no_lines(self.arch, c)) for c in self.arch.components.values()
                               if c.id not in priced)  # said out loud, never priced as a silent zero
         return self.lines
-
-
-
-
-
-
-
-
-
-
 
 
 def _unpriced(graph: Graph) -> tuple[str, ...]:

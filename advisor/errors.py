@@ -1,12 +1,10 @@
 """The error hierarchy: every failure a user can cause carries its exit code."""
 
-from advisor.records import Record
+from typing import NamedTuple
 
 
-class Diagnostic(Record):
+class Diagnostic(NamedTuple):
     """One problem found in an input file, pointing at a line and column (1-based)."""
-
-    __slots__ = ()
 
     file: str
     line: int

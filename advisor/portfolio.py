@@ -11,19 +11,16 @@ import glob
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from advisor.errors import AdvisorError, UsageError
-from advisor.records import Record
 
 PATTERNS = ("*.yaml", "*.yml")
 BATCH = 64
 
 
-class Options(Record):
+class Options(NamedTuple):
     """What every file of the portfolio is run with."""
-
-    __slots__ = ()
 
     command: str  # "recommend" or "cost"
     rule_dirs: tuple[str, ...]
@@ -32,10 +29,8 @@ class Options(Record):
     free_tier: bool
 
 
-class Result(Record):
+class Result(NamedTuple):
     """One file's outcome: the command's JSON document, or the errors that stopped it."""
-
-    __slots__ = ()
 
     file: str
     document: dict[str, Any] | None

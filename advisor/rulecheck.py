@@ -8,22 +8,19 @@ its `because`, components, settings, edges (`"source kind target"`), flow steps 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.catalog import Catalog
 from advisor.engine import recommend
 from advisor.errors import InputError
-from advisor.records import Record
 from advisor.rules import Rule
 from advisor.workload import load_workload_text
 
 BASE = {"version": 1, "name": "rule-case", "region": "us-east-1"}
 
 
-class CaseResult(Record):
+class CaseResult(NamedTuple):
     """One case's outcome: empty `failures` means it passed."""
-
-    __slots__ = ()
 
     file: str
     rule: str

@@ -18,12 +18,11 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from advisor.architecture import EDGE_KINDS, FLOW_IDS, PSEUDO_STEPS
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import Diagnostic, RuleError
-from advisor.records import Record
 from advisor.resources import data_dir
 from advisor.spec import INVALID, Ctx, Field, ListOf, Obj, Spec, Str, did_you_mean
 from advisor.workload import requirement_specs
@@ -40,10 +39,8 @@ OPS = ("equals", "at_most", "at_least", "below", "above", "contains", "present")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.-]+)(?:\|([^}]*))?\}")
 
 
-class Condition(Record):
+class Condition(NamedTuple):
     """One node of a rule's `when` tree."""
-
-    __slots__ = ()
 
     kind: str  # problem, requirement, param, service, dr_strategy, all, any, not
     value: Any = None
@@ -52,10 +49,8 @@ class Condition(Record):
     children: tuple["Condition", ...] = ()
 
 
-class Rule(Record):
+class Rule(NamedTuple):
     """A validated rule file."""
-
-    __slots__ = ()
 
     id: str
     title: str

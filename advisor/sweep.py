@@ -13,6 +13,7 @@ request) or 1 GB processed per hour, whichever is more (Elastic Load Balancing p
 
 from __future__ import annotations
 
+from typing import NamedTuple
 import math
 from decimal import Decimal
 
@@ -21,7 +22,6 @@ from advisor.costing import REQUEST_TIER, Estimate, Graph, estimate, request_tie
 from advisor.pricing import fargate
 from advisor.pricing.base import DEFAULT_MONTH, KB_PER_GB, ZERO, CostLine, Month, ceil, to_decimal
 from advisor.pricing.catalog import Catalog
-from advisor.records import Record
 from advisor.workload import Workload
 
 REPLACED = REQUEST_TIER
@@ -31,10 +31,8 @@ LCU_GB_PER_HOUR = Decimal(1)
 BISECT_RATIO = Decimal("1.000001")
 
 
-class Alternative(Record):
+class Alternative(NamedTuple):
     """How the always-on design is sized."""
-
-    __slots__ = ()
 
     rps_per_task: Decimal = Decimal(250)
     vcpu: Decimal = Decimal("0.5")
@@ -42,10 +40,8 @@ class Alternative(Record):
     architecture: str = "arm64"
 
 
-class Point(Record):
+class Point(NamedTuple):
     """One traffic level of the sweep."""
-
-    __slots__ = ()
 
     scale: Decimal
     requests_per_month: Decimal
@@ -55,20 +51,16 @@ class Point(Record):
     alternative_tasks: int
 
 
-class BreakEven(Record):
+class BreakEven(NamedTuple):
     """The traffic at which the always-on design costs the same."""
-
-    __slots__ = ()
 
     scale: Decimal
     requests_per_month: Decimal
     monthly_usd: Decimal
 
 
-class Sweep(Record):
+class Sweep(NamedTuple):
     """Cost at every scale, with the break-even point if the range holds one."""
-
-    __slots__ = ()
 
     points: tuple[Point, ...]
     break_even: BreakEven | None

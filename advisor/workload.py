@@ -2,11 +2,10 @@
 
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import Diagnostic, InputError
-from advisor.records import Record
 from advisor.services import service
 from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr
 from advisor.yamlsafe import Node, YamlProblem, load_file, parse
@@ -247,10 +246,8 @@ def workload_spec(catalog: Catalog) -> Obj:
     }, "advisor workload file, version 1", what="key")
 
 
-class Workload(Record):
+class Workload(NamedTuple):
     """A validated workload: what the customer has, needs, and how much traffic."""
-
-    __slots__ = ()
 
     file: str
     name: str

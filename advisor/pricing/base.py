@@ -14,9 +14,8 @@ from dataclasses import MISSING, FrozenInstanceError, fields
 from functools import lru_cache
 from types import MappingProxyType
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping
+from typing import ClassVar, Iterable, Mapping, NamedTuple, TYPE_CHECKING
 
-from advisor.records import Record
 
 from .errors import PriceNotFound
 
@@ -101,10 +100,8 @@ def fmt_compact(value: Decimal) -> str:
     return fmt_number(value)
 
 
-class CostLine(Record):
+class CostLine(NamedTuple):
     """One priced line of an estimate: quantity × unit price = monthly, with where the quantity came from."""
-
-    __slots__ = ()
 
     service: str
     item: str
@@ -120,10 +117,8 @@ class CostLine(Record):
         return self._replace(component=component)
 
 
-class Tier(Record):
+class Tier(NamedTuple):
     """A volume tier: the unit price for quantities in [begin, end); `end` None means unbounded."""
-
-    __slots__ = ()
 
     begin: Decimal
     end: Decimal | None
@@ -196,10 +191,8 @@ def tier_slices(quantity: Decimal, tiers: Iterable[Tier], start: Decimal = ZERO)
     return out
 
 
-class Allowance(Record):
+class Allowance(NamedTuple):
     """One always-free (or 12-month) monthly allowance of an AWS account."""
-
-    __slots__ = ()
 
     key: str
     quantity: Decimal
@@ -208,10 +201,8 @@ class Allowance(Record):
     source: str = ""
 
 
-class Grant(Record):
+class Grant(NamedTuple):
     """What one pricing call took from an allowance."""
-
-    __slots__ = ()
 
     granted: Decimal
     total: Decimal
@@ -295,10 +286,8 @@ class FreeTier:
         return Grant(granted, found.quantity, before, found.unit)
 
 
-class Basis(Record):
+class Basis(NamedTuple):
     """Provenance of a usage dataclass's fields: caller-given text, else `usage.<service>.<field> = value`."""
-
-    __slots__ = ()
 
     service: str
     usage: object

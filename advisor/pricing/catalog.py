@@ -13,9 +13,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
-from advisor.records import Record
 
 from .base import Allowance, Tier
 from .errors import CatalogError, PriceNotFound
@@ -26,10 +25,8 @@ _KEY = re.compile(r"^[a-z0-9-]+\.[a-z0-9._-]+$")
 FREE_TIER_SCOPES = ("always", "12-month")
 
 
-class PriceEntry(Record):
+class PriceEntry(NamedTuple):
     """One catalog price: unit, ascending tiers, where it came from and when."""
-
-    __slots__ = ()
 
     key: str
     region: str
@@ -45,10 +42,8 @@ class PriceEntry(Record):
         return self.tiers[0].price
 
 
-class Catalog(Record):
+class Catalog(NamedTuple):
     """All prices and free-tier allowances for one region."""
-
-    __slots__ = ()
 
     region: str
     currency: str

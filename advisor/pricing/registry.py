@@ -5,19 +5,16 @@ alternative)."""
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.pricing import datatransfer
 from advisor.pricing import fargate
 from advisor.pricing.base import CostLine, UsageFields
-from advisor.records import Record
 from advisor.services import MODULES, part
 
 
-class ServicePricing(Record):
+class ServicePricing(NamedTuple):
     """How to price one service: its usage dataclass and its price function."""
-
-    __slots__ = ()
 
     usage: type
     price: Callable[..., list[CostLine]]

@@ -19,10 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from advisor.errors import AdvisorError
-from advisor.records import Record
 
 from .catalog import Catalog, clear_catalog_cache, load_catalog, parse_catalog
 from .errors import PriceNotFound
@@ -244,10 +243,8 @@ QUERIES: tuple[PriceQuery, ...] = (
 QUERY_BY_KEY: Mapping[str, PriceQuery] = {query.key: query for query in QUERIES}
 
 
-class Missing(Record):
+class Missing(NamedTuple):
     """A key the Price List did not supply, and why."""
-
-    __slots__ = ()
 
     key: str
     reason: str
@@ -592,10 +589,8 @@ def _translate(exc: BaseException) -> BaseException:
     return exc
 
 
-class Refreshed(Record):
+class Refreshed(NamedTuple):
     """What one region's refresh wrote."""
-
-    __slots__ = ()
 
     region: str
     path: Path

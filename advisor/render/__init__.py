@@ -6,20 +6,17 @@ import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from advisor.errors import UsageError
-from advisor.records import Record
 
 REPORT = "ARCHITECTURE.md"
 TEMPLATE = "template.yaml"
 SWEEP_POINTS = 11  # 0.01x to 1000x at every half decade: enough for a chart a reader can follow
 
 
-class Rendered(Record):
+class Rendered(NamedTuple):
     """The files of one render, by name, and anything worth telling the user."""
-
-    __slots__ = ()
 
     files: Mapping[str, str]
     notes: tuple[str, ...]

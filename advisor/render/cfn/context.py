@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component, Edge
-from advisor.records import Record
 from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn
 from advisor.render.cfn.naming import LogicalIds
 from advisor.workload import Workload
@@ -26,10 +25,8 @@ DLQ_RETENTION_S = 14 * 24 * 3600
 _EDGE_ORDER = {k: i for i, k in enumerate(("authorizes", "sends", "invokes"))}
 
 
-class Statement(Record):
+class Statement(NamedTuple):
     """One policy statement before it is written."""
-
-    __slots__ = ()
 
     sid: str
     effect: str
