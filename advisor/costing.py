@@ -275,7 +275,7 @@ def _flow_plan(graph: Graph) -> tuple[tuple[Any, ...], ...]:
 def _entries(graph: Graph) -> set[str]:
     """Components where a flow begins, directly or after its client or producer: where traffic from
     outside the architecture arrives."""
-    found = set()
+    found: set[str] = set()
     for flow in graph.arch.flows:
         for step in flow.steps:
             if step.components:

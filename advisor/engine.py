@@ -303,10 +303,11 @@ class _Plan:
             if self.blocks is not None:
                 return self.blocks
         rule, holders = self.rule, self.holders
+        assert holders is not None  # set by _prepare
         items = _param(workload, rule.for_each)[1] if rule.for_each else None
         try:
             key: Hashable | None = (_exact(items), tuple(_exact(_lookup(n, d, workload, None)) for n, d in self.names))
-            found = self.filled.get(key)  # type: ignore[arg-type]
+            found = self.filled.get(key)
         except TypeError:  # a value that cannot be a key: expanded every time
             key = found = None
         if found is not None:

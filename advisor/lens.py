@@ -263,8 +263,9 @@ def _questions(key: str, rules: list[Rule], catalog: Catalog) -> list[dict[str, 
                        "one the workload already follows. Best practices: "
                        + "; ".join(f"{bp} {catalog.best_practices[bp].title}" for bp in cited) + ".")
         choices = [_choice(rule, catalog) for rule in part]
+        none_id = qid + NONE_SUFFIX
         none = {
-            "id": qid + NONE_SUFFIX,
+            "id": none_id,
             "title": NONE_TITLE,
             "helpfulResource": {"displayText": "Choose this if the workload follows none of these rules."},
         }
@@ -274,7 +275,7 @@ def _questions(key: str, rules: list[Rule], catalog: Catalog) -> list[dict[str, 
             "description": _clip(description, QUESTION_DESCRIPTION_MAX),
             "choices": choices + [none],
             "riskRules": _risk_rules([c["id"] for c in choices], [choice_id(r.id) for r in part if _is_high(r, catalog)],
-                                     none["id"]),
+                                     none_id),
         })
     return out
 

@@ -100,7 +100,7 @@ class _CondSpec(Spec):
         if kind == "not":
             inner = self.check(child, ctx, f"{path}.not", negated=True)
             return INVALID if inner is INVALID else Condition("not", children=(inner,))
-        vocab = {
+        vocab: dict[str, Mapping[str, Any]] = {
             "problem": self.catalog.problems, "requirement": self.catalog.requirements,
             "service": self.catalog.services, "dr_strategy": {d.id: d for d in self.catalog.dr_strategies},
         }

@@ -9,7 +9,7 @@ positions for error messages.  Only the YAML core schema's tags are accepted.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 from yaml import events as ev
@@ -32,7 +32,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
-_NO_KEYS = MappingProxyType({})
+_NO_KEYS: Mapping[str, Any] = MappingProxyType({})
 # Events that change nothing in the tree.
 _QUIET = frozenset({ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent})
 
@@ -225,7 +225,10 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
     try:
         loader = _Loader(text)
         # The parser's own loop, without yaml.parse's generator and its check_event call per event.
-        while (event := loader.get_event()) is not None:
+        while True:
+            event: Any = loader.get_event()  # pyyaml types every event as the base class
+            if event is None:
+                break
             kind = type(event)  # the parser makes these classes themselves, never subclasses
             if kind is ev.ScalarEvent:
                 total += 1

@@ -10,11 +10,11 @@ earlier components of the same estimate already used).
 Allowances are taken from the first (dearest) tier, the way AWS subtracts them before tiering.
 """
 
-from dataclasses import MISSING, FrozenInstanceError, fields
+from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from types import MappingProxyType
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import ClassVar, Iterable, Mapping, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, NamedTuple
 
 
 from .errors import PriceNotFound
@@ -125,28 +125,17 @@ class Tier(NamedTuple):
     price: Decimal
 
 
+@dataclass(frozen=True)
 class Month:
     """The length of the billing month; 730 hours by default, as Infracost and AWS's calculator assume."""
 
-    __slots__ = ("hours",)
+    hours: Decimal = Decimal(730)
 
-    def __init__(self, hours: Decimal | int | str = Decimal(730)) -> None:
-        value = to_decimal(hours, "month hours")
+    def __post_init__(self) -> None:
+        value = to_decimal(self.hours, "month hours")
         if value <= 0 or value > 744:
             raise ValueError(f"month hours must be in (0, 744], got {value}")
-        object.__setattr__(self, "hours", value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("Month is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Month) and other.hours == self.hours
-
-    def __hash__(self) -> int:
-        return hash(self.hours)
-
-    def __repr__(self) -> str:
-        return f"Month(hours={self.hours!r})"
+        object.__setattr__(self, "hours", value)  # a frozen dataclass's own way to set a field once
 
     @classmethod
     def of_days(cls, days: int | Decimal) -> "Month":
@@ -445,7 +434,7 @@ def _fields_of(cls: type) -> tuple[dict[str, object], tuple[str, ...]]:
     """A usage dataclass's fields in order with their defaults, and the names of those without one."""
     found = _FIELDS.get(cls)
     if found is None:
-        listed = fields(cls)  # type: ignore[arg-type]
+        listed = fields(cls)
         found = _FIELDS[cls] = ({f.name: f.default for f in listed},
                                 tuple(f.name for f in listed if f.default is MISSING))
     return found
@@ -479,10 +468,10 @@ class UsageFields:
             names = tuple(defaults)
             if len(args) > len(names):
                 raise TypeError(f"{cls.__name__}() takes {len(names)} positional arguments but {len(args)} were given")
-            for name, value in zip(names, args):
+            for name, positional in zip(names, args):
                 if name in values:
                     raise TypeError(f"{cls.__name__}() got multiple values for argument {name!r}")
-                values[name] = value
+                values[name] = positional
         state = dict(defaults)
         state.update(values)
         if len(state) != len(defaults):
@@ -490,11 +479,13 @@ class UsageFields:
             raise TypeError(f"{cls.__name__}() got unexpected keyword argument(s) {unknown}")
         # Only what the caller gave is checked: every default passes its own checks (a test holds each
         # one to them), and most of an estimate's usages give three or four fields of a dozen.
-        for name, value in values.items():
+        for name, given in values.items():
+            value: Any = given
             check = checks.get(name)
             if check is None:
                 continue
             number, whole, bounds, allowed = check
+            limits: Any = bounds
             if allowed is not None and value not in allowed:
                 _not_a_choice(name, allowed, value)
             if not number or value is None:
@@ -502,14 +493,14 @@ class UsageFields:
             kind = type(value)
             if kind is int:
                 value = Decimal(value)
-            elif kind is not Decimal or not value.is_finite():  # type: ignore[attr-defined]
+            elif kind is not Decimal or not value.is_finite():
                 value = to_decimal(value, f"{cls.__name__}.{name}")
             if value < 0:
                 _negative(name, value)
             if whole and value != value.to_integral_value():
                 _not_whole(name, value)
-            if bounds is not None and not (bounds[0] <= value <= bounds[1]):
-                _out_of_range(name, bounds[0], bounds[1], bounds[2], value)
+            if limits is not None and not (limits[0] <= value <= limits[1]):
+                _out_of_range(name, limits[0], limits[1], limits[2], value)
             state[name] = value
         if required:
             missing = [name for name in required if state[name] is MISSING]
@@ -533,7 +524,7 @@ class UsageFields:
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._values() == other._values()  # type: ignore[attr-defined]
+            return self._values() == other._values()
         return NotImplemented
 
     def __hash__(self) -> int:

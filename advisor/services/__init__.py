@@ -60,6 +60,14 @@ def part(service_id: str, name: str) -> ModuleType | None:
     return _PARTS[key]
 
 
+def pricing_of(service_id: str) -> ModuleType:
+    """A service's pricing module (every service that prices has one)."""
+    module = part(service_id, "pricing")
+    if module is None:
+        raise KeyError(f"{service_id} has no pricing module")
+    return module
+
+
 # The order in which the services' `cost` steps price an estimate: the free tier and the volume tiers are
 # consumed in this order. The request tier comes first: what an always-on design (the sweep's alternative)
 # replaces, priced the same whether or not the rest follows.
@@ -160,4 +168,4 @@ def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-__all__ = ["COST_ORDER", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "priced", "resolve", "service"]
+__all__ = ["COST_ORDER", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "priced", "pricing_of", "resolve", "service"]

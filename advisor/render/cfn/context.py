@@ -203,7 +203,7 @@ class Builder:
     def topic_allow(self, topic: str, statement: Statement) -> None:
         self.topic_statements.setdefault(topic, []).append(statement)
 
-    def key_allow_service(self, principal: str, sid: str, condition: Any = None,
+    def key_allow_service(self, principal: Any, sid: str, condition: Any = None,
                           actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey*")) -> None:
         if self.has_key():
             self.key_statements.append(Statement(sid, "Allow", actions, ("*",), {"Service": principal}, condition))
@@ -272,7 +272,7 @@ class Builder:
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
         if self.has_key():
-            key = self.resources[self.lid(self.key)]
+            key = self.resources[self.lid(str(self.key))]
             root = Statement("AccountRoot", "Allow", ("kms:*",), ("*",),
                              {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")})
             key["Properties"]["KeyPolicy"] = {"Version": "2012-10-17",
@@ -289,7 +289,8 @@ def _merge(statements: list[Statement]) -> list[dict[str, Any]]:
             st = old._replace(actions=tuple(sorted(set(old.actions) | set(st.actions))))
         groups[key] = st
     ordered = sorted(groups.values(), key=_sort_key)
-    out, seen = [], {}
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for st in ordered:
         n = seen.get(st.sid, 0) + 1
         seen[st.sid] = n

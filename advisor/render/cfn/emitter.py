@@ -23,7 +23,7 @@ class TemplateDumper(yaml.SafeDumper):
 
     def choose_scalar_style(self) -> str:
         """Write intrinsic arguments plain (`!Ref Queue`) whenever plain text would read back the same."""
-        event = self.event
+        event: Any = self.event
         if self.analysis is None:
             self.analysis = self.analyze_scalar(event.value)
         if (event.style is None and event.tag and event.tag.startswith("!") and not event.tag.startswith("!!")
@@ -196,7 +196,7 @@ class TemplateLoader(yaml.SafeLoader):
 
 
 def _make_constructor(cls: type[Intrinsic]):
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Intrinsic:
+    def construct(loader: yaml.SafeLoader, node: Any) -> Intrinsic:
         if isinstance(node, yaml.ScalarNode):
             text = loader.construct_scalar(node)
             return GetAtt(text) if cls is GetAtt else cls(text)

@@ -20,7 +20,7 @@ class Intrinsic:
         self.value = value
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.value == other.value  # type: ignore[attr-defined]
+        return type(self) is type(other) and self.value == other.value
 
     def __hash__(self) -> int:
         return hash((self.tag, repr(self.value)))

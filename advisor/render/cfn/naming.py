@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import re
-
-try:  # the interpreter's own SHA-256: hashlib loads OpenSSL first, a fiftieth of a cold render
-    from _sha256 import sha256
-except ImportError:  # pragma: no cover - Python 3.12 renamed it; other interpreters may lack it
-    try:
-        from _sha2 import sha256  # type: ignore[no-redef]
-    except ImportError:
-        from hashlib import sha256  # type: ignore[no-redef]
+from hashlib import sha256
 
 MAX_LOGICAL_ID = 255
 _PARTS = re.compile(r"[^A-Za-z0-9]+")

@@ -1,13 +1,15 @@
 """Amazon API Gateway: the public entry, a REST API with request validation and access logs."""
 
 from advisor.services.awslambda import LOG_RETENTION_DAYS
+from typing import Any, Mapping
+
 from advisor.services.base import Need, Service, Setting
 
 QUOTAS = "API Gateway quotas, docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
 CACHE_SIZES_GB = (0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237)
 
 
-def _retention(ctx, cid, settings):  # type: ignore[no-untyped-def]
+def _retention(ctx: Any, cid: str, settings: Mapping[str, Any]) -> Any:
     return ctx.log_retention_days()
 
 

@@ -5,12 +5,12 @@ the deployment and stage are written once every method exists."""
 from __future__ import annotations
 
 import json
+from hashlib import sha256
 from typing import Any
 
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn, to_json
-from advisor.render.cfn.naming import sha256
 
 STAGE = "v1"
 PATH = "items"

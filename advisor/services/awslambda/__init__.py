@@ -1,5 +1,7 @@
 """AWS Lambda: functions, each with its own role and log group."""
 
+from typing import Any, Mapping
+
 from advisor.services.base import Service, Setting
 
 # Lambda quotas: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -8,11 +10,11 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       2557, 2922, 3288, 3653)
 
 
-def _retention(ctx, cid, settings):  # type: ignore[no-untyped-def]
+def _retention(ctx: Any, cid: str, settings: Mapping[str, Any]) -> Any:
     return ctx.log_retention_days()
 
 
-def _tracing(ctx, cid, settings):  # type: ignore[no-untyped-def]
+def _tracing(ctx: Any, cid: str, settings: Mapping[str, Any]) -> Any:
     return "Active" if ctx.has("xray") else "PassThrough"
 
 

@@ -3,6 +3,8 @@ recovery Region (its ARN is a parameter), and a selection filled in by the backs
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
@@ -12,7 +14,7 @@ SCHEDULES = {"daily": "cron(0 5 ? * * *)", "hourly": "cron(0 * ? * * *)", "weekl
 
 def build(b: Builder, c: Component) -> None:
     vault = b.lid(c.id, "Vault")
-    props = {"BackupVaultName": Sub("${AWS::StackName}-" + vault)}
+    props: dict[str, Any] = {"BackupVaultName": Sub("${AWS::StackName}-" + vault)}
     if b.has_key():
         props["EncryptionKeyArn"] = b.key_arn()
     b.add(vault, "AWS::Backup::BackupVault", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")

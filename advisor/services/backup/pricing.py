@@ -12,7 +12,7 @@ from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier,
 from advisor.pricing.catalog import Catalog
 from advisor.costing import ONE, Pricer
 from advisor.pricing.base import to_decimal
-from advisor.services import part
+from advisor.services import pricing_of
 
 SERVICE = "backup"
 
@@ -61,7 +61,7 @@ def price(
 
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
-    dynamodb = part("dynamodb", "pricing")
+    dynamodb = pricing_of("dynamodb")
 
     storage = to_decimal(p.w.data["storage_gb"])
     for plan in p.arch.of_service("backup"):

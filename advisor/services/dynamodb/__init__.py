@@ -1,6 +1,7 @@
 """Amazon DynamoDB: tables, and replica tables of a global table."""
 
 import math
+from typing import Any, Mapping
 
 from advisor.services.base import Service, Setting
 
@@ -21,9 +22,9 @@ def read_units(item_kb: float, consistency: str) -> float:
     return max(1, math.ceil(item_kb / 4)) * READ_UNITS[consistency]
 
 
-def _peak_capacity(which: str):  # type: ignore[no-untyped-def]
+def _peak_capacity(which: str) -> Any:
     """Provisioned capacity for the peak: peak requests per second × per-request operations × units each."""
-    def default(ctx, cid, settings):  # type: ignore[no-untyped-def]
+    def default(ctx: Any, cid: str, settings: Mapping[str, Any]) -> Any:
         if settings.get("capacity_mode") != "provisioned":
             return None
         traffic, item_kb = ctx.workload.traffic, float(ctx.workload.data["item_kb"])

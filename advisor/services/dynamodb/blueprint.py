@@ -3,6 +3,8 @@ a global table when a replica:* component replicates it. replica:* components ar
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.architecture import Component
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import REGION, GetAtt, Ref
@@ -20,12 +22,12 @@ def build(b: Builder, c: Component) -> None:
     pitr = {"PointInTimeRecoveryEnabled": bool(c.settings["point_in_time_recovery"])}
     protect = bool(c.settings["deletion_protection"])
     provisioned = c.settings["capacity_mode"] == "provisioned"
-    base = {
+    base: dict[str, Any] = {
         "AttributeDefinitions": [{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
         "KeySchema": [{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
         "BillingMode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
     }
-    wcu, rcu = c.settings.get("write_capacity_units"), c.settings.get("read_capacity_units")
+    wcu, rcu = c.settings.get("write_capacity_units", 0), c.settings.get("read_capacity_units", 0)
     if not replicas:
         if provisioned:
             base["ProvisionedThroughput"] = {"ReadCapacityUnits": int(rcu), "WriteCapacityUnits": int(wcu)}
@@ -41,8 +43,8 @@ def build(b: Builder, c: Component) -> None:
             base["WriteProvisionedThroughputSettings"] = {"WriteCapacityAutoScalingSettings": {
                 "MinCapacity": int(wcu), "MaxCapacity": int(wcu),
                 "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70}}}
-        reads = {"ReadProvisionedThroughputSettings": {"ReadCapacityUnits": int(rcu)}} if provisioned else {}
-        rows = [{"Region": REGION, "PointInTimeRecoverySpecification": pitr,
+        reads: dict[str, Any] = {"ReadProvisionedThroughputSettings": {"ReadCapacityUnits": int(rcu)}} if provisioned else {}
+        rows: list[dict[str, Any]] = [{"Region": REGION, "PointInTimeRecoverySpecification": pitr,
                  "SSESpecification": {"KMSMasterKeyId": b.key_arn()}, "DeletionProtectionEnabled": protect,
                  **reads}]
         for r in sorted(replicas, key=lambda r: r.id):

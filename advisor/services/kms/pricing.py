@@ -120,8 +120,8 @@ def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[tuple[str, str], ...]
     principals = ZERO
     notes = []
     for service, count in (("sqs", 2), ("sns", 1), ("dynamodb", 1), ("lambda", 1), ("apigateway", 1)):
-        encrypted = [c for c in graph.of_service(service) if c.settings.get("kms_key")
-                     or c.settings.get("log_group_kms_key") or service == "apigateway"]
+        encrypted = tuple(c for c in graph.of_service(service) if c.settings.get("kms_key")
+                          or c.settings.get("log_group_kms_key") or service == "apigateway")
         if service in ("lambda", "apigateway"):
             encrypted = graph.of_service(service)  # their log groups use the key
         if encrypted:

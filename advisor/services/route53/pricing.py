@@ -13,7 +13,7 @@ from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier,
 from advisor.pricing.catalog import Catalog
 from advisor.costing import Pricer
 from advisor.pricing.base import ceil
-from advisor.services import part
+from advisor.services import pricing_of
 
 SERVICE = "route53"
 
@@ -62,7 +62,7 @@ def price(
 
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
-    cloudwatch = part("cloudwatch", "pricing")
+    cloudwatch = pricing_of("cloudwatch")
     watched = any("api-5xx" in c.settings["alarms"] for c in p.arch.of_service("cloudwatch"))
     for record in p.arch.of_service("route53"):
         if not any(e.kind == "routes-to" for e in p.arch.edges_from(record.id)):
