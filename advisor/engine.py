@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Hashable, Mapping
 
 from advisor.architecture import (
-    PSEUDO_STEPS, Architecture, Component, Decision, DrPlan, Edge, Flow, FlowStep,
+    FLOW_IDS, PSEUDO_STEPS, Architecture, Component, Decision, DrPlan, Edge, Flow, FlowStep,
 )
 from advisor.catalog import Catalog, DrStrategy, load_catalog
 from advisor.rules import PLACEHOLDER, Condition, Rule, load_rules
@@ -516,36 +517,18 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
     shapes = {cid: _new_record(Component, (cid, services[cid], frozen_settings[cid], (), (), {})) for cid in services}
     flows = tuple(_flow(fid, title, rule, steps, shapes, edge_list)
                   for fid, (title, rule, steps) in flow_state.items())
-    flows = tuple(sorted(flows, key=lambda f: _FLOW_ORDER.index(f.id)))
+    flows = tuple(sorted(flows, key=lambda f: FLOW_IDS.index(f.id)))
     added_by = {cid: tuple(sorted(by)) for cid, by in added.items()}
     return frozen_settings, edge_list, flows, touched, added_by, tuple(warnings), owners
 
 
 def _matches(name: str, pattern: str) -> bool:
-    """Glob matching for component ids, whose only wildcard is `*` (rule files allow nothing else).
-
-    fnmatch would compile a regular expression for every pattern, a millisecond of a cold run.
-    """
-    if "*" not in pattern:
-        return name == pattern
-    first, *middle, last = pattern.split("*")
-    if len(name) < len(first) + len(last) or not name.startswith(first) or not name.endswith(last):
-        return False
-    at, end = len(first), len(name) - len(last)
-    for part in middle:
-        found = name.find(part, at, end)
-        if found < 0:
-            return False
-        at = found + len(part)
-    return True
+    """Whether a component id matches a rule's glob (its only wildcard is `*`: component ids allow no other)."""
+    return fnmatchcase(name, pattern)
 
 
 def _mentions_service(cond: Condition) -> bool:
     return cond.kind == "service" or any(_mentions_service(c) for c in cond.children)
-
-
-_FLOW_ORDER = ("scalability", "high-availability", "decoupling", "real-time-updates", "cost-optimization",
-               "security-reliability", "disaster-recovery")
 
 
 def _flow(fid: str, title: str, rule: str, steps: tuple[str, ...], components: Mapping[str, Component],
