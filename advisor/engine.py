@@ -17,7 +17,6 @@ from advisor.services import Resolving, resolve, service
 from advisor.workload import SCALAR_TYPES, Workload
 
 
-_new_record = tuple.__new__  # a record from its fields in order, without keyword parsing
 
 
 def choose_dr_strategy(rpo_minutes: float, rto_minutes: float, catalog: Catalog) -> DrStrategy:
@@ -295,14 +294,15 @@ class _Plan:
         self.names = tuple(sorted({(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(repr(rule.adds))
                                    if m.group(1) != "item"}, key=repr))
 
-    def expand(self, workload: Workload) -> tuple[Block, ...]:
-        """The rule's adds block once, or once per item of its for_each list, placeholders filled."""
+    def expand(self, workload: Workload) -> tuple[tuple[Block, ...], Hashable | None]:
+        """The rule's adds block once, or once per item of its for_each list, placeholders filled; with the
+        values that filled them, as a key (None when a value cannot be one)."""
         if self.blocks is not None:
-            return self.blocks
+            return self.blocks, ()
         if self.holders is None:
             self._prepare()
             if self.blocks is not None:
-                return self.blocks
+                return self.blocks, ()
         rule, holders = self.rule, self.holders
         assert holders is not None  # set by _prepare
         items = _param(workload, rule.for_each)[1] if rule.for_each else None
@@ -312,7 +312,7 @@ class _Plan:
         except TypeError:  # a value that cannot be a key: expanded every time
             key = found = None
         if found is not None:
-            return found
+            return found, key
         if not rule.for_each:
             found = (_block(_substitute(rule.adds, workload, None, holders)),)
         else:
@@ -321,7 +321,7 @@ class _Plan:
             if len(self.filled) >= 256:
                 self.filled.clear()
             self.filled[key] = found
-        return found
+        return found, key
 
 
 def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
@@ -347,16 +347,16 @@ def _holders(adds: Mapping[str, Any]) -> frozenset[int]:
 # Compiled rule sets, by the identity of the tuple they came from; the tuple is kept with its plans,
 # so an id is never reused while it is here. A handful: a process uses one rule set, tests a few.
 # With them, the frozen forms of the rule data's settings (see `_freeze`).
-_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]]]] = {}
+_PLANS: dict[int, tuple[tuple[Rule, ...], tuple[_Plan, ...], dict[int, tuple[Any, Any]], dict[Any, Any]]] = {}
 
 
-def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]]]:
+def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[Any, Any]], dict[Any, Any]]:
     known = _PLANS.get(id(rules))
     if known is None or known[0] is not rules:
         if len(_PLANS) >= 8:
             _PLANS.clear()
-        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {})
-    return known[1], known[2]
+        known = _PLANS[id(rules)] = (rules, tuple(_Plan(rule) for rule in rules), {}, {})
+    return known[1], known[2], known[3]
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
@@ -364,7 +364,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     """Fire the rules against a workload and compose the architecture."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
-    plans, frozen = _plans(rules if isinstance(rules, tuple) else tuple(rules))
+    plans, frozen, composed = _plans(rules if isinstance(rules, tuple) else tuple(rules))
     dr_req = workload.requirements.get("disaster-recovery")
     strategy = choose_dr_strategy(dr_req["rpo_minutes"], dr_req["rto_minutes"], catalog) if dr_req else None
     facts = _Facts(workload, strategy)
@@ -372,6 +372,7 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     services: dict[str, str] = {}  # component -> service, as first declared
     warnings: list[str] = []
     fired: dict[str, tuple[Block, ...]] = {}
+    keys: list[tuple[str, Hashable | None]] = []  # each fired rule with the values that filled its blocks
     added: dict[str, set[str]] = {}  # component -> rules that added it
     reasons: dict[str, Any] = {}  # rule -> why it fired; service-conditioned rules' reasons grow below
 
@@ -387,7 +388,9 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             why = plan.test(facts)
             if why is None:
                 continue
-            blocks = fired[rid] = plan.expand(workload)
+            blocks, filled_by = plan.expand(workload)
+            fired[rid] = blocks
+            keys.append((rid, filled_by))
             reasons[rid] = why
             changed = True
             for block in blocks:
@@ -406,8 +409,18 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         pending = [plan for plan in pending if plan.id not in fired and plan.dynamic] if changed else []
 
     fired_plans = [plan for plan in plans if plan.id in fired]
-    settings_of, edge_list, flows, touched, added_by, warnings_made, owners = _compose(
-        fired, fired_plans, services, by_service, added, warnings, frozen)
+    # What the fired blocks compose depends on the rules that fired, in order, and the values that filled
+    # their placeholders: workloads that agree on those share one composition (settings are resolved
+    # per workload below, on copies).
+    key = tuple(keys) if all(k is not None for _, k in keys) else None
+    made = composed.get(key) if key is not None else None
+    if made is None:
+        made = _compose(fired, fired_plans, services, by_service, added, warnings, frozen)
+        if key is not None:
+            if len(composed) >= 1024:  # the oldest goes first
+                del composed[next(iter(composed))]
+            composed[key] = made
+    settings_of, edge_list, flows, touched, added_by, warnings_made, owners = made
 
     # Every component's settings resolved once: the rules', then the workload's usage keys, then the
     # service's defaults. The estimate and the template read nothing else.
@@ -416,13 +429,16 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     overridden: dict[str, list[str]] = {}
     components = {}
     for cid in sorted(services):
-        resolved = resolve(cid, services[cid], settings_of[cid], lambda key, cid=cid: _owner(owners, f"{cid}.{key}"),
+        whole = owners.get(f"{cid}.*")  # the rule whose settings the component took first, as they were
+        resolved = resolve(cid, services[cid], settings_of[cid],
+                           lambda key, cid=cid, whole=whole: owners.get(f"{cid}.{key}") or whole or "?",
                            resolving, overridden)
-        components[cid] = Component(cid, services[cid], _freeze(resolved.settings, set(), {}), added_by[cid],
+        # The values are frozen already (the composition's and the workload's); the mapping is the new part.
+        components[cid] = Component(cid, services[cid], MappingProxyType(resolved.settings), added_by[cid],
                                     tuple(sorted(because_of[cid])), MappingProxyType(resolved.sources))
     _check_needs(components, edge_list, {plan.id: plan.rule for plan in fired_plans})
     decisions = tuple(
-        _new_record(Decision, plan.decision[0] + (tuple(sorted(reasons[plan.id])),) + touched[plan.id]
+        Decision._make(plan.decision[0] + (tuple(sorted(reasons[plan.id])),) + touched[plan.id]
                     + plan.decision[1])
         for plan in fired_plans
     )
@@ -514,7 +530,7 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
         for key, by in sorted(edge_rules.items()) for src, dst, kind in (key,)
     )
     # Flow steps read components' ids and services alone, which the blocks decide.
-    shapes = {cid: _new_record(Component, (cid, services[cid], frozen_settings[cid], (), (), {})) for cid in services}
+    shapes = {cid: Component._make((cid, services[cid], frozen_settings[cid], (), (), {})) for cid in services}
     flows = tuple(_flow(fid, title, rule, steps, shapes, edge_list)
                   for fid, (title, rule, steps) in flow_state.items())
     flows = tuple(sorted(flows, key=lambda f: FLOW_IDS.index(f.id)))

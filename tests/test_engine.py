@@ -235,7 +235,9 @@ def test_settings_conflicts_name_the_rule_that_set_the_value(tmp_path):
 
 def test_workloads_that_fire_the_same_rules_keep_their_own_reasons():
     # The second workload fires the same rules for another reason: the same settings, edges and flows,
-    # while its name and reasons stay its own.
+    # from one composition keyed by the rules and the values that filled them, while its name and reasons
+    # stay its own.
+    from advisor.engine import _plans
     from advisor.rules import load_rules
 
     rules = tuple(list(load_rules(catalog=CATALOG)))  # a rule set of its own, compiled afresh
@@ -246,6 +248,10 @@ def test_workloads_that_fire_the_same_rules_keep_their_own_reasons():
     second = recommend(by_requirement, rules, CATALOG)
     assert [d.rule for d in first.decisions] == [d.rule for d in second.decisions]
     assert first.edges == second.edges
+    assert len(_plans(rules)[2]) == 1  # one composition served both
+    other = load_workload_text("version: 1\nname: c\nrequirements: {scalability: {peak_rps: 7}}\n", "c.yaml", CATALOG)
+    recommend(other, rules, CATALOG)
+    assert len(_plans(rules)[2]) == 2  # another peak fills ADV-R017's throttling otherwise
     for workload, arch in ((by_problem, first), (by_requirement, second)):
         assert to_json(arch) == to_json(_fresh(workload, rules))
     def reasons(arch):

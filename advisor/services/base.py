@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 # A setting's kinds, as rule files and workloads write them.
 KINDS = ("int", "number", "str", "bool", "list", "map", "ref")
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One setting of a service's components: what it is, its default and its limits.
 
     `usage` names the key under `usage.<service>` that sets it for every component of the service (the
@@ -56,8 +54,7 @@ def _cited(source: str) -> str:
     return f" ({source})" if source else ""
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     """Edges a component needs: one of `edges` (edge kind, target service) leaving it, and why."""
 
     edges: tuple[tuple[str, str], ...]
@@ -68,8 +65,7 @@ class Need:
         return " or ".join(f"a {kind} edge to a {target} component" for kind, target in self.edges)
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     """A service package's declaration: its id, name and settings."""
 
     id: str
@@ -77,7 +73,7 @@ class Service:
     settings: tuple[Setting, ...] = ()
     # Usage keys that change what is deployed but that advisor cannot deploy as asked: key -> (bad value test,
     # message, hint). Checked when the workload is loaded.
-    undeployable: Mapping[str, tuple[Callable[[Any], bool], str, str]] = field(default_factory=dict)
+    undeployable: Mapping[str, tuple[Callable[[Any], bool], str, str]] = {}
     # Why its components have no cost lines of their own, when they never do.
     free: str = ""
     # The largest message or event it carries, in KB, and where that quota is published.
