@@ -1,8 +1,8 @@
 """Amazon API Gateway: the public entry, a REST API with request validation and access logs."""
 
-from advisor.services.awslambda import LOG_RETENTION_DAYS
 from typing import Any, Mapping
 
+from advisor.services.awslambda import LOG_RETENTION_DAYS
 from advisor.services.base import Need, Service, Setting
 
 QUOTAS = "API Gateway quotas, docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
@@ -41,4 +41,5 @@ SERVICE = Service(
     needs=(Need((("sends", "sqs"), ("invokes", "lambda")), "an API serves POST /items to a queue or GET /items/{id} "
                 "through a function"),),
     edges=(("invokes", "lambda"), ("sends", "sqs"),),
+    kms_principals=1, kms_logs=True,  # its access log group
 )

@@ -13,22 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
+from advisor.costing import Pricer, scaled, source
 from advisor.pricing import datatransfer
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    chunks,
-    fmt_number,
-    metered,
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, chunks, fmt_number, metered, to_decimal
 )
 from advisor.pricing.catalog import Catalog
-from advisor.costing import Pricer, scaled, source
-from advisor.pricing.base import to_decimal
 
 SERVICE = "apigateway"
 TYPES = ("rest", "http", "websocket")

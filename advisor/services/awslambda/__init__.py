@@ -48,4 +48,5 @@ SERVICE = Service(
             "remove usage.lambda.provisioned_concurrency"),
     },
     edges=(("authorizes", "apigateway"), ("publishes", "sns"), ("reads", "dynamodb"), ("writes", "dynamodb"),),
+    kms_principals=1, kms_logs=True,
 )

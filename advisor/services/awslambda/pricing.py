@@ -15,24 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
+from advisor.costing import Pricer, source
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    MB_PER_GB,
-    MS_PER_S,
-    ONE,
-    SECONDS_PER_HOUR,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    ceil,
-    fmt_number,
-    metered,
+    DEFAULT_MONTH, MB_PER_GB, MS_PER_S, ONE, SECONDS_PER_HOUR, ZERO, Basis, CostLine, FreeTier, Month, UsageFields,
+    ceil, fmt_number, metered
 )
 from advisor.pricing.catalog import Catalog
-from advisor.costing import Pricer, source
 
 SERVICE = "lambda"
 ARCHITECTURES = ("x86_64", "arm64")

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered
-from advisor.pricing.catalog import Catalog
 from advisor.costing import ONE, Pricer
-from advisor.pricing.base import to_decimal
+from advisor.pricing.base import (
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered, to_decimal
+)
+from advisor.pricing.catalog import Catalog
 from advisor.services import pricing_of
 
 SERVICE = "backup"

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
-from advisor.pricing.catalog import Catalog
 from advisor.costing import Pricer, scaled_count
-from advisor.pricing.base import KB_PER_GB, ceil, fmt_number
-
+from advisor.pricing.base import (
+    DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, fmt_number
+)
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "cloudtrail"
 

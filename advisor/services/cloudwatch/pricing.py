@@ -12,22 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
+from advisor.costing import ONE, Graph, Pricer, pct, source
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    field_lines,
-    fmt_number,
-    metered,
-    to_decimal,
+    DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines, fmt_number, metered,
+    to_decimal
 )
 from advisor.pricing.catalog import Catalog
-from advisor.costing import Graph, ONE, Pricer, pct, source
-from advisor.pricing.base import KB_PER_GB
 
 SERVICE = "cloudwatch"
 ANOMALY_BAND_METRICS = Decimal(3)

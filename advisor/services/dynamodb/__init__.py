@@ -59,4 +59,5 @@ SERVICE = Service(
                 choices=("NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY")),
     ),
     edges=(("replicates-to", "dynamodb"), ("streams-to", "dynamodb-streams"),),
+    kms_principals=1,
 )

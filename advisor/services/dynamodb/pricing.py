@@ -11,29 +11,17 @@ region's price, so the replica regions' catalogs must hold `dynamodb.replicated-
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Mapping
+from typing import Any, ClassVar, Mapping
 
+from advisor.architecture import Component
+from advisor.costing import DEFAULT_BATCH, ONE, Graph, Pricer, scaled, source
+from advisor.pricing import datatransfer
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    ceil,
-    field_lines,
-    fmt_number,
-    metered,
-    priced_lines,
-    to_decimal,
+    DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, fmt_number,
+    metered, priced_lines, to_decimal
 )
 from advisor.pricing.catalog import Catalog
-from advisor.architecture import Component
-from advisor.costing import DEFAULT_BATCH, Graph, ONE, Pricer, scaled, source
-from advisor.pricing import datatransfer
-from advisor.pricing.base import KB_PER_GB
-from typing import Any
+from advisor.services import pricing_of
 
 SERVICE = "dynamodb"
 STREAMS_SERVICE = "dynamodb-streams"
@@ -359,6 +347,12 @@ def cost(p: Pricer) -> None:
             p.emit(replica.id, price(
                 DynamoDbUsage(capacity_mode=mode, **held), p.catalog.for_region(region),
                 month=p.month, basis=held_basis))
+            if replica.settings.get("kms_key"):
+                # The replica's key is the customer's, given to the template as a parameter: a cost of the replica.
+                kms = pricing_of("kms")
+                p.emit(replica.id, kms.price(kms.KmsUsage(keys=1), p.catalog.for_region(region), month=p.month,
+                                             basis={"keys": f"the customer managed key that encrypts {replica.id} "
+                                                            f"in {region}"}))
             gb = writes * to_decimal(item_kb) / KB_PER_GB
             transfer = datatransfer.DataTransferUsage(monthly_outbound_other_regions_gb=gb, destination_region=region)
             p.emit(replica.id, datatransfer.price(

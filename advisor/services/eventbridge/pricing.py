@@ -9,25 +9,14 @@ month free.
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Mapping
+from typing import Any, ClassVar, Mapping
 
+from advisor.costing import DEFAULT_BATCH, ONE, Graph, Pricer, scaled_count
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    chunks,
-    field_lines,
-    fmt_number,
-    metered,
+    DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, field_lines,
+    fmt_number, metered, to_decimal
 )
 from advisor.pricing.catalog import Catalog
-from advisor.costing import DEFAULT_BATCH, Graph, ONE, Pricer, scaled_count
-from advisor.pricing.base import KB_PER_GB, ceil, to_decimal
-from typing import Any
 
 SERVICE = "eventbridge"
 EVENT_CHUNK_KB = Decimal(64)

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines, fmt_number, metered
-from advisor.pricing.catalog import Catalog
 from advisor.costing import Graph, Pricer, scaled_count
-from advisor.pricing.base import ceil
+from advisor.pricing.base import (
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, fmt_number, metered
+)
+from advisor.pricing.catalog import Catalog
+from advisor.services import service
 
 SERVICE = "kms"
 
@@ -91,7 +93,7 @@ def cost(p: Pricer) -> None:
     if not keys:
         return
     per_period = p.month.seconds / KMS_REUSE_SECONDS
-    principals, notes, replica_keys = p.arch.fact("kms", _encrypting)
+    principals, notes = p.arch.fact("kms", _encrypting)
     requests = ceil(principals * per_period)
     u = p.usage.get("kms", {})
     held = u.get("keys") or len(keys)
@@ -107,26 +109,16 @@ def cost(p: Pricer) -> None:
              f"period: {fmt_number(principals)} principals ({notes})"}
     p.kms_requests = usage.monthly_requests
     p.emit(keys[0].id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
-    for replica, region in replica_keys:
-        # The replica's key is the customer's, given to the template as a parameter; it is a cost of the replica.
-        usage = KmsUsage(keys=1)
-        p.emit(replica, price(usage, p.catalog.for_region(region), month=p.month,
-                                      basis={"keys": f"the customer managed key that encrypts {replica} in {region}"}))
 
 
-def _encrypting(graph: Graph) -> tuple[Decimal, str, tuple[tuple[str, str], ...]]:
-    """The principals that ask KMS for data keys, as a count and as text, and the Regions of the
-    replica tables that bring a key of their own."""
-    principals = ZERO
-    notes = []
-    for service, count in (("sqs", 2), ("sns", 1), ("dynamodb", 1), ("lambda", 1), ("apigateway", 1)):
-        encrypted = tuple(c for c in graph.of_service(service) if c.settings.get("kms_key")
-                          or c.settings.get("log_group_kms_key") or service == "apigateway")
-        if service in ("lambda", "apigateway"):
-            encrypted = graph.of_service(service)  # their log groups use the key
-        if encrypted:
-            principals += Decimal(len(encrypted) * count)
-            notes.append(f"{len(encrypted)} {service} × {count}")
-    replica_keys = tuple((c.id, str(c.settings["region"])) for c in graph.of_service("dynamodb")
-                         if c.settings.get("replica_of") and c.settings.get("kms_key"))
-    return principals, ", ".join(notes), replica_keys
+def _encrypting(graph: Graph) -> tuple[Decimal, str]:
+    """The principals that ask KMS for data keys, as a count and as text."""
+    counts: dict[str, tuple[int, int]] = {}  # service -> (components, principals each)
+    for c in graph.components.values():
+        spec = service(c.service)
+        if spec.kms_principals and (spec.kms_logs or c.settings.get("kms_key") or c.settings.get("log_group_kms_key")):
+            n, each = counts.get(c.service, (0, spec.kms_principals))
+            counts[c.service] = (n + 1, each)
+    principals = Decimal(sum(n * each for n, each in counts.values()))
+    notes = [f"{n} {service_id} × {each}" for service_id, (n, each) in sorted(counts.items())]
+    return principals, ", ".join(notes)

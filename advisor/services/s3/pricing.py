@@ -6,7 +6,7 @@ from typing import ClassVar, Mapping
 
 from advisor.costing import ONE, Pricer, pct
 from advisor.pricing.base import (
-    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, to_decimal,
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, to_decimal
 )
 from advisor.pricing.catalog import Catalog
 

@@ -14,4 +14,5 @@ SERVICE = Service(
     # "By default, topics accept messages up to 256 KiB" (docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html).
     message_kb=256, message_quota="SNS default MaximumMessageSize, 256 KiB",
     edges=(("delivers-to", "lambda"), ("fans-out", "sqs"),),
+    kms_principals=1,
 )

@@ -11,23 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
+from advisor.costing import Graph, Pricer
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    KB_PER_GB,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    chunks,
-    fmt_number,
-    metered,
-    single_line,
+    DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered,
+    single_line, to_decimal
 )
 from advisor.pricing.catalog import Catalog
-from advisor.costing import Graph, Pricer
-from advisor.pricing.base import ceil, to_decimal
 
 SERVICE = "sns"
 CHUNK_KB = Decimal(64)

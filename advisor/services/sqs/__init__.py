@@ -24,4 +24,5 @@ SERVICE = Service(
     # aws.amazon.com/about-aws/whats-new/2025/08/amazon-sqs-max-payload-size-1mib/).
     message_kb=1024, message_quota="SQS SendMessage quota, 1 MiB since 2025-08-04",
     edges=(("triggers", "lambda"),),
+    kms_principals=2,  # the producer encrypts, the consumer decrypts
 )

@@ -11,23 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    ceil,
-    chunks,
-    fmt_number,
-    metered,
-    to_decimal,
-)
-from advisor.pricing.catalog import Catalog
 from advisor.architecture import Component
 from advisor.costing import DEFAULT_BATCH, Pricer
+from advisor.pricing.base import (
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered, to_decimal
+)
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "sqs"
 CHUNK_KB = Decimal(64)

@@ -10,18 +10,8 @@ from decimal import Decimal
 from typing import ClassVar, Mapping
 
 from advisor.pricing.base import (
-    DEFAULT_MONTH,
-    MB_PER_GB,
-    MS_PER_S,
-    ZERO,
-    Basis,
-    CostLine,
-    FreeTier,
-    Month,
-    UsageFields,
-    fmt_number,
-    metered,
-    round_up_to,
+    DEFAULT_MONTH, MB_PER_GB, MS_PER_S, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered,
+    round_up_to
 )
 from advisor.pricing.catalog import Catalog
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.pricing.base import DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, field_lines
-from advisor.pricing.catalog import Catalog
 from advisor.costing import Pricer
-from advisor.pricing.base import ceil, fmt_number
+from advisor.pricing.base import (
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, fmt_number
+)
+from advisor.pricing.catalog import Catalog
 
 SERVICE = "xray"
 # The default sampling rule records the first request each second and 5% of the rest
