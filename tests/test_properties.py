@@ -369,9 +369,7 @@ def test_valid_workloads_get_an_estimate_or_a_clean_error(doc):
 # checks, the open ones (KNOWN_COST_BUGS) as strict xfails.
 COST_BUG_REPRODUCTIONS = [
     pytest.param(("cost",), "problems: [scalability-issues]\ntraffic: {request_kb: 200}\n"
-                 "usage:\n  apigateway: {type: websocket}\n", id="websocket-message-larger-than-128-kb",
-                 marks=pytest.mark.xfail(strict=True, reason="a WebSocket message takes traffic.request_kb, "
-                                         "which may exceed the 128 KB the API Gateway pricing accepts")),
+                 "usage:\n  apigateway: {type: websocket}\n", id="websocket-message-larger-than-128-kb"),
     pytest.param(("cost",), "problems: [scalability-issues]\nusage:\n  apigateway: {type: websocket}\n",
                  id="websocket-without-messages"),
     pytest.param(("cost",), "problems: [scalability-issues]\nusage:\n  apigateway: {type: websocket, monthly_messages: 0}\n",
