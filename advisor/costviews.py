@@ -86,8 +86,12 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
     }
 
 
-def estimate_csv(est: Estimate) -> str:
-    """One row per line, with unrounded decimals; RFC 4180 quoting."""
+def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
+    """One row per line, with unrounded decimals; RFC 4180 quoting.
+
+    With a sweep, a blank row and a second section follow, one row per point, then a third section with
+    the break-even point (only its header when there is none in the range).
+    """
     import csv
     import io
 
@@ -98,6 +102,20 @@ def estimate_csv(est: Estimate) -> str:
         writer.writerow([line.service, line.component or "", line.item, decimal_text(line.quantity), line.unit,
                          decimal_text(line.unit_price), decimal_text(line.monthly_usd), line.basis])
     writer.writerow(["total", "", "", "", "", "", decimal_text(est.total), ""])
+    if sweep is not None:
+        writer.writerow([])
+        writer.writerow(["scale", "requests_per_month", "total_monthly_usd", "alternative_monthly_usd",
+                         "alternative_tasks", "cheaper"])
+        for p in sweep.points:
+            writer.writerow([decimal_text(p.scale), decimal_text(p.requests_per_month), decimal_text(p.total),
+                             decimal_text(p.alternative_total), p.alternative_tasks,
+                             "pay-per-use" if p.total <= p.alternative_total else "always-on"])
+        be = sweep.break_even
+        writer.writerow([])
+        writer.writerow(["break_even_scale", "break_even_requests_per_month", "break_even_monthly_usd"])
+        if be is not None:
+            writer.writerow([decimal_text(be.scale), decimal_text(be.requests_per_month),
+                             decimal_text(be.monthly_usd)])
     return buffer.getvalue()
 
 
