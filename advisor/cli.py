@@ -749,8 +749,20 @@ def prices_list(
     print_prices(_console(), rows)
 
 
+def _tolerant_streams() -> None:
+    """Text the output encoding cannot carry (a Latin-1 terminal, PYTHONIOENCODING) becomes '?', never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and stream.errors == "strict":
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a detached or closed stream: leave it as it is
+                pass
+
+
 def run() -> None:
     """Console-script entry point."""
+    _tolerant_streams()
     app()
 
 
