@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +87,18 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
     }
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading single quote (OWASP)."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
     """One row per line, with unrounded decimals; RFC 4180 quoting.
 
@@ -97,24 +110,28 @@ def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"])
+
+    def writerow(row: list[object]) -> None:
+        writer.writerow([csv_cell(cell) for cell in row])  # no cell can start a spreadsheet formula
+
+    writerow(["service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"])
     for line in est.lines:
-        writer.writerow([line.service, line.component or "", line.item, decimal_text(line.quantity), line.unit,
+        writerow([line.service, line.component or "", line.item, decimal_text(line.quantity), line.unit,
                          decimal_text(line.unit_price), decimal_text(line.monthly_usd), line.basis])
-    writer.writerow(["total", "", "", "", "", "", decimal_text(est.total), ""])
+    writerow(["total", "", "", "", "", "", decimal_text(est.total), ""])
     if sweep is not None:
-        writer.writerow([])
-        writer.writerow(["scale", "requests_per_month", "total_monthly_usd", "alternative_monthly_usd",
+        writerow([])
+        writerow(["scale", "requests_per_month", "total_monthly_usd", "alternative_monthly_usd",
                          "alternative_tasks", "cheaper"])
         for p in sweep.points:
-            writer.writerow([decimal_text(p.scale), decimal_text(p.requests_per_month), decimal_text(p.total),
+            writerow([decimal_text(p.scale), decimal_text(p.requests_per_month), decimal_text(p.total),
                              decimal_text(p.alternative_total), p.alternative_tasks,
                              "pay-per-use" if p.total <= p.alternative_total else "always-on"])
         be = sweep.break_even
-        writer.writerow([])
-        writer.writerow(["break_even_scale", "break_even_requests_per_month", "break_even_monthly_usd"])
+        writerow([])
+        writerow(["break_even_scale", "break_even_requests_per_month", "break_even_monthly_usd"])
         if be is not None:
-            writer.writerow([decimal_text(be.scale), decimal_text(be.requests_per_month),
+            writerow([decimal_text(be.scale), decimal_text(be.requests_per_month),
                              decimal_text(be.monthly_usd)])
     return buffer.getvalue()
 
