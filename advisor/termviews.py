@@ -37,7 +37,7 @@ def print_recommendation(out: Console, view: dict[str, Any]) -> None:
     for column in ("rule", "title", "pillars", "best practices", "because"):
         decisions.add_column(column, overflow="fold")  # wrap long ids, never cut them
     for d in view["decisions"]:
-        decisions.add_row(d["rule"], escape(d["title"]), ", ".join(d["pillars"]),
+        decisions.add_row(escape(d["rule"]), escape(d["title"]), ", ".join(d["pillars"]),
                           ", ".join(b["id"] for b in d["best_practices"]), escape(", ".join(d["because"])))
     out.print(decisions)
     if view["dr"]:
@@ -84,7 +84,7 @@ def print_rules(out: Console, listed: list[dict[str, Any]]) -> None:
     for column in ("id", "title", "pillars", "best practices"):
         table.add_column(column, overflow="fold")
     for r in listed:
-        table.add_row(r["id"], r["title"], ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
+        table.add_row(escape(r["id"]), escape(r["title"]), ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
     out.print(table)
 
 
