@@ -411,7 +411,7 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     """Run every workload; bad files are reported and the rest go on; exit 2 if any was bad."""
     from advisor.portfolio import Options, Summary, default_jobs, discover, run
 
-    paths = discover(arguments)
+    paths = discover(arguments, on_skip=lambda path, why: _note(f"{path}: note: skipped, {why}"))
     chosen = fmt or ("table" if _is_terminal() else "jsonl")
     if chosen not in ("table", "json", "jsonl"):
         raise UsageError(f"--format {chosen} is for one workload; several files take table, json or jsonl")

@@ -11,7 +11,7 @@ import glob
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from advisor.errors import AdvisorError, UsageError
 from advisor.records import Record
@@ -43,26 +43,63 @@ class Result(Record):
     total: Decimal | None
 
 
-def discover(arguments: list[str]) -> list[Path]:
-    """Files, folders (searched recursively for *.yaml and *.yml) and glob patterns, sorted and unique."""
+def _skip_reason(path: Path) -> str | None:
+    """Why a path found in a folder is not a workload to read, or None for a regular file."""
+    import errno
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a symbolic link to nothing" if os.path.islink(path) else "vanished"
+    except OSError as exc:
+        return "a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def discover(arguments: list[str], on_skip: Callable[[str, str], None] | None = None) -> list[Path]:
+    """Files, folders (searched recursively for *.yaml and *.yml) and glob patterns, sorted and unique.
+
+    FIFOs, devices, sockets and dangling or looping links are skipped, never opened: `on_skip(path, why)`
+    is told about each one.
+    """
     found: dict[str, Path] = {}
+    skipped: dict[str, str] = {}
+
+    def consider(match: Path) -> None:
+        why = _skip_reason(match)
+        if why is None:
+            found[str(match)] = match
+        elif why != "a folder":
+            skipped[str(match)] = why
+
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
             for pattern in PATTERNS:
                 for match in path.rglob(pattern):
-                    if match.is_file():
-                        found[str(match)] = match
-        elif path.is_file():
-            found[str(path)] = path
+                    consider(match)
+        elif os.path.lexists(path):
+            consider(path)
         elif glob.has_magic(argument):
-            matches = [Path(m) for m in glob.glob(argument, recursive=True) if Path(m).is_file()]
+            matches = [Path(m) for m in glob.glob(argument, recursive=True)]
             if not matches:
                 raise UsageError(f"no files match {argument!r}")
             for match in matches:
-                found[str(match)] = match
+                consider(match)
         else:
             raise UsageError(f"{argument}: no such file or folder")
+    if on_skip is not None:
+        for name in sorted(skipped):
+            on_skip(name, skipped[name])
     return [found[key] for key in sorted(found)]
 
 

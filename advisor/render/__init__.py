@@ -59,11 +59,39 @@ def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_err
     return Rendered({REPORT: report, TEMPLATE: template_text}, tuple(notes))
 
 
+def _nearest_existing(folder: Path) -> Path:
+    """The folder itself if it exists, else its closest existing ancestor (where mkdir would start)."""
+    here = folder
+    while not os.path.lexists(here) and here.parent != here:
+        here = here.parent
+    return here
+
+
 def check_targets(out_dir: Path, names: list[str], *, force: bool) -> None:
-    """Refuse to overwrite existing files without --force, and anything that is not a plain folder."""
+    """Refuse to overwrite existing files without --force, and anything that is not a plain, writable folder."""
+    import errno
+
+    try:
+        resolved = out_dir.resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a symbolic link loop
+        raise UsageError(f"{out_dir} is a symbolic link loop") from None
+    if resolved == Path(resolved.anchor):
+        raise UsageError(f"refusing to write into the root folder {resolved}", hint="pass a folder of its own: -o out/")
+    if out_dir.is_symlink() and not out_dir.exists():
+        raise UsageError(f"{out_dir} is a symbolic link to nothing", hint="remove the link or pass another folder")
+    try:
+        os.stat(out_dir)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UsageError(f"{out_dir} is a symbolic link loop") from None
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} exists and is not a folder")
-    existing = [name for name in names if (out_dir / name).exists()]
+    base = _nearest_existing(out_dir)
+    if base != out_dir and not base.is_dir():
+        raise UsageError(f"cannot create {out_dir}: {base} is not a folder")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write into {base}: permission denied", hint="pass a folder you can write to")
+    existing = [name for name in names if os.path.lexists(out_dir / name)]
     if existing and not force:
         raise UsageError(f"{out_dir / existing[0]} already exists", hint="pass --force to overwrite")
     for name in existing:
@@ -75,7 +103,10 @@ def write_files(out_dir: Path, files: Mapping[str, str], *, force: bool) -> list
     """Write each file atomically (a fresh temporary file in the folder, then a rename), only inside
     `out_dir`: a reader sees the old file or the new one, never part of one."""
     check_targets(out_dir, list(files), force=force)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {out_dir}: {exc.strerror}", hint="pass a folder you can write to") from None
     written = []
     for name, text in files.items():
         if Path(name).name != name:  # names are ours, but a path separator would escape the folder
