@@ -448,9 +448,14 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
         from advisor.termviews import print_summary
 
         print_summary(_console(), command, summary)
-    if summary.bad:
-        from advisor.errors import AdvisorError
+    if summary.internal:
+        class InternalErrors(AdvisorError):
+            exit_code = EXIT_INTERNAL
 
+        raise InternalErrors(f"{len(summary.internal)} of {summary.files} workload files met an internal error "
+                             f"(a bug in advisor): {', '.join(summary.internal[:5])}"
+                             + (" and more" if len(summary.internal) > 5 else ""))
+    if summary.bad:
         raise AdvisorError(f"{len(summary.bad)} of {summary.files} workload files had errors")
 
 

@@ -41,6 +41,7 @@ class Result(Record):
     document: dict[str, Any] | None
     errors: tuple[dict[str, Any], ...]
     total: Decimal | None
+    internal: bool = False  # an error in advisor itself (a bug), not in the file
 
 
 def _skip_reason(path: Path) -> str | None:
@@ -150,6 +151,15 @@ def run_file(path: str, options: Options) -> Result:
         else:
             errors = ({"file": path, "line": None, "column": None, "message": exc.message, "hint": exc.hint},)
         return Result(path, None, errors, None)
+    except Exception as exc:  # a bug met on this file: reported against it, and the other files go on
+        return internal_error(path, f"{type(exc).__name__}: {exc}")
+
+
+def internal_error(path: str, what: str) -> Result:
+    """The result of a file that met a bug in advisor (or killed its worker process)."""
+    return Result(path, None, ({"file": path, "line": None, "column": None, "message": f"internal error: {what}",
+                                "hint": f"this is a bug in advisor; run `advisor` on {path} alone with "
+                                        "ADVISOR_DEBUG=1 to see the traceback"},), None, True)
 
 
 def _run_batch(paths: list[str], options: Options) -> list[Result]:
@@ -157,28 +167,84 @@ def _run_batch(paths: list[str], options: Options) -> list[Result]:
 
 
 def run(paths: list[Path], options: Options, *, jobs: int = 1) -> Iterator[Result]:
-    """Results in input order; `jobs` > 1 spreads batches of files over worker processes."""
+    """Results in input order; `jobs` > 1 spreads batches of files over worker processes.
+
+    A file that meets a bug gets an internal-error result and the rest go on. A worker process that dies
+    (BrokenProcessPool) takes its pool with it: the batches that were in flight are run again one file at
+    a time in a single fresh worker, so the file that kills it is named, and the rest continue in a new pool.
+    """
     names = [str(p) for p in paths]
     if jobs <= 1 or len(names) < 2:
         for name in names:
             yield run_file(name, options)
         return
+    import collections
     import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
 
-    batches = [names[i:i + BATCH] for i in range(0, len(names), BATCH)]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: list[Any] = []
-        queue = iter(batches)
-        for batch in queue:  # keep at most 2 × jobs batches in flight: memory stays bounded
-            pending.append(pool.submit(_run_batch, batch, options))
-            if len(pending) >= 2 * jobs:
-                break
-        while pending:
-            done = pending.pop(0).result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_run_batch, nxt, options))
-            yield from done
+    batches = iter([names[i:i + BATCH] for i in range(0, len(names), BATCH)])
+    while True:
+        broken: list[tuple[list[str], Any]] = []
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending: collections.deque[tuple[list[str], Any]] = collections.deque()
+
+            def refill() -> None:  # keep at most 2 × jobs batches in flight: memory stays bounded
+                while len(pending) < 2 * jobs:
+                    batch = next(batches, None)
+                    if batch is None:
+                        return
+                    try:
+                        future = pool.submit(_run_batch, batch, options)
+                    except BrokenProcessPool as exc:  # a worker died before the pool took this batch
+                        future = concurrent.futures.Future()
+                        future.set_exception(exc)
+                    pending.append((batch, future))
+
+            refill()
+            while pending:
+                batch, future = pending[0]
+                try:
+                    done = future.result()
+                except BrokenProcessPool:
+                    broken = list(pending)
+                    break
+                except Exception:  # the batch's results could not come back: find the file one by one
+                    pending.popleft()
+                    yield from _isolated(batch, options)
+                    continue
+                pending.popleft()
+                refill()
+                yield from done
+            if not broken:
+                return
+        for batch, future in broken:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield from future.result()
+            else:
+                yield from _isolated(batch, options)
+
+
+def _isolated(names: list[str], options: Options) -> Iterator[Result]:
+    """Run files one at a time in one worker process; a file that kills it is named, and a new one goes on."""
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    index = 0
+    while index < len(names):
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+            while index < len(names):
+                name = names[index]
+                try:
+                    result = pool.submit(run_file, name, options).result()
+                except BrokenProcessPool:
+                    result = internal_error(name, "the worker process running this file died")
+                    index += 1
+                    yield result
+                    break
+                except Exception as exc:  # noqa: BLE001 - the result could not come back from the worker
+                    result = internal_error(name, f"{type(exc).__name__}: {exc}")
+                index += 1
+                yield result
 
 
 class Summary:
@@ -187,6 +253,7 @@ class Summary:
     def __init__(self) -> None:
         self.files = 0
         self.bad: list[str] = []
+        self.internal: list[str] = []
         self.by_service: dict[str, Decimal] = {}
         self.by_workload: list[tuple[str, str, Decimal]] = []
         self.services_used: dict[str, int] = {}
@@ -197,6 +264,8 @@ class Summary:
         self.files += 1
         if result.document is None:
             self.bad.append(result.file)
+            if result.internal:
+                self.internal.append(result.file)
             return
         doc = result.document
         if result.total is not None:
@@ -213,6 +282,8 @@ class Summary:
         from advisor.pricing.base import decimal_text
 
         out: dict[str, Any] = {"files": self.files, "bad_files": self.bad}
+        if self.internal:
+            out["internal_errors"] = self.internal
         if self.by_workload:
             out["total_monthly_usd"] = decimal_text(self.total)
             out["by_service"] = {k: decimal_text(v) for k, v in sorted(self.by_service.items())}
