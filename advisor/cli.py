@@ -128,6 +128,7 @@ def main(
     """
     global _QUIET, _NO_COLOR
     _QUIET, _NO_COLOR = quiet, no_color
+    _tolerant_streams()  # also when the app is run in-process (tests, embedding), not only through run()
 
 
 def _workload_path(file: Optional[Path]) -> str:
