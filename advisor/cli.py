@@ -550,18 +550,39 @@ def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
     catalog, rule_set = _rule_set(list(rules_dirs or []) + [folder])
     ours = {r.id for r in rule_set if Path(r.path).resolve().is_relative_to(folder.resolve())}
     _note(f"{folder}: {len(ours)} rule(s) valid")
-    results = [result for path in sorted((folder / "tests").glob("*.yaml"))
-               for result in run_case_file(path, rule_set, catalog)]
+    results, unreadable = [], 0
+    for path in sorted((folder / "tests").glob("*.yaml")):
+        problem = _not_regular(path)
+        if problem:  # a FIFO would block the read for ever
+            _err(f"{path}:1:1: error: {problem}")
+            unreadable += 1
+            continue
+        results += run_case_file(path, rule_set, catalog)
     for result in results:
         for failure in result.failures:
             _err(f"{result.file}: {result.rule} case {result.name!r}: {failure}")
     untested = sorted(ours - {result.rule for result in results})
     for rule_id in untested:
         _err(f"{folder}: {rule_id} has no test cases (add tests/{rule_id}.yaml)")
+    if unreadable:
+        raise AdvisorError(f"{folder}: {unreadable} case file(s) could not be read")
     failed = sum(1 for result in results if result.failures)
     _note(f"{len(results) - failed} of {len(results)} case(s) passed")
     if failed or untested:
         raise CheckFailed(f"{folder}: {failed} failing case(s), {len(untested)} rule(s) without cases")
+
+
+def _not_regular(path: Path) -> Optional[str]:
+    """Why a file cannot be read as a case file (a FIFO, a device, a dangling link), or None."""
+    from advisor.yamlsafe import open_regular
+
+    try:
+        os.close(open_regular(str(path)))
+    except ValueError as exc:
+        return f"is {exc}, not a regular file"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    return None
 
 
 def _export_lens(path: Path, rule_set: Any, catalog: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,21 @@ def test_dangling_report_link_is_not_replaced_without_force(cli, tmp_path):
     assert result.code == 2 and "already exists" in result.err
     assert (out / "ARCHITECTURE.md").is_symlink() and not (out / "template.yaml").exists()
     assert not (tmp_path / "elsewhere.md").exists()
+
+
+def test_rules_check_with_a_fifo_case_file_does_not_hang(cli, tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(ROOT / "tests" / "custom_rules", folder)
+    os.mkfifo(folder / "tests" / "ACME-Z999.yaml")
+    result = cli("rules", "--check", str(folder))
+    assert result.code == 2, result.err
+    assert "ACME-Z999.yaml:1:1: error: is a named pipe (FIFO)" in result.err
+
+
+@pytest.mark.parametrize("command", [("rules", "--export-lens"), ("init", "--problem", "high-latency", "--force", "-o")])
+def test_a_fifo_is_never_replaced_even_with_force(cli, tmp_path, command):
+    target = tmp_path / "target.json"
+    os.mkfifo(target)
+    result = cli(*command, str(target))
+    assert result.code == 2 and "not a regular file" in result.err, result.err
+    assert stat.S_ISFIFO(os.lstat(target).st_mode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -97,6 +98,8 @@ def check_targets(out_dir: Path, names: list[str], *, force: bool) -> None:
     for name in existing:
         if (out_dir / name).is_dir() or (out_dir / name).is_symlink():
             raise UsageError(f"{out_dir / name} is a folder or a link; refusing to replace it")
+        if not stat.S_ISREG(os.lstat(out_dir / name).st_mode):  # a device, a FIFO: never replaced, even with --force
+            raise UsageError(f"{out_dir / name} is not a regular file; refusing to replace it")
 
 
 LOCK = ".advisor.lock"
