@@ -14,9 +14,20 @@ if TYPE_CHECKING:
     from advisor.sweep import Sweep
 
 
+def display_context() -> Any:
+    """A decimal context wide enough to round any amount for display (the default 28 digits refuse to round
+    a sum above 10^26 to the cent); formatting only, the arithmetic keeps the default context."""
+    from decimal import getcontext, localcontext
+
+    wide = getcontext().copy()
+    wide.prec = max(wide.prec, 400)
+    return localcontext(wide)
+
+
 def money(amount: Decimal) -> str:
     """Dollars to the cent for display, with thousands separators."""
-    return f"${to_cents(amount):,.2f}"
+    with display_context():
+        return f"${to_cents(amount):,.2f}"
 
 
 def unit_price_text(price: Decimal) -> str:
@@ -138,6 +149,11 @@ def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
 
 def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
     """Rows for the terminal table and the Markdown template, rounded for reading."""
+    with display_context():
+        return _estimate_view(est, warnings=warnings, sweep=sweep)
+
+
+def _estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     for service, amount in est.by_service().items():
         rows = [{

@@ -88,3 +88,33 @@ def test_cost_csv_neutralises_formula_units_from_a_catalog(cli, tmp_path):
     cells = [cell for row in csv.reader(io.StringIO(result.out)) for cell in row]
     assert cells and not any(cell.startswith(("=", "+", "@")) for cell in cells)
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+
+
+MAX_WORKLOAD = """version: 1
+name: biggest
+problems: [scalability-issues, limited-monitoring-governance, disaster-recovery-gaps]
+requirements:
+  cost-optimization: {monthly_budget_usd: 1}
+traffic: {requests_per_month: 1000000000000000, peak_requests_per_second: 10000000, request_kb: 200}
+data: {item_kb: 400, storage_gb: 1000000}
+"""
+
+
+def test_the_largest_allowed_prices_are_shown_not_crashed_on(cli, tmp_path):
+    """Every price at the $10^6 bound and the largest traffic: sums beyond 28 digits are still rounded for display."""
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    for source in (ROOT / "advisor" / "pricing" / "prices").glob("*.json"):
+        data = json.loads(source.read_text(encoding="utf-8"))
+        for entry in data["prices"].values():
+            for tier in entry["tiers"]:
+                tier["usd"] = "1000000"
+        (prices / source.name).write_text(json.dumps(data), encoding="utf-8")
+    workload = tmp_path / "biggest.yaml"
+    workload.write_text(MAX_WORKLOAD, encoding="utf-8")
+    for fmt in ("table", "markdown", "json", "csv"):
+        result = cli("cost", str(workload), "--catalog", str(prices), "--format", fmt,
+                     "--sweep", "--sweep-points", "5", "--sweep-range", "0.01:99999999")
+        assert result.code == 0, (fmt, result.err)
+    result = cli("render", str(workload), "--catalog", str(prices), "-o", str(tmp_path / "out"))
+    assert result.code == 0, result.err

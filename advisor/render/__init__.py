@@ -54,9 +54,12 @@ def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_err
     if estimate is None:
         notes.append(f"the report has no cost section: {price_error}")
     resources = {lid: str(res.get("Type", "")) for lid, res in sorted(template.get("Resources", {}).items())}
-    view = report_view(workload, arch, catalog, estimate=estimate, cost_note=price_error, sweep=sweep,
-                       template_resources=resources)
-    report = render_template("report.md.j2", v=view)
+    from advisor.costviews import display_context
+
+    with display_context():  # rounding for display only: the estimate above kept the default context
+        view = report_view(workload, arch, catalog, estimate=estimate, cost_note=price_error, sweep=sweep,
+                           template_resources=resources)
+        report = render_template("report.md.j2", v=view)
     return Rendered({REPORT: report, TEMPLATE: template_text}, tuple(notes))
 
 
