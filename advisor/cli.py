@@ -6,6 +6,7 @@ or through the terminal tables of advisor.termviews.
 
 import functools
 import glob
+import inspect
 import json
 import os
 import sys
@@ -21,12 +22,15 @@ from advisor.errors import AdvisorError, UsageError
 DEFAULT_FILE = "advisor.yaml"
 EXIT_INTERNAL = 70
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="advisor",
     help="Architecture advisor and cost estimator for AWS: recommend, cost, render.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=HELP_OPTIONS,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,6 +51,10 @@ def handled(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global _QUIET, _NO_COLOR
+        # -q and --no-color are accepted after the command as well as before it.
+        _QUIET = kwargs.pop("_quiet_after", False) or _QUIET
+        _NO_COLOR = kwargs.pop("_no_color_after", False) or _NO_COLOR
         try:
             return func(*args, **kwargs)
         except AdvisorError as exc:
@@ -67,6 +75,14 @@ def handled(func: F) -> F:
             _err("this is a bug in advisor; run again with ADVISOR_DEBUG=1 to see the traceback")
             raise typer.Exit(EXIT_INTERNAL) from None
 
+    signature = inspect.signature(func)
+    wrapper.__signature__ = signature.replace(parameters=[  # type: ignore[attr-defined]
+        *signature.parameters.values(),
+        inspect.Parameter("_quiet_after", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                          default=typer.Option(False, "--quiet", "-q", help="Only errors and data; no notes on stderr.")),
+        inspect.Parameter("_no_color_after", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                          default=typer.Option(False, "--no-color", help="No colours (also when NO_COLOR is set).")),
+    ])
     return wrapper  # type: ignore[return-value]
 
 
@@ -112,6 +128,7 @@ def main(
     """
     global _QUIET, _NO_COLOR
     _QUIET, _NO_COLOR = quiet, no_color
+    _tolerant_streams()  # also when the app is run in-process (tests, embedding), not only through run()
 
 
 def _workload_path(file: Optional[Path]) -> str:
@@ -121,6 +138,62 @@ def _workload_path(file: Optional[Path]) -> str:
         raise UsageError(f"no workload file given and no {DEFAULT_FILE} in the current folder",
                          hint="pass a file: advisor recommend examples/order-intake.yaml")
     return DEFAULT_FILE
+
+
+STDIN = "-"
+
+
+def _partition(region: str) -> str:
+    """The AWS partition a Region code belongs to, by its prefix."""
+    for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"),
+                              ("us-iso-", "aws-iso"), ("eu-isoe-", "aws-iso-e"), ("us-isof-", "aws-iso-f")):
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def region_hint(region: str, known: Any) -> str:
+    """A hint for an unknown Region: the closest known one of the same partition, never another partition's."""
+    from advisor.spec import did_you_mean
+
+    partition = _partition(region)
+    same = [r for r in known if _partition(r) == partition]
+    close = did_you_mean(region, same) if same else None
+    if close:
+        return close
+    if partition != "aws":
+        return f"{region} is in the {partition} partition; advisor knows only the commercial (aws) Regions"
+    return "one of " + ", ".join(sorted(known))
+
+
+def _check_region(region: Optional[str], catalog: Any) -> None:
+    """Blame a bad --region on the option, before any file is read."""
+    if region is not None and region not in catalog.regions:
+        raise UsageError(f"--region: unknown region {region!r}", hint=region_hint(region, catalog.regions))
+
+
+def _load(path: str, catalog: Any, *, region: Optional[str] = None) -> Any:
+    """Load a workload file, or standard input for `-`; `region` replaces the file's region."""
+    from advisor.workload import load_workload
+
+    _check_region(region, catalog)
+    if path != STDIN:
+        return load_workload(path, catalog, region=region)
+    from advisor.errors import InputError
+    from advisor.workload import validate_node
+    from advisor.yamlsafe import MAX_BYTES, Node, YamlProblem, parse, read_text
+
+    name = "<stdin>"
+    try:
+        node = parse(read_text(sys.stdin.buffer.read(MAX_BYTES + 1), name), name)
+    except YamlProblem as problem:
+        raise InputError([problem.diagnostic]) from None
+    if region is not None and node.kind == "map":
+        where = node.value.get("region", node)
+        replaced = Node("scalar", region, where.line, where.col)
+        node.value["region"] = replaced
+        node.keys.setdefault("region", replaced)
+    return validate_node(node, name, catalog)
 
 
 def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
@@ -153,7 +226,8 @@ _NO_COLOR = False
 def _console(stderr: bool = False) -> Any:
     from advisor.termviews import console  # only terminal output pays for rich
 
-    return console(no_color=_NO_COLOR or "NO_COLOR" in os.environ, stderr=stderr)
+    # no-color.org: only a non-empty NO_COLOR disables colour.
+    return console(no_color=_NO_COLOR or bool(os.environ.get("NO_COLOR")), stderr=stderr)
 
 
 FILE_ARG = typer.Argument(None, help=f"Workload file (default: ./{DEFAULT_FILE}).", show_default=False)
@@ -182,14 +256,13 @@ def recommend(
     """
     from advisor.architecture import to_json
     from advisor.engine import recommend as run
-    from advisor.workload import load_workload
 
     if _is_portfolio(files):
         _portfolio("recommend", files or [], fmt.value if fmt else None, rules_dirs, jobs, None, False)
         return
     file = Path(files[0]) if files else None
     catalog, rule_set = _rule_set(rules_dirs)
-    workload = load_workload(_workload_path(file), catalog)
+    workload = _load(_workload_path(file), catalog)
     arch = run(workload, rule_set, catalog)
     arch = arch._replace(warnings=arch.warnings + tuple(_budget_check(workload, arch)))
     chosen = fmt or (RecommendFormat.table if _is_terminal() else RecommendFormat.json)
@@ -258,7 +331,8 @@ def _parse_range(text: str) -> tuple[float, float]:
 def cost(
     files: Optional[list[str]] = FILES_ARG,
     fmt: Optional[CostFormat] = typer.Option(None, "--format", "-f",
-                                             help="table (default on a terminal), json (default otherwise), csv or markdown."),
+                                             help="table (default on a terminal), json (default otherwise), csv or markdown; "
+                                             "with --sweep, csv adds the sweep's rows as a second section after the lines."),
     region: Optional[str] = typer.Option(None, "--region", help="Price in this Region instead of the file's."),
     free_tier: bool = typer.Option(False, "--free-tier/--no-free-tier",
                                    help="Apply the account's always-free monthly allowances once."),
@@ -289,11 +363,10 @@ def cost(
     from advisor.costing import budget_warnings, estimate
     from advisor.costviews import chart, estimate_csv, estimate_json, estimate_view, money
     from advisor.engine import recommend as run
-    from advisor.workload import load_workload
 
     catalog, rule_set = _rule_set(rules_dirs)
     low_high = _parse_range(sweep_range) if sweep_on else None
-    workload = load_workload(_workload_path(file), catalog, region=region)
+    workload = _load(_workload_path(file), catalog, region=region)
     arch = run(workload, rule_set, catalog)
     prices = _price_catalog(workload.region, catalog_path)
     est = estimate(workload, arch, prices, free_tier=free_tier)
@@ -309,7 +382,7 @@ def cost(
     if chosen is CostFormat.json:
         _emit_json(estimate_json(est, warnings=warnings, sweep=swept))
     elif chosen is CostFormat.csv:
-        sys.stdout.write(estimate_csv(est))
+        sys.stdout.write(estimate_csv(est, sweep=swept))
     elif chosen is CostFormat.markdown:
         from advisor.templating import render_template
 
@@ -339,7 +412,7 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
     """Run every workload; bad files are reported and the rest go on; exit 2 if any was bad."""
     from advisor.portfolio import Options, Summary, default_jobs, discover, run
 
-    paths = discover(arguments)
+    paths = discover(arguments, on_skip=lambda path, why: _note(f"{path}: note: skipped, {why}"))
     chosen = fmt or ("table" if _is_terminal() else "jsonl")
     if chosen not in ("table", "json", "jsonl"):
         raise UsageError(f"--format {chosen} is for one workload; several files take table, json or jsonl")
@@ -376,9 +449,14 @@ def _portfolio(command: str, arguments: list[str], fmt: Optional[str], rules_dir
         from advisor.termviews import print_summary
 
         print_summary(_console(), command, summary)
-    if summary.bad:
-        from advisor.errors import AdvisorError
+    if summary.internal:
+        class InternalErrors(AdvisorError):
+            exit_code = EXIT_INTERNAL
 
+        raise InternalErrors(f"{len(summary.internal)} of {summary.files} workload files met an internal error "
+                             f"(a bug in advisor): {', '.join(summary.internal[:5])}"
+                             + (" and more" if len(summary.internal) > 5 else ""))
+    if summary.bad:
         raise AdvisorError(f"{len(summary.bad)} of {summary.files} workload files had errors")
 
 
@@ -392,12 +470,12 @@ def validate(
 
     Example: advisor validate advisor.yaml
     """
+    from advisor.catalog import load_catalog
     from advisor.errors import InputError
-    from advisor.workload import load_workload
 
     path = _workload_path(file)
     try:
-        workload = load_workload(path)
+        workload = _load(path, load_catalog())
     except InputError as exc:
         if fmt is ValidateFormat.json:
             _emit_json({"file": path, "valid": False, "errors": [d.as_dict() for d in exc.diagnostics],
@@ -472,18 +550,39 @@ def _check_rules(folder: Path, rules_dirs: Optional[list[Path]]) -> None:
     catalog, rule_set = _rule_set(list(rules_dirs or []) + [folder])
     ours = {r.id for r in rule_set if Path(r.path).resolve().is_relative_to(folder.resolve())}
     _note(f"{folder}: {len(ours)} rule(s) valid")
-    results = [result for path in sorted((folder / "tests").glob("*.yaml"))
-               for result in run_case_file(path, rule_set, catalog)]
+    results, unreadable = [], 0
+    for path in sorted((folder / "tests").glob("*.yaml")):
+        problem = _not_regular(path)
+        if problem:  # a FIFO would block the read for ever
+            _err(f"{path}:1:1: error: {problem}")
+            unreadable += 1
+            continue
+        results += run_case_file(path, rule_set, catalog)
     for result in results:
         for failure in result.failures:
             _err(f"{result.file}: {result.rule} case {result.name!r}: {failure}")
     untested = sorted(ours - {result.rule for result in results})
     for rule_id in untested:
         _err(f"{folder}: {rule_id} has no test cases (add tests/{rule_id}.yaml)")
+    if unreadable:
+        raise AdvisorError(f"{folder}: {unreadable} case file(s) could not be read")
     failed = sum(1 for result in results if result.failures)
     _note(f"{len(results) - failed} of {len(results)} case(s) passed")
     if failed or untested:
         raise CheckFailed(f"{folder}: {failed} failing case(s), {len(untested)} rule(s) without cases")
+
+
+def _not_regular(path: Path) -> Optional[str]:
+    """Why a file cannot be read as a case file (a FIFO, a device, a dangling link), or None."""
+    from advisor.yamlsafe import open_regular
+
+    try:
+        os.close(open_regular(str(path)))
+    except ValueError as exc:
+        return f"is {exc}, not a regular file"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    return None
 
 
 def _export_lens(path: Path, rule_set: Any, catalog: Any) -> None:
@@ -514,10 +613,9 @@ def render(
     from advisor.engine import recommend as run
     from advisor.pricing.errors import PriceNotFound
     from advisor.render import REPORT, TEMPLATE, check_targets, render as build, write_files
-    from advisor.workload import load_workload
 
     catalog, rule_set = _rule_set(rules_dirs)
-    workload = load_workload(_workload_path(file), catalog)
+    workload = _load(_workload_path(file), catalog)
     check_targets(output, [REPORT, TEMPLATE], force=force)  # before any work: fail fast, write nothing
     arch = run(workload, rule_set, catalog)
     try:
@@ -615,7 +713,7 @@ def _ask_ids(what: str, known: Any) -> list[str]:
 
 
 prices_app = typer.Typer(help="Show and refresh the price catalogs.", no_args_is_help=True, add_completion=False,
-                         rich_markup_mode=None)
+                         rich_markup_mode=None, context_settings=HELP_OPTIONS)
 app.add_typer(prices_app, name="prices")
 
 
@@ -651,6 +749,8 @@ def prices_update(
 @handled
 def prices_list(
     catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Catalog file or folder to consult first."),
+    fmt: Optional[DataFormat] = typer.Option(None, "--format", "-f",
+                                             help="table (default on a terminal) or json (default otherwise)."),
 ) -> None:
     """List the catalogs a cost estimate would use, region by region, with their dates.
 
@@ -667,11 +767,29 @@ def prices_list(
         found = find_catalog(region, catalog_path=catalog_path, user_dir=user_dir)
         rows.append({"region": region, "as_of": found.as_of, "prices": len(found.prices),
                      "origin": found.origin or "bundled"})
-    _emit_json(rows)
+    chosen = fmt or (DataFormat.table if _is_terminal() else DataFormat.json)
+    if chosen is DataFormat.json:
+        _emit_json(rows)
+        return
+    from advisor.termviews import print_prices
+
+    print_prices(_console(), rows)
+
+
+def _tolerant_streams() -> None:
+    """Text the output encoding cannot carry (a Latin-1 terminal, PYTHONIOENCODING) becomes '?', never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and stream.errors == "strict":
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):  # a detached or closed stream: leave it as it is
+                pass
 
 
 def run() -> None:
     """Console-script entry point."""
+    _tolerant_streams()
     app()
 
 

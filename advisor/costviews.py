@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +14,20 @@ if TYPE_CHECKING:
     from advisor.sweep import Sweep
 
 
+def display_context() -> Any:
+    """A decimal context wide enough to round any amount for display (the default 28 digits refuse to round
+    a sum above 10^26 to the cent); formatting only, the arithmetic keeps the default context."""
+    from decimal import getcontext, localcontext
+
+    wide = getcontext().copy()
+    wide.prec = max(wide.prec, 400)
+    return localcontext(wide)
+
+
 def money(amount: Decimal) -> str:
     """Dollars to the cent for display, with thousands separators."""
-    return f"${to_cents(amount):,.2f}"
+    with display_context():
+        return f"${to_cents(amount):,.2f}"
 
 
 def unit_price_text(price: Decimal) -> str:
@@ -86,23 +98,62 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
     }
 
 
-def estimate_csv(est: Estimate) -> str:
-    """One row per line, with unrounded decimals; RFC 4180 quoting."""
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading single quote (OWASP)."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
+    """One row per line, with unrounded decimals; RFC 4180 quoting.
+
+    With a sweep, a blank row and a second section follow, one row per point, then a third section with
+    the break-even point (only its header when there is none in the range).
+    """
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"])
+
+    def writerow(row: list[object]) -> None:
+        writer.writerow([csv_cell(cell) for cell in row])  # no cell can start a spreadsheet formula
+
+    writerow(["service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"])
     for line in est.lines:
-        writer.writerow([line.service, line.component or "", line.item, decimal_text(line.quantity), line.unit,
+        writerow([line.service, line.component or "", line.item, decimal_text(line.quantity), line.unit,
                          decimal_text(line.unit_price), decimal_text(line.monthly_usd), line.basis])
-    writer.writerow(["total", "", "", "", "", "", decimal_text(est.total), ""])
+    writerow(["total", "", "", "", "", "", decimal_text(est.total), ""])
+    if sweep is not None:
+        writerow([])
+        writerow(["scale", "requests_per_month", "total_monthly_usd", "alternative_monthly_usd",
+                         "alternative_tasks", "cheaper"])
+        for p in sweep.points:
+            writerow([decimal_text(p.scale), decimal_text(p.requests_per_month), decimal_text(p.total),
+                             decimal_text(p.alternative_total), p.alternative_tasks,
+                             "pay-per-use" if p.total <= p.alternative_total else "always-on"])
+        be = sweep.break_even
+        writerow([])
+        writerow(["break_even_scale", "break_even_requests_per_month", "break_even_monthly_usd"])
+        if be is not None:
+            writerow([decimal_text(be.scale), decimal_text(be.requests_per_month),
+                             decimal_text(be.monthly_usd)])
     return buffer.getvalue()
 
 
 def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
     """Rows for the terminal table and the Markdown template, rounded for reading."""
+    with display_context():
+        return _estimate_view(est, warnings=warnings, sweep=sweep)
+
+
+def _estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     for service, amount in est.by_service().items():
         rows = [{

@@ -11,7 +11,7 @@ import glob
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from advisor.errors import AdvisorError, UsageError
 
@@ -36,28 +36,66 @@ class Result(NamedTuple):
     document: dict[str, Any] | None
     errors: tuple[dict[str, Any], ...]
     total: Decimal | None
+    internal: bool = False  # an error in advisor itself (a bug), not in the file
 
 
-def discover(arguments: list[str]) -> list[Path]:
-    """Files, folders (searched recursively for *.yaml and *.yml) and glob patterns, sorted and unique."""
+def _skip_reason(path: Path) -> str | None:
+    """Why a path found in a folder is not a workload to read, or None for a regular file."""
+    import errno
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a symbolic link to nothing" if os.path.islink(path) else "vanished"
+    except OSError as exc:
+        return "a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def discover(arguments: list[str], on_skip: Callable[[str, str], None] | None = None) -> list[Path]:
+    """Files, folders (searched recursively for *.yaml and *.yml) and glob patterns, sorted and unique.
+
+    FIFOs, devices, sockets and dangling or looping links are skipped, never opened: `on_skip(path, why)`
+    is told about each one.
+    """
     found: dict[str, Path] = {}
+    skipped: dict[str, str] = {}
+
+    def consider(match: Path) -> None:
+        why = _skip_reason(match)
+        if why is None:
+            found[str(match)] = match
+        elif why != "a folder":
+            skipped[str(match)] = why
+
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
             for pattern in PATTERNS:
                 for match in path.rglob(pattern):
-                    if match.is_file():
-                        found[str(match)] = match
-        elif path.is_file():
-            found[str(path)] = path
+                    consider(match)
+        elif os.path.lexists(path):
+            consider(path)
         elif glob.has_magic(argument):
-            matches = [Path(m) for m in glob.glob(argument, recursive=True) if Path(m).is_file()]
+            matches = [Path(m) for m in glob.glob(argument, recursive=True)]
             if not matches:
                 raise UsageError(f"no files match {argument!r}")
             for match in matches:
-                found[str(match)] = match
+                consider(match)
         else:
             raise UsageError(f"{argument}: no such file or folder")
+    if on_skip is not None:
+        for name in sorted(skipped):
+            on_skip(name, skipped[name])
     return [found[key] for key in sorted(found)]
 
 
@@ -108,6 +146,15 @@ def run_file(path: str, options: Options) -> Result:
         else:
             errors = ({"file": path, "line": None, "column": None, "message": exc.message, "hint": exc.hint},)
         return Result(path, None, errors, None)
+    except Exception as exc:  # a bug met on this file: reported against it, and the other files go on
+        return internal_error(path, f"{type(exc).__name__}: {exc}")
+
+
+def internal_error(path: str, what: str) -> Result:
+    """The result of a file that met a bug in advisor (or killed its worker process)."""
+    return Result(path, None, ({"file": path, "line": None, "column": None, "message": f"internal error: {what}",
+                                "hint": f"this is a bug in advisor; run `advisor` on {path} alone with "
+                                        "ADVISOR_DEBUG=1 to see the traceback"},), None, True)
 
 
 def _run_batch(paths: list[str], options: Options) -> list[Result]:
@@ -115,28 +162,84 @@ def _run_batch(paths: list[str], options: Options) -> list[Result]:
 
 
 def run(paths: list[Path], options: Options, *, jobs: int = 1) -> Iterator[Result]:
-    """Results in input order; `jobs` > 1 spreads batches of files over worker processes."""
+    """Results in input order; `jobs` > 1 spreads batches of files over worker processes.
+
+    A file that meets a bug gets an internal-error result and the rest go on. A worker process that dies
+    (BrokenProcessPool) takes its pool with it: the batches that were in flight are run again one file at
+    a time in a single fresh worker, so the file that kills it is named, and the rest continue in a new pool.
+    """
     names = [str(p) for p in paths]
     if jobs <= 1 or len(names) < 2:
         for name in names:
             yield run_file(name, options)
         return
+    import collections
     import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
 
-    batches = [names[i:i + BATCH] for i in range(0, len(names), BATCH)]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: list[Any] = []
-        queue = iter(batches)
-        for batch in queue:  # keep at most 2 × jobs batches in flight: memory stays bounded
-            pending.append(pool.submit(_run_batch, batch, options))
-            if len(pending) >= 2 * jobs:
-                break
-        while pending:
-            done = pending.pop(0).result()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(pool.submit(_run_batch, nxt, options))
-            yield from done
+    batches = iter([names[i:i + BATCH] for i in range(0, len(names), BATCH)])
+    while True:
+        broken: list[tuple[list[str], Any]] = []
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending: collections.deque[tuple[list[str], Any]] = collections.deque()
+
+            def refill() -> None:  # keep at most 2 × jobs batches in flight: memory stays bounded
+                while len(pending) < 2 * jobs:
+                    batch = next(batches, None)
+                    if batch is None:
+                        return
+                    try:
+                        future = pool.submit(_run_batch, batch, options)
+                    except BrokenProcessPool as exc:  # a worker died before the pool took this batch
+                        future = concurrent.futures.Future()
+                        future.set_exception(exc)
+                    pending.append((batch, future))
+
+            refill()
+            while pending:
+                batch, future = pending[0]
+                try:
+                    done = future.result()
+                except BrokenProcessPool:
+                    broken = list(pending)
+                    break
+                except Exception:  # the batch's results could not come back: find the file one by one
+                    pending.popleft()
+                    yield from _isolated(batch, options)
+                    continue
+                pending.popleft()
+                refill()
+                yield from done
+            if not broken:
+                return
+        for batch, future in broken:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield from future.result()
+            else:
+                yield from _isolated(batch, options)
+
+
+def _isolated(names: list[str], options: Options) -> Iterator[Result]:
+    """Run files one at a time in one worker process; a file that kills it is named, and a new one goes on."""
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    index = 0
+    while index < len(names):
+        with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+            while index < len(names):
+                name = names[index]
+                try:
+                    result = pool.submit(run_file, name, options).result()
+                except BrokenProcessPool:
+                    result = internal_error(name, "the worker process running this file died")
+                    index += 1
+                    yield result
+                    break
+                except Exception as exc:  # noqa: BLE001 - the result could not come back from the worker
+                    result = internal_error(name, f"{type(exc).__name__}: {exc}")
+                index += 1
+                yield result
 
 
 class Summary:
@@ -145,6 +248,7 @@ class Summary:
     def __init__(self) -> None:
         self.files = 0
         self.bad: list[str] = []
+        self.internal: list[str] = []
         self.by_service: dict[str, Decimal] = {}
         self.by_workload: list[tuple[str, str, Decimal]] = []
         self.services_used: dict[str, int] = {}
@@ -155,6 +259,8 @@ class Summary:
         self.files += 1
         if result.document is None:
             self.bad.append(result.file)
+            if result.internal:
+                self.internal.append(result.file)
             return
         doc = result.document
         if result.total is not None:
@@ -171,6 +277,8 @@ class Summary:
         from advisor.pricing.base import decimal_text
 
         out: dict[str, Any] = {"files": self.files, "bad_files": self.bad}
+        if self.internal:
+            out["internal_errors"] = self.internal
         if self.by_workload:
             out["total_monthly_usd"] = decimal_text(self.total)
             out["by_service"] = {k: decimal_text(v) for k, v in sorted(self.by_service.items())}

@@ -274,7 +274,7 @@ def _check_settings(adds: dict[str, Any], adds_node: Node, ctx: Ctx) -> None:
 def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:
     """Load and validate one rule file (bundled, or from an organisation's own folder)."""
     try:
-        node = load_file(str(path))
+        node = load_file(str(path), stdin_hint=False)
     except YamlProblem as problem:
         raise RuleError([problem.diagnostic]) from None
     ctx = Ctx(str(path))
@@ -293,15 +293,44 @@ def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:
 
 
 def rule_files(root: Path) -> list[Path]:
-    """Every rule file under a rules folder (one folder per pillar; other folders, such as tests/, are not rules)."""
+    """Every rule file under a rules folder (one folder per pillar; other folders, such as tests/, are not rules).
+
+    A pillar folder that cannot be listed (no permission, a symbolic link loop) is a RuleError naming it.
+    """
     found = []
     for pillar in sorted(PILLAR_LETTER):
         try:  # listed rather than globbed: Path.glob compiles a pattern on every cold start
             names = os.listdir(root / pillar)
         except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError as exc:
+            raise RuleError([_folder_problem(root / pillar, exc)]) from None
         found += [root / pillar / name for name in names if name.endswith(".yaml")]
     return sorted(found)
+
+
+def _folder_problem(folder: Path, exc: OSError) -> Diagnostic:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return Diagnostic(str(folder), 1, 1, "symbolic link loop", "fix or remove the link")
+    return Diagnostic(str(folder), 1, 1, f"cannot read the rules folder: {exc.strerror}",
+                      "check the folder's permissions")
+
+
+def _rules_folder(given: Path) -> Path | Diagnostic:
+    """An organisation's rules folder, resolved, or the reason it cannot be used."""
+    try:
+        os.stat(given)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError):
+            return Diagnostic(str(given), 1, 1, "rules folder not found",
+                              "--rules and ADVISOR_RULES name folders of <pillar>/<ID>.yaml files")
+        return _folder_problem(given, exc)
+    try:
+        return Path(given).resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a symbolic link loop
+        return Diagnostic(str(given), 1, 1, "symbolic link loop", "fix or remove the link")
 
 
 def load_rules(root: Path | None = None, catalog: Catalog | None = None) -> tuple[Rule, ...]:
@@ -320,7 +349,11 @@ def load_rule_set(extra: tuple[Path, ...] = (), root: Path | None = None) -> tup
     catalog = load_catalog(root)
     if not extra:
         return catalog, load_rules(root, catalog)
-    return catalog, load_rules_uncached(root, catalog, tuple(Path(p).resolve() for p in extra))
+    folders = [_rules_folder(Path(p)) for p in extra]
+    problems = [f for f in folders if isinstance(f, Diagnostic)]
+    if problems:
+        raise RuleError(problems)
+    return catalog, load_rules_uncached(root, catalog, tuple(f for f in folders if isinstance(f, Path)))
 
 
 def load_rules_uncached(root: Path, catalog: Catalog, extra: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
@@ -336,7 +369,12 @@ def load_rules_uncached(root: Path, catalog: Catalog, extra: tuple[Path, ...] = 
             diagnostics.append(Diagnostic(str(folder), 1, 1, "rules folder not found",
                                           "--rules and ADVISOR_RULES name folders of <pillar>/<ID>.yaml files"))
             continue
-        for path in rule_files(folder):
+        try:
+            paths = rule_files(folder)
+        except RuleError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        for path in paths:
             try:
                 rule = load_rule(path, catalog, bundled=bundled)
             except RuleError as exc:

@@ -23,22 +23,22 @@ def print_recommendation(out: Console, view: dict[str, Any]) -> None:
     out.print(f"[bold]{escape(view['workload'])}[/bold] in {view['region']}")
     services = Table(title="Services", title_justify="left")
     for column in ("service", "name", "components"):
-        services.add_column(column)
+        services.add_column(column, overflow="fold")
     for s in view["services"]:
         services.add_row(s["id"], s["name"], ", ".join(s["components"]))
     out.print(services)
     flows = Table(title="Flows", title_justify="left")
-    flows.add_column("flow")
-    flows.add_column("steps")
+    flows.add_column("flow", overflow="fold")
+    flows.add_column("steps", overflow="fold")
     for f in view["flows"]:
         flows.add_row(f["id"], " → ".join(escape(s) for s in f["steps"]))
     out.print(flows)
     decisions = Table(title="Decisions", title_justify="left")
     for column in ("rule", "title", "pillars", "best practices", "because"):
-        decisions.add_column(column)
+        decisions.add_column(column, overflow="fold")  # wrap long ids, never cut them
     for d in view["decisions"]:
-        decisions.add_row(d["rule"], escape(d["title"]), ", ".join(d["pillars"]),
-                          ", ".join(b["id"] for b in d["best_practices"]), ", ".join(d["because"]))
+        decisions.add_row(escape(d["rule"]), escape(d["title"]), ", ".join(d["pillars"]),
+                          ", ".join(b["id"] for b in d["best_practices"]), escape(", ".join(d["because"])))
     out.print(decisions)
     if view["dr"]:
         dr = view["dr"]
@@ -82,9 +82,19 @@ def print_rules(out: Console, listed: list[dict[str, Any]]) -> None:
     """One row per rule: id, title, pillars, best practices."""
     table = Table()
     for column in ("id", "title", "pillars", "best practices"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for r in listed:
-        table.add_row(r["id"], r["title"], ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
+        table.add_row(escape(r["id"]), escape(r["title"]), ", ".join(r["pillars"]), ", ".join(r["best_practices"]))
+    out.print(table)
+
+
+def print_prices(out: Console, rows: list[dict[str, Any]]) -> None:
+    """One row per Region: the catalog's date, how many prices and where it comes from."""
+    table = Table()
+    for column in ("region", "as of", "prices", "origin"):
+        table.add_column(column, justify="right" if column == "prices" else "left", overflow="fold")
+    for row in rows:
+        table.add_row(row["region"], str(row["as_of"]), str(row["prices"]), escape(str(row["origin"])))
     out.print(table)
 
 

@@ -23,6 +23,26 @@ def md_escape(text: Any) -> str:
     return _MD_LEADING.sub(r"\\\1", flat)
 
 
+def safe_url(url: Any) -> str | None:
+    """An http(s) link safe inside a Markdown link destination, or None for any other scheme.
+
+    Characters that could close the link or start markup (parentheses, brackets, angle brackets, quotes,
+    spaces, `!`) are percent-encoded, so a rule's `source` can add neither an image, nor another link, nor HTML.
+    """
+    from urllib.parse import quote, urlsplit
+
+    text = str(url).strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(text, safe="/:?#=&%~+.-_,;@")
+
+
 def recommendation_view(workload: Workload, arch: Architecture, catalog: Catalog) -> dict[str, Any]:
     """Everything the recommendation table and Markdown show, as plain values."""
     bps = catalog.best_practices
@@ -42,9 +62,9 @@ def recommendation_view(workload: Workload, arch: Architecture, catalog: Catalog
         "decisions": [{
             "rule": d.rule, "title": d.title,
             "pillars": [catalog.pillars[p].title for p in d.pillars],
-            "best_practices": [{"id": b, "title": bps[b].title, "url": bps[b].url} for b in d.best_practices],
+            "best_practices": [{"id": b, "title": bps[b].title, "url": safe_url(bps[b].url)} for b in d.best_practices],
             "because": list(d.because), "adds": list(d.adds), "rationale": d.rationale,
-            "tradeoffs": d.tradeoffs, "source": d.source,
+            "tradeoffs": d.tradeoffs, "source": d.source, "source_url": safe_url(d.source),
         } for d in arch.decisions],
         "dr": None if arch.dr is None else {
             "strategy": arch.dr.strategy, "title": arch.dr.title, "rpo_minutes": arch.dr.rpo_minutes,

@@ -8,6 +8,7 @@ positions for error messages.  Only the YAML core schema's tags are accepted.
 
 from __future__ import annotations
 
+import os
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -91,16 +92,62 @@ def read_text(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> str:
     return text
 
 
-def load_file(path: str, *, max_bytes: int = MAX_BYTES) -> Node:
-    """Read and parse one YAML file, refusing it by size before reading it all."""
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    import stat
+
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def open_regular(path: str) -> int:
+    """Open a regular file for reading, never blocking: a FIFO or device is refused before any read.
+
+    O_NONBLOCK makes opening a FIFO without a writer return at once; fstat then tells what was opened.
+    Raises OSError, or IsADirectoryError / ValueError (with the kind) for anything but a regular file.
+    """
+    import errno
+    import fcntl
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        with open(path, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", path)
+        if not stat.S_ISREG(mode):
+            raise ValueError(_kind(mode))
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def load_file(path: str, *, max_bytes: int = MAX_BYTES, stdin_hint: bool = True) -> Node:
+    """Read and parse one YAML file, refusing it by size before reading it all, and anything but a regular file."""
+    import errno
+
+    try:
+        with os.fdopen(open_regular(path), "rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise YamlProblem(Diagnostic(path, 1, 1, "is a symbolic link to a file that does not exist")) from None
         raise YamlProblem(Diagnostic(path, 1, 1, "no such file")) from None
     except IsADirectoryError:
         raise YamlProblem(Diagnostic(path, 1, 1, "is a folder, not a file")) from None
+    except ValueError as exc:
+        raise YamlProblem(Diagnostic(path, 1, 1, f"is {exc}, not a regular file",
+                                     "pass a workload file, or - to read standard input" if stdin_hint
+                                     else "only regular files are read")) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise YamlProblem(Diagnostic(path, 1, 1, "symbolic link loop", "fix or remove the link")) from None
         raise YamlProblem(Diagnostic(path, 1, 1, f"cannot read: {exc.strerror}")) from None
     if len(data) > max_bytes:
         raise YamlProblem(

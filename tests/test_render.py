@@ -151,6 +151,7 @@ def test_atomic_writes_leave_other_files_alone_and_no_temporary_file_behind(tmp_
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
     import os
 
+    from advisor.errors import AdvisorError
     from advisor.render import write_files
 
     (tmp_path / "template.yaml").write_text("old\n")
@@ -159,8 +160,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monk
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(AdvisorError, match="No space left on device") as caught:  # a clean exit 2, not a crash
         write_files(tmp_path, {"template.yaml": "new\n"}, force=True)
+    assert caught.value.exit_code == 2
     assert (tmp_path / "template.yaml").read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["template.yaml"]
 

@@ -7,6 +7,7 @@ the size in the name where it selects the price (`apigateway.cache-1.6gb`). Ever
 A region or key the catalog lacks raises `PriceNotFound`; nothing is ever priced at zero by default.
 """
 
+import datetime
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,25 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KEY = re.compile(r"^[a-z0-9-]+\.[a-z0-9._-]+$")
 FREE_TIER_SCOPES = ("always", "12-month")
+MAX_CATALOG_BYTES = 16 * 1024 * 1024
+# No AWS unit price is above a million dollars or, when not free, below a trillionth of a dollar; no tier
+# boundary or allowance is above 10^18 units. Outside these bounds a value is a typo or an attack on the arithmetic.
+MAX_PRICE = Decimal("1e6")
+MIN_PRICE = Decimal("1e-12")
+MAX_QUANTITY = Decimal("1e18")
+MAX_DECIMAL_CHARS = 40
+
+
+class CatalogFileError(CatalogError):
+    """A catalog file given by the user is malformed: the message names the file, and the key's line if known."""
+
+    def __init__(self, file: str, message: str, *, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.file, self.line, self.column = file, line, column
+
+    def lines(self) -> list[str]:
+        """`file:line:col: error: message (hint)`, as for workloads."""
+        return [f"{self.file}:{self.line}:{self.column}: error: {self.message} ({self.hint})"]
 
 
 class PriceEntry(NamedTuple):
@@ -124,16 +144,62 @@ def _load(region: str, path: str | None) -> Catalog:
             target = target / f"{region}.json"
         if not target.is_file():
             raise PriceNotFound(None, region, detail=f"no catalog file {target.name}")
-        text = target.read_text(encoding="utf-8")
         origin = str(target)
+        text = _read(origin)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CatalogError(f"price catalog for {region} is not valid JSON: {exc}") from None
-    catalog = parse_catalog(data, origin=origin)
+        if origin is None:
+            raise CatalogError(f"price catalog for {region} is not valid JSON: {exc}") from None
+        raise CatalogFileError(origin, f"price catalog for {region} is not valid JSON: {exc.msg}",
+                               line=exc.lineno, column=exc.colno) from None
+    except RecursionError:
+        raise CatalogFileError(origin or region, f"price catalog for {region} is nested too deeply") from None
+    try:
+        catalog = parse_catalog(data, origin=origin)
+    except CatalogError as exc:
+        if origin is None or isinstance(exc, CatalogFileError):
+            raise
+        line, column = _position(text, getattr(exc, "key", None))
+        raise CatalogFileError(origin, exc.message, line=line, column=column) from None
     if catalog.region != region:
         raise CatalogError(f"price catalog file for {region} declares region {catalog.region!r}")
     return catalog
+
+
+def _read(path: str) -> str:
+    """A user's catalog file, bounded in size and decoded as UTF-8; any failure names the file."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CATALOG_BYTES + 1)
+    except OSError as exc:
+        raise CatalogFileError(path, f"cannot read the price catalog: {exc.strerror}") from None
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogFileError(path, f"price catalog is larger than the {MAX_CATALOG_BYTES:,} bytes allowed")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogFileError(path, f"price catalog is not UTF-8 (byte 0x{data[exc.start]:02x})", line=line) from None
+
+
+def _position(text: str, key: str | None) -> tuple[int, int]:
+    """Line and column of a key's first appearance as a JSON string, else 1:1."""
+    if key:
+        at = text.find(json.dumps(key))
+        if at >= 0:
+            line = text.count("\n", 0, at) + 1
+            return line, at - (text.rfind("\n", 0, at) + 1) + 1
+    return 1, 1
+
+
+def _keyed(key: str, build: Any, *args: Any) -> Any:
+    """Run a builder for one key; a CatalogError it raises remembers the key, for its position in the file."""
+    try:
+        return build(*args)
+    except CatalogError as exc:
+        exc.key = key  # type: ignore[attr-defined]
+        raise
 
 
 def parse_catalog(data: Any, *, origin: str | None = None) -> Catalog:
@@ -151,11 +217,11 @@ def parse_catalog(data: Any, *, origin: str | None = None) -> Catalog:
     raw_prices = data.get("prices")
     if not isinstance(raw_prices, dict) or not raw_prices:
         raise CatalogError("catalog 'prices' must be a non-empty object")
-    prices = {key: _entry(region, key, raw) for key, raw in raw_prices.items()}
+    prices = {key: _keyed(key, _entry, region, key, raw) for key, raw in raw_prices.items()}
     raw_free = data.get("free_tier", {})
     if not isinstance(raw_free, dict):
         raise CatalogError("catalog 'free_tier' must be an object")
-    free = {key: _allowance(key, raw) for key, raw in raw_free.items()}
+    free = {key: _keyed(key, _allowance, key, raw) for key, raw in raw_free.items()}
     return Catalog(
         region=region,
         currency=currency,
@@ -194,6 +260,11 @@ def _entry(region: str, key: str, raw: Any) -> PriceEntry:
             raise CatalogError(f"{at}: only the last tier may be open-ended")
         if usd < 0:
             raise CatalogError(f"{at}: negative price")
+        if usd > MAX_PRICE or 0 < usd < MIN_PRICE:
+            raise CatalogError(f"{at}: price {tier['usd']} is outside 0 or {MIN_PRICE} to {MAX_PRICE} USD")
+        for name, bound in (("begin", begin), ("end", end)):
+            if bound is not None and not 0 <= bound <= MAX_QUANTITY:
+                raise CatalogError(f"{at}: '{name}' {tier[name]} is outside 0 to {MAX_QUANTITY}")
         tiers.append(Tier(begin, end, usd))
         expected = end if end is not None else expected
     note = raw.get("note")
@@ -216,9 +287,12 @@ def _allowance(key: str, raw: Any) -> Allowance:
     if scope not in FREE_TIER_SCOPES:
         raise CatalogError(f"{where}: scope must be one of {', '.join(FREE_TIER_SCOPES)}")
     _date(raw, "as_of", where)
+    quantity = _dec(raw, "quantity", where)
+    if not 0 <= quantity <= MAX_QUANTITY:
+        raise CatalogError(f"{where}: 'quantity' {raw['quantity']} is outside 0 to {MAX_QUANTITY}")
     return Allowance(
         key=key,
-        quantity=_dec(raw, "quantity", where),
+        quantity=quantity,
         unit=_text(raw, "unit", where),
         scope=scope,
         source=_text(raw, "source", where),
@@ -236,6 +310,10 @@ def _date(raw: Mapping[str, Any], name: str, where: str) -> str:
     value = _text(raw, name, where)
     if not _DATE.match(value):
         raise CatalogError(f"{where}: '{name}' must be a YYYY-MM-DD date, got {value!r}")
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CatalogError(f"{where}: '{name}' {value!r} is not a date in the calendar") from None
     return value
 
 
@@ -244,6 +322,8 @@ def _dec(raw: Mapping[str, Any], name: str, where: str) -> Decimal:
     if not isinstance(value, str):
         # Numbers are strings in the catalog so that no price ever passes through a float.
         raise CatalogError(f"{where}: '{name}' must be a decimal string, got {value!r}")
+    if len(value) > MAX_DECIMAL_CHARS:
+        raise CatalogError(f"{where}: '{name}' has more than {MAX_DECIMAL_CHARS} characters")
     try:
         result = Decimal(value)
     except InvalidOperation:
