@@ -220,3 +220,25 @@ def test_usage_that_cannot_be_deployed_is_refused_at_its_line(cli, tmp_path, key
     assert result.code == 2
     assert f"{path}:5:" in result.err and "cannot be deployed" in result.err
     assert "Traceback" not in result.err
+
+
+def test_kms_requests_follow_the_sqs_and_sns_formulas():
+    # Amazon SQS: "R = B / D * (2 * P + C)", P producing and C consuming principals per queue; Amazon SNS:
+    # "R = B / D * (2 * P)", P publishing principals per topic (developer guides, estimating AWS KMS costs);
+    # B the month's seconds, D the 300 s data-key reuse period. order-fanout: three queues, each fed by
+    # the topic and read by its function (2 + 1 each), one topic the bus publishes to (2), and three
+    # functions whose log groups use the key (1 each): 14 a period, 8,760 periods in 730 hours.
+    _, est = _example("order-fanout")
+    requests = next(line for line in est.lines if line.service == "kms" and line.item == "Requests")
+    assert requests.quantity == 14 * 730 * 3600 // 300
+
+
+def test_the_sns_guide_example_one_topic_one_publisher():
+    # "2,678,400 / 300 * (2 * 1) = 17,856": one topic, one publisher, January (31 days).
+    from advisor.costing import graph_of
+    from advisor.services import service
+
+    arch, _ = _example("order-fanout")
+    topic = arch.components["topic:events"]
+    per_period = service("sns").kms_principals(graph_of(arch), topic)
+    assert 2_678_400 // 300 * per_period == 17_856

@@ -298,10 +298,10 @@ def _swap(out_dir: Path, temps: dict[str, str]) -> None:
             placed.append(name)
     except OSError as exc:
         for name in placed:  # roll back: the old file, or no file, as before
-            backup = backups.get(name)
+            kept = backups.get(name)
             try:
-                if backup is not None:
-                    os.replace(backup, out_dir / name)
+                if kept is not None:
+                    os.replace(kept, out_dir / name)
                 else:
                     (out_dir / name).unlink(missing_ok=True)
             except OSError:

@@ -74,9 +74,10 @@ class Service(NamedTuple):
     # Usage keys that change what is deployed but that advisor cannot deploy as asked: key -> (bad value test,
     # message, hint). Checked when the workload is loaded.
     undeployable: Mapping[str, tuple[Callable[[Any], bool], str, str]] = {}
-    # KMS principals per component that ask the architecture's key for data keys (a queue's producer and
-    # consumer: 2); `kms_logs` when its log group uses the key whenever there is one, whatever its settings.
-    kms_principals: int = 0
+    # KMS requests per data-key reuse period for one component that uses the architecture's key: a number, or
+    # a function of (graph, component) where it follows AWS's formula from the component's edges; `kms_logs`
+    # when its log group uses the key whenever there is one, whatever its settings.
+    kms_principals: int | Callable[[Any, Any], int] = 0
     kms_logs: bool = False
     # Why its components have no cost lines of their own, when they never do.
     free: str = ""

@@ -105,20 +105,22 @@ def cost(p: Pricer) -> None:
              "rotated_key_versions": f"{rotating} key(s) with yearly automatic rotation, priced from their second "
              "rotation on ($1 a month more in the second year, $2 from the third)",
              "monthly_requests": "usage.kms.monthly_requests" if u.get("monthly_requests") else
-             f"one request per encrypting principal per {fmt_number(KMS_REUSE_SECONDS)} s data-key reuse "
-             f"period: {fmt_number(principals)} principals ({notes})"}
+             f"{fmt_number(principals)} requests per {fmt_number(KMS_REUSE_SECONDS)} s data-key reuse period, by the "
+             f"services' formulas (SQS 2 × producers + consumers, SNS 2 × publishers, one per other principal): "
+             f"{notes}"}
     p.kms_requests = usage.monthly_requests
     p.emit(keys[0].id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
 
 
 def _encrypting(graph: Graph) -> tuple[Decimal, str]:
     """The principals that ask KMS for data keys, as a count and as text."""
-    counts: dict[str, tuple[int, int]] = {}  # service -> (components, principals each)
+    counts: dict[str, tuple[int, int]] = {}  # service -> (components, requests per period)
     for c in graph.components.values():
         spec = service(c.service)
         if spec.kms_principals and (spec.kms_logs or c.settings.get("kms_key") or c.settings.get("log_group_kms_key")):
-            n, each = counts.get(c.service, (0, spec.kms_principals))
-            counts[c.service] = (n + 1, each)
-    principals = Decimal(sum(n * each for n, each in counts.values()))
-    notes = [f"{n} {service_id} × {each}" for service_id, (n, each) in sorted(counts.items())]
+            each = spec.kms_principals(graph, c) if callable(spec.kms_principals) else spec.kms_principals
+            n, total = counts.get(c.service, (0, 0))
+            counts[c.service] = (n + 1, total + each)
+    principals = Decimal(sum(total for _, total in counts.values()))
+    notes = [f"{n} {service_id}: {total}" for service_id, (n, total) in sorted(counts.items())]
     return principals, ", ".join(notes)

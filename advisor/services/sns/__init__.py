@@ -1,6 +1,16 @@
 """Amazon SNS: topics that fan events out, and the alarm topic."""
 
+from typing import Any
+
 from advisor.services.base import Service, Setting
+
+def _kms_requests(graph: Any, topic: Any) -> int:
+    """KMS requests per data-key reuse period: "R = B / D * (2 * P)", P publishing principals (Amazon SNS
+    developer guide, estimating AWS KMS costs); a topic nothing in the architecture publishes to has one
+    publisher outside it."""
+    publishers = {e.source for e in graph.edges_to(topic.id) if e.kind in ("publishes", "routes-to", "alarms-to")}
+    return 2 * max(1, len(publishers))
+
 
 SERVICE = Service(
     id="sns", name="Amazon SNS",
@@ -14,5 +24,5 @@ SERVICE = Service(
     # "By default, topics accept messages up to 256 KiB" (docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html).
     message_kb=256, message_quota="SNS default MaximumMessageSize, 256 KiB",
     edges=(("delivers-to", "lambda"), ("fans-out", "sqs"),),
-    kms_principals=1,
+    kms_principals=_kms_requests,
 )

@@ -1,6 +1,16 @@
 """Amazon SQS: queues that buffer writes and fan-out copies, each with a dead-letter queue."""
 
+from typing import Any
+
 from advisor.services.base import Service, Setting
+
+def _kms_requests(graph: Any, queue: Any) -> int:
+    """KMS requests per data-key reuse period: "R = B / D * (2 * P + C)", P producing and C consuming
+    principals (Amazon SQS developer guide, estimating AWS KMS usage costs)."""
+    producers = {e.source for e in graph.edges_to(queue.id) if e.kind in ("sends", "fans-out")}
+    consumers = {e.target for e in graph.edges_from(queue.id) if e.kind == "triggers"}
+    return 2 * len(producers) + len(consumers)
+
 
 SERVICE = Service(
     id="sqs", name="Amazon SQS",
@@ -24,5 +34,5 @@ SERVICE = Service(
     # aws.amazon.com/about-aws/whats-new/2025/08/amazon-sqs-max-payload-size-1mib/).
     message_kb=1024, message_quota="SQS SendMessage quota, 1 MiB since 2025-08-04",
     edges=(("triggers", "lambda"),),
-    kms_principals=2,  # the producer encrypts, the consumer decrypts
+    kms_principals=_kms_requests,
 )
