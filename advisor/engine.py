@@ -11,7 +11,7 @@ from advisor.architecture import (
     FLOW_IDS, PSEUDO_STEPS, Architecture, Component, Decision, DrPlan, Edge, Flow, FlowStep,
 )
 from advisor.catalog import Catalog, DrStrategy, load_catalog
-from advisor.rules import PLACEHOLDER, Condition, Rule, load_rules
+from advisor.rules import BUNDLED_PREFIX, PLACEHOLDER, Condition, Rule, load_rules
 from advisor.errors import Diagnostic, RuleError
 from advisor.services import Resolving, resolve, service
 from advisor.workload import SCALAR_TYPES, Workload
@@ -112,9 +112,12 @@ def _typed(text: str) -> Any:
     return {"true": True, "false": False, "": None}.get(text, text)
 
 
+Clash = tuple[str, str, str, Any, Any]  # settings path, the rule whose value is kept, the other rule, both values
+
+
 def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: str,
-           owners: dict[str, str], warnings: list[str], owned: set[int]) -> None:
-    """Deep-merge settings; lists union, a scalar conflict keeps the first value and warns.
+           owners: dict[str, str], clashes: list[Clash], owned: set[int]) -> None:
+    """Deep-merge settings; lists union, a scalar conflict keeps the first value and is recorded.
 
     Rule data is shared by every recommendation, so it is taken by reference and a dict of it is
     copied only when something merges into it: `owned` holds the ids of the dicts this
@@ -130,13 +133,12 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any], where: str, rule: s
             if id(have) not in owned:
                 have = target[key] = dict(have)
                 owned.add(id(have))
-            _merge(have, value, path, rule, owners, warnings, owned)
+            _merge(have, value, path, rule, owners, clashes, owned)
         elif isinstance(have, list) and isinstance(value, (list, tuple)):
             union = target[key] = have + [v for v in value if v not in have]
             owned.add(id(union))
         elif have != value:
-            warnings.append(f"rules {_owner(owners, path)} and {rule} disagree on {path}: "
-                            f"kept {have!r}, not {value!r}")
+            clashes.append((path, _owner(owners, path), rule, have, value))
 
 
 def _owner(owners: dict[str, str], path: str) -> str:
@@ -151,7 +153,7 @@ def _owner(owners: dict[str, str], path: str) -> str:
 
 
 def _settle(table: dict[Any, Mapping[str, Any]], key: Any, extra: Mapping[str, Any], where: str, rule: str,
-            owners: dict[str, str], warnings: list[str], owned: set[int]) -> None:
+            owners: dict[str, str], clashes: list[Clash], owned: set[int]) -> None:
     """Merge a rule's settings into table[key]. The first settings a component or edge gets are the
     rule's own, by reference, and owned (copied) only when a second rule merges into them: most are
     set by one rule, and their frozen form is then the rule set's, made once (see `_freeze`)."""
@@ -163,7 +165,7 @@ def _settle(table: dict[Any, Mapping[str, Any]], key: Any, extra: Mapping[str, A
     if id(have) not in owned:
         have = table[key] = dict(have)
         owned.add(id(have))
-    _merge(have, extra, where, rule, owners, warnings, owned)  # type: ignore[arg-type]
+    _merge(have, extra, where, rule, owners, clashes, owned)  # type: ignore[arg-type]
 
 
 # Settings of a component or edge no rule has set: never changed, as `_settle` replaces it.
@@ -420,7 +422,8 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
             if len(composed) >= 1024:  # the oldest goes first
                 del composed[next(iter(composed))]
             composed[key] = made
-    settings_of, edge_list, flows, touched, added_by, warnings_made, owners = made
+    settings_of, edge_list, flows, touched, added_by, warnings_made, owners, clashes = made
+    _check_overrides(clashes, {plan.id: plan.rule for plan in fired_plans})
 
     # Every component's settings resolved once: the rules', then the workload's usage keys, then the
     # service's defaults. The estimate and the template read nothing else.
@@ -458,6 +461,26 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     )
 
 
+BUNDLED = BUNDLED_PREFIX + "-"
+
+
+def _check_overrides(clashes: tuple[Clash, ...], rules: Mapping[str, Rule]) -> None:
+    """An organisation's rule changes a bundled rule's setting only by replacing the rule (`replaces:`):
+    a disagreement between the two is an error naming both, never a quiet win for whichever fired first."""
+    problems = []
+    for path, kept, other, have, value in clashes:
+        pair = [rules[r] for r in (kept, other) if r in rules]
+        if len(pair) != 2 or pair[0].id.startswith(BUNDLED) == pair[1].id.startswith(BUNDLED):
+            continue
+        own, bundled = (pair[1], pair[0]) if pair[0].id.startswith(BUNDLED) else pair
+        mine, theirs = (value, have) if own.id == other else (have, value)
+        problems.append(Diagnostic(own.path, own.line, 1, f"{own.id} sets {path} to {mine!r}, which bundled rule "
+                                   f"{bundled.id} sets to {theirs!r}",
+                                   f"to change {bundled.id}'s choice, list it under replaces: in {own.id}"))
+    if problems:
+        raise RuleError(problems)
+
+
 def _check_needs(components: Mapping[str, Component], edges: tuple[Edge, ...], rules: Mapping[str, Rule]) -> None:
     """Every edge is one its source's service can build, and every component has the edges its service cannot
     be deployed without; else the rules that added them are at fault, and are named."""
@@ -488,6 +511,7 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
     warning so far and the rule that set each settings path."""
     warnings = list(warnings)
     owners: dict[str, str] = {}
+    clashes: list[Clash] = []
     settings_of: dict[str, Mapping[str, Any]] = dict.fromkeys(services, _NO_SETTINGS)
     owned: set[int] = set()
     edge_settings: dict[tuple[str, str, str], Mapping[str, Any]] = {}
@@ -501,7 +525,7 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
         for comps, edges, flows, settings, notes in fired[rid]:
             for cid, _, extra in comps:
                 if extra:
-                    _settle(settings_of, cid, extra, cid, rid, owners, warnings, owned)
+                    _settle(settings_of, cid, extra, cid, rid, owners, clashes, owned)
                 touch.add(cid)
             for key, extra in edges:
                 by = edge_rules.get(key)
@@ -510,14 +534,14 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
                     edge_settings[key] = _NO_SETTINGS
                 by.add(rid)
                 if extra:
-                    _settle(edge_settings, key, extra, f"{key[0]}->{key[1]}", rid, owners, warnings, owned)
+                    _settle(edge_settings, key, extra, f"{key[0]}->{key[1]}", rid, owners, clashes, owned)
             for fid, title, steps in flows:
                 if fid not in flow_state:
                     flow_state[fid] = (title, rid, steps)
             for service, pattern, extra in settings:
                 for cid in in_order.get(service, ()):
                     if pattern == "*" or _matches(cid, pattern):
-                        _settle(settings_of, cid, extra, cid, rid, owners, warnings, owned)
+                        _settle(settings_of, cid, extra, cid, rid, owners, clashes, owned)
                         touch.add(cid)
             for note in notes:
                 if note not in warnings:
@@ -535,7 +559,9 @@ def _compose(fired: dict[str, tuple[Block, ...]], fired_plans: list[_Plan], serv
                   for fid, (title, rule, steps) in flow_state.items())
     flows = tuple(sorted(flows, key=lambda f: FLOW_IDS.index(f.id)))
     added_by = {cid: tuple(sorted(by)) for cid, by in added.items()}
-    return frozen_settings, edge_list, flows, touched, added_by, tuple(warnings), owners
+    for path, kept, other, have, value in clashes:
+        warnings.append(f"rules {kept} and {other} disagree on {path}: kept {have!r}, not {value!r}")
+    return frozen_settings, edge_list, flows, touched, added_by, tuple(warnings), owners, tuple(clashes)
 
 
 def _matches(name: str, pattern: str) -> bool:

@@ -6,6 +6,8 @@ import fnmatch
 import json
 
 import pytest
+
+from advisor.errors import RuleError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,19 +202,10 @@ def test_shared_expansions_serve_only_workloads_that_fill_them_alike():
     assert '"rate_limit_rps": 100}' in seen[0] and '"rate_limit_rps": 100.0}' in seen[1]
 
 
-def test_settings_conflicts_name_the_rule_that_set_the_value(tmp_path):
-    # A component's first settings are taken from its rule by reference, and a nested dict from the
-    # rule that brought it: a later disagreement still names who set the value that was kept.
+def _org_rules(tmp_path, texts):
     from advisor.resources import data_dir
     from advisor.rules import load_rules_uncached
 
-    texts = {
-        "ACME-R101": "adds:\n  components:\n    - {id: 'queue:audit', service: sqs, settings: {purpose: audit}}\n",
-        "ACME-R102": "adds:\n  settings:\n    - {service: sqs, components: 'queue:audit', set: "
-                     "{dead_letter_queue: {max_receive_count: 3}}}\n",
-        "ACME-R103": "adds:\n  settings:\n    - {service: sqs, components: 'queue:audit',"
-                     " set: {purpose: other, dead_letter_queue: {max_receive_count: 5}}}\n",
-    }
     folder = tmp_path / "reliability"
     folder.mkdir()
     for rid, adds in texts.items():
@@ -220,17 +213,37 @@ def test_settings_conflicts_name_the_rule_that_set_the_value(tmp_path):
             f"id: {rid}\ntitle: Audit queue {rid}\npillars: [reliability]\nbest_practices: [REL05-BP01]\n"
             f"when: {{problem: scalability-issues}}\n{adds}rationale: r\ntradeoffs: t\n"
             "source: https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/welcome.html\n")
-    rules = load_rules_uncached(data_dir("rules"), CATALOG, (tmp_path,))
+    return load_rules_uncached(data_dir("rules"), CATALOG, (tmp_path,))
+
+
+def test_settings_conflicts_name_the_rule_that_set_the_value(tmp_path):
+    # A component's first settings are taken from its rule by reference, and a nested dict from the
+    # rule that brought it: a later disagreement between organisation rules names who set the value kept.
+    rules = _org_rules(tmp_path, {
+        "ACME-R101": "adds:\n  components:\n    - {id: 'queue:audit', service: sqs, settings: {purpose: audit}}\n",
+        "ACME-R103": "adds:\n  settings:\n    - {service: sqs, components: 'queue:audit', set: {purpose: other}}\n",
+    })
     workload = load_workload_text("version: 1\nname: w\nproblems: [scalability-issues]\n", "w.yaml", CATALOG)
     arch = recommend(workload, rules, CATALOG)
-    assert arch.components["queue:audit"].settings["dead_letter_queue"]["max_receive_count"] == 3
     assert arch.components["queue:audit"].settings["purpose"] == "audit"
     conflicts = sorted(w for w in arch.warnings if "disagree" in w)
-    assert conflicts == [
-        "rules ACME-R101 and ACME-R103 disagree on queue:audit.purpose: kept 'audit', not 'other'",
-        "rules ACME-R102 and ACME-R103 disagree on queue:audit.dead_letter_queue.max_receive_count: kept 3, not 5",
-        "rules ACME-R102 and ADV-R007 disagree on queue:audit.dead_letter_queue.max_receive_count: kept 3, not 5",
-    ]
+    assert conflicts == ["rules ACME-R101 and ACME-R103 disagree on queue:audit.purpose: kept 'audit', not 'other'"]
+
+
+def test_an_organisation_rule_cannot_quietly_override_a_bundled_one(tmp_path):
+    # Rules fire in id order, so an ACME- rule once won over the ADV- rules it disagreed with: point-in-time
+    # recovery and key rotation switched off while the report still claimed them. Now it is an error naming
+    # both rules, unless the organisation's rule replaces the bundled one.
+    rules = _org_rules(tmp_path, {
+        "ACME-R104": "adds:\n  settings:\n    - {service: dynamodb, set: {point_in_time_recovery: false}}\n",
+    })
+    workload = load_workload_text("version: 1\nname: w\nproblems: [scalability-issues]\n", "w.yaml", CATALOG)
+    with pytest.raises(RuleError) as caught:
+        recommend(workload, rules, CATALOG)
+    text = "\n".join(caught.value.lines())
+    assert "ACME-R104.yaml:1:1" in text
+    assert "ACME-R104 sets table:main.point_in_time_recovery to False, which bundled rule ADV-R009 sets to True" in text
+    assert "list it under replaces: in ACME-R104" in text
 
 
 def test_workloads_that_fire_the_same_rules_keep_their_own_reasons():
