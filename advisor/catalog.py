@@ -1,6 +1,6 @@
 """The vocabulary: pillars, problems, requirements, services, DR strategies, regions, best practices."""
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from functools import lru_cache
 from pathlib import Path
 
@@ -163,3 +163,25 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
             raise AssertionError(f"catalog: region {region} recovers into unknown region {pair}")
     return catalog
 
+
+def _partition(region: str) -> str:
+    """The AWS partition a Region code belongs to, by its prefix."""
+    for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"),
+                              ("us-iso-", "aws-iso"), ("eu-isoe-", "aws-iso-e"), ("us-isof-", "aws-iso-f")):
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def region_hint(region: str, known: Any) -> str:
+    """A hint for an unknown Region: the closest known one of the same partition, never another partition's."""
+    from advisor.spec import did_you_mean
+
+    partition = _partition(region)
+    same = [r for r in known if _partition(r) == partition]
+    close = did_you_mean(region, same) if same else None
+    if close:
+        return close
+    if partition != "aws":
+        return f"{region} is in the {partition} partition; advisor knows only the commercial (aws) Regions"
+    return "one of " + ", ".join(sorted(known))

@@ -143,32 +143,11 @@ def _workload_path(file: Optional[Path]) -> str:
 STDIN = "-"
 
 
-def _partition(region: str) -> str:
-    """The AWS partition a Region code belongs to, by its prefix."""
-    for prefix, partition in (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"),
-                              ("us-iso-", "aws-iso"), ("eu-isoe-", "aws-iso-e"), ("us-isof-", "aws-iso-f")):
-        if region.startswith(prefix):
-            return partition
-    return "aws"
-
-
-def region_hint(region: str, known: Any) -> str:
-    """A hint for an unknown Region: the closest known one of the same partition, never another partition's."""
-    from advisor.spec import did_you_mean
-
-    partition = _partition(region)
-    same = [r for r in known if _partition(r) == partition]
-    close = did_you_mean(region, same) if same else None
-    if close:
-        return close
-    if partition != "aws":
-        return f"{region} is in the {partition} partition; advisor knows only the commercial (aws) Regions"
-    return "one of " + ", ".join(sorted(known))
-
-
 def _check_region(region: Optional[str], catalog: Any) -> None:
     """Blame a bad --region on the option, before any file is read."""
     if region is not None and region not in catalog.regions:
+        from advisor.catalog import region_hint
+
         raise UsageError(f"--region: unknown region {region!r}", hint=region_hint(region, catalog.regions))
 
 

@@ -40,7 +40,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component
 from advisor.pricing.base import (
-    DEFAULT_MONTH, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_decimal,
+    DEFAULT_MONTH, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_cents, to_decimal,
 )
 from advisor.pricing.catalog import Catalog
 from advisor.services import COST_ORDER, REQUEST_TIER, part, priced, service
@@ -452,9 +452,9 @@ def budget_warnings(workload: Workload, est: Estimate) -> list[str]:
     limit = to_decimal(budget)
     if est.total <= limit:
         return list(est.warnings)
-    return list(est.warnings) + [f"the estimate of ${est.total.quantize(Decimal('0.01')):,} a month is above the monthly budget of "
-            f"${limit.quantize(Decimal('0.01')):,} (cost-optimization.monthly_budget_usd); the largest items are "
-            + ", ".join(f"{s} ${v.quantize(Decimal('0.01')):,}" for s, v in sorted(
+    return list(est.warnings) + [f"the estimate of ${to_cents(est.total):,} a month is above the monthly budget of "
+            f"${to_cents(limit):,} (cost-optimization.monthly_budget_usd); the largest items are "
+            + ", ".join(f"{s} ${to_cents(v):,}" for s, v in sorted(
                 est.by_service().items(), key=lambda kv: (-kv[1], kv[0]))[:3])]
 
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from advisor.catalog import Catalog
 from advisor.engine import recommend
-from advisor.errors import InputError
+from advisor.errors import Diagnostic, InputError, RuleError
 from advisor.rules import Rule
 from advisor.workload import load_workload_text
 
@@ -86,7 +86,13 @@ def run_case_file(path: Path, rules: tuple[Rule, ...], catalog: Catalog) -> list
     """Run every case of one file."""
     import yaml
 
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleError([Diagnostic(str(path), 1, 1, f"cannot read the case file: {exc}")]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("rule"), str) or not isinstance(doc.get("cases", []), list):
+        raise RuleError([Diagnostic(str(path), 1, 1, "a case file names its rule and lists its cases",
+                                    "rule: ACME-R001, then cases: [{name: ..., workload: {...}, fires: true}]")])
     rule_id = doc["rule"]
     known = {r.id for r in rules}
     results = []

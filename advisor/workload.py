@@ -4,7 +4,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
-from advisor.catalog import Catalog, load_catalog
+from advisor.catalog import Catalog, load_catalog, region_hint
 from advisor.errors import Diagnostic, InputError
 from advisor.services import service
 from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr
@@ -217,7 +217,9 @@ def workload_spec(catalog: Catalog) -> Obj:
         "name": Field(Str("Workload name, used for file and resource names", pattern=SLUG,
                           pattern_hint=SLUG_HINT, max_length=63), True),
         "description": Field(Str("Free text shown in reports", max_length=4000)),
-        "region": Field(Str("AWS Region code", enum=tuple(catalog.regions), what="region"), default=DEFAULT_REGION),
+        "region": Field(Str("AWS Region code", enum=tuple(catalog.regions), what="region",
+                            enum_hint=lambda value, ctx: region_hint(str(value), catalog.regions)),
+                        default=DEFAULT_REGION),
         "problems": Field(ListOf(Str(enum=tuple(catalog.problems), what="problem", enum_hint=_problem_hint(catalog)),
                                  "Customer problems to solve", unique=True,
                                  max_items=len(catalog.problems))),

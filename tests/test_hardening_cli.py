@@ -91,7 +91,7 @@ def test_bad_region_option_is_blamed_on_the_option(cli, region, hint):
 
 def test_region_hint_never_crosses_partitions():
     from advisor.catalog import load_catalog
-    from advisor.cli import region_hint
+    from advisor.catalog import region_hint
 
     regions = load_catalog().regions
     assert "eu-north-1" not in region_hint("cn-north-1", regions)

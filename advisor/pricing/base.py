@@ -11,7 +11,7 @@ Allowances are taken from the first (dearest) tier, the way AWS subtracts them b
 """
 
 from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, NamedTuple
@@ -74,8 +74,9 @@ def round_up_to(value: Decimal, step: Decimal) -> Decimal:
 
 
 def to_cents(amount: Decimal) -> Decimal:
-    """Round a money amount to the cent, half up, for display only."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Round a money amount to the cent, half up, for display only (in a context wide enough for any amount)."""
+    with localcontext(Context(prec=120)):
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @lru_cache(maxsize=4096)

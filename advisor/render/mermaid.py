@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from advisor.architecture import Architecture, Flow
+from advisor.pricing.base import to_cents
 
 _ID = re.compile(r"[^A-Za-z0-9_]")
 _EDGE_WORDS = {
@@ -129,4 +130,4 @@ def cost_chart(scales: Iterable[Decimal], pay_per_use: Iterable[Decimal], always
 
 
 def _plain(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01')):f}"
+    return f"{to_cents(value):f}"
