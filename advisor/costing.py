@@ -402,7 +402,7 @@ class Pricer:
                        f" requests a month ({fmt_number(to_decimal(t['peak_requests_per_second']))} a second at peak), "
                        "the schema's defaults; state traffic: for an estimate of this workload")
         for service_id in sorted(self.usage):
-            if not self.arch.of_service(service_id):
+            if not self.arch.of_service(service_id) and not service(service_id).usage_everywhere:
                 self.warn(f"usage.{service_id} is given but the architecture has no {service(service_id).name} "
                            "component: nothing is priced from it")
         self.warnings += self.arch.fact("unpriced", _unpriced)

@@ -336,3 +336,36 @@ class TrueOr(Spec):
 
     def schema(self) -> dict[str, Any]:
         return self._with_doc({"oneOf": [{"const": True}, self.obj.schema()]})
+
+
+class OneOfNum(Num):
+    """A number from a fixed set (CloudWatch retention periods and the like)."""
+
+    def __init__(self, description: str = "", *, choices: tuple[float, ...], **kwargs: Any) -> None:
+        super().__init__(description, **kwargs)
+        self.choices = choices
+
+    def check(self, node: Node, ctx: Ctx, path: str) -> Any:
+        value = super().check(node, ctx, path)
+        if value is not INVALID and value not in self.choices:
+            near = min(self.choices, key=lambda c: abs(c - value))
+            return ctx.error(node, path, f"{value} is not an allowed value", f"the nearest allowed is {near}")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return self._with_doc({"enum": list(self.choices)})
+
+
+def count_spec(description: str, maximum: float = 1e15) -> Num:
+    """A whole, non-negative count."""
+    return Num(description, minimum=0, maximum=maximum, integer=True)
+
+
+def kb_spec(description: str, maximum: float) -> Num:
+    """A positive size in KB, at most `maximum`."""
+    return Num(description, minimum=0, exclusive_minimum=True, maximum=maximum, unit="KB")
+
+
+def gb_spec(description: str) -> Num:
+    """A non-negative size in GB."""
+    return Num(description, minimum=0, maximum=1e9, unit="GB")

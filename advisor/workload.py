@@ -7,7 +7,9 @@ from typing import Any, Callable, Mapping, NamedTuple
 from advisor.catalog import Catalog, load_catalog, region_hint
 from advisor.errors import Diagnostic, InputError
 from advisor.services import service
-from advisor.spec import INVALID, Bool, Ctx, Field, ListOf, Num, Obj, Spec, Str, TrueOr
+from advisor.spec import (
+    INVALID, Bool, Ctx, Field, ListOf, Num, Obj, OneOfNum, Spec, Str, TrueOr, count_spec, gb_spec, kb_spec,
+)
 from advisor.yamlsafe import Node, YamlProblem, load_file, parse
 
 SLUG = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -15,11 +17,7 @@ SLUG_HINT = "lowercase letters, digits and hyphens, at most 63 characters, e.g. 
 # Limits with their sources: Lambda quotas (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
 # API Gateway quotas (docs.aws.amazon.com/apigateway/latest/developerguide/limits.html),
 # DynamoDB item size (docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
-LAMBDA_MEMORY_MB = (128, 10_240)
-LAMBDA_EPHEMERAL_MB = (512, 10_240)
-LAMBDA_TIMEOUT_MS = 900_000
 API_PAYLOAD_KB = 10_240
-WEBSOCKET_FRAME_KB = 128
 DYNAMODB_ITEM_KB = 400
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
@@ -27,36 +25,6 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 COMPLIANCE = ("pci-dss", "hipaa", "soc2", "gdpr", "iso-27001")
 AUTH = ("iam", "cognito", "lambda-authorizer")
 DEFAULT_REGION = "us-east-1"
-
-
-class OneOfNum(Num):
-    """A number from a fixed set (CloudWatch retention periods and the like)."""
-
-    def __init__(self, description: str = "", *, choices: tuple[float, ...], **kwargs: Any) -> None:
-        super().__init__(description, **kwargs)
-        self.choices = choices
-
-    def check(self, node: Node, ctx: Ctx, path: str) -> Any:
-        value = super().check(node, ctx, path)
-        if value is not INVALID and value not in self.choices:
-            near = min(self.choices, key=lambda c: abs(c - value))
-            return ctx.error(node, path, f"{value} is not an allowed value", f"the nearest allowed is {near}")
-        return value
-
-    def schema(self) -> dict[str, Any]:
-        return self._with_doc({"enum": list(self.choices)})
-
-
-def _count(description: str, maximum: float = 1e15) -> Num:
-    return Num(description, minimum=0, maximum=maximum, integer=True)
-
-
-def _kb(description: str, maximum: float) -> Num:
-    return Num(description, minimum=0, exclusive_minimum=True, maximum=maximum, unit="KB")
-
-
-def _gb(description: str) -> Num:
-    return Num(description, minimum=0, maximum=1e9, unit="GB")
 
 
 @lru_cache(maxsize=4)
@@ -110,94 +78,16 @@ def requirement_specs(catalog: Catalog) -> dict[str, Obj]:
 
 @lru_cache(maxsize=1)
 def usage_specs() -> dict[str, Obj]:
-    """Per-service usage overrides, with Infracost's key names where it has them."""
-    return {
-        "lambda": Obj({
-            "monthly_requests": Field(_count("Invocations per month")),
-            "request_duration_ms": Field(Num("Average duration per invocation", minimum=0, exclusive_minimum=True,
-                                             maximum=LAMBDA_TIMEOUT_MS, unit="ms")),
-            "memory_mb": Field(Num("Memory per function", minimum=LAMBDA_MEMORY_MB[0],
-                                   maximum=LAMBDA_MEMORY_MB[1], integer=True, unit="MB")),
-            "architecture": Field(Str("Instruction set", enum=("x86_64", "arm64"))),
-            "ephemeral_storage_mb": Field(Num("Ephemeral /tmp storage", minimum=LAMBDA_EPHEMERAL_MB[0],
-                                              maximum=LAMBDA_EPHEMERAL_MB[1], integer=True, unit="MB")),
-            "provisioned_concurrency": Field(_count("Provisioned concurrent executions", 100_000)),
-        }, what="usage key"),
-        "apigateway": Obj({
-            "type": Field(Str("API type", enum=("rest", "http", "websocket"))),
-            "monthly_requests": Field(_count("API requests per month")),
-            "request_size_kb": Field(_kb("Average request size", API_PAYLOAD_KB)),
-            "monthly_messages": Field(_count("WebSocket messages per month")),
-            "message_size_kb": Field(_kb("Average WebSocket message size", WEBSOCKET_FRAME_KB)),
-            "monthly_connection_mins": Field(_count("WebSocket connection minutes per month")),
-            "cache_size_gb": Field(OneOfNum("REST API cache size", minimum=0, unit="GB",
-                                            choices=(0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237))),
-        }, what="usage key"),
-        "sqs": Obj({
-            "monthly_requests": Field(_count("Queue requests per month")),
-            "request_size_kb": Field(_kb("Average message size", service("sqs").message_kb or 0)),
-            "fifo": Field(Bool("FIFO queues instead of standard")),
-        }, what="usage key"),
-        "sns": Obj({
-            "monthly_requests": Field(_count("Publishes per month")),
-            "request_size_kb": Field(_kb("Average message size", service("sns").message_kb or 0)),
-            **{f"{p}_subscriptions": Field(_count(f"{p.upper()} subscriptions per topic", 12_500_000))
-               for p in ("http", "email", "sms", "mobile_push", "sqs", "lambda")},
-        }, what="usage key"),
-        "dynamodb": Obj({
-            "capacity_mode": Field(Str("Capacity mode", enum=("on-demand", "provisioned"))),
-            "monthly_write_request_units": Field(_count("Write request units per month")),
-            "monthly_read_request_units": Field(_count("Read request units per month")),
-            "read_consistency": Field(Str("Read consistency", enum=("eventual", "strong", "transactional"))),
-            "write_capacity_units": Field(_count("Provisioned write capacity units", 40_000_000)),
-            "read_capacity_units": Field(_count("Provisioned read capacity units", 40_000_000)),
-            "storage_gb": Field(_gb("Table storage")),
-            "pitr_backup_storage_gb": Field(_gb("Point-in-time recovery storage")),
-            "on_demand_backup_storage_gb": Field(_gb("On-demand backup storage")),
-            "monthly_data_restored_gb": Field(_gb("Data restored per month")),
-            "monthly_streams_read_request_units": Field(_count("Stream read request units per month")),
-        }, what="usage key"),
-        "cloudwatch": Obj({
-            "monthly_data_ingested_gb": Field(_gb("Log data ingested per month")),
-            "storage_gb": Field(_gb("Log data stored")),
-            "monthly_data_scanned_gb": Field(_gb("Logs Insights data scanned per month")),
-            "metrics": Field(_count("Custom metrics", 10_000_000)),
-            "standard_alarms": Field(_count("Standard-resolution alarms of your own, beyond the template's", 1_000_000)),
-            "high_resolution_alarms": Field(_count("High-resolution alarms", 1_000_000)),
-        }, what="usage key"),
-        "cloudtrail": Obj({
-            "monthly_additional_management_events": Field(_count("Management events beyond the free copy")),
-            "monthly_data_events": Field(_count("Data events per month")),
-            "monthly_insight_events": Field(_count("Insights events analysed per month")),
-        }, what="usage key"),
-        "kms": Obj({
-            "keys": Field(_count("Customer managed keys", 100_000)),
-            "monthly_requests": Field(_count("Symmetric key requests per month")),
-        }, what="usage key"),
-        "eventbridge": Obj({
-            "monthly_custom_events": Field(_count("Custom events published per month")),
-            "monthly_pipes_requests": Field(_count("Pipes requests per month")),
-            "monthly_archive_processing_gb": Field(_gb("Events archived per month")),
-            "archive_storage_gb": Field(_gb("Archive storage")),
-        }, what="usage key"),
-        "stepfunctions": Obj({
-            "type": Field(Str("Workflow type", enum=("standard", "express"))),
-            "monthly_transitions": Field(_count("State transitions per month (standard)")),
-            "monthly_requests": Field(_count("Executions per month (express)")),
-            "workflow_duration_ms": Field(Num("Average execution duration (express)", minimum=0,
-                                              exclusive_minimum=True, maximum=300_000, unit="ms")),
-            "memory_mb": Field(Num("Memory per execution (express)", minimum=64, maximum=10_240, unit="MB")),
-        }, what="usage key"),
-        "s3": Obj({
-            "storage_gb": Field(_gb("Standard storage")),
-            "monthly_tier_1_requests": Field(_count("PUT, COPY, POST, LIST requests per month")),
-            "monthly_tier_2_requests": Field(_count("GET and other requests per month")),
-        }, what="usage key"),
-        "backup": Obj({
-            "storage_gb": Field(_gb("Warm backup storage")),
-            "monthly_cross_region_copy_gb": Field(_gb("Data copied to another Region per month")),
-        }, what="usage key"),
-    }
+    """Per-service usage keys, Infracost's names where it has them: each service package's settings that a
+    usage key sets (checked as the setting is) and the quantities it takes as usage."""
+    from advisor.services import MODULES, usage_fields
+
+    out = {}
+    for service_id in MODULES:
+        fields = usage_fields(service_id)
+        if fields:
+            out[service_id] = Obj(fields, what="usage key")
+    return out
 
 
 TRAFFIC_DEFAULTS: Mapping[str, Any] = MappingProxyType({
@@ -227,10 +117,10 @@ def workload_spec(catalog: Catalog) -> Obj:
                                    for rid, spec in reqs.items()}, "Requirements: id: true or id: {parameters}",
                                   what="requirement")),
         "traffic": Field(Obj({
-            "requests_per_month": Field(_count("API requests per month"), default=TRAFFIC_DEFAULTS["requests_per_month"]),
+            "requests_per_month": Field(count_spec("API requests per month"), default=TRAFFIC_DEFAULTS["requests_per_month"]),
             "peak_requests_per_second": Field(Num("Peak API requests per second", maximum=10_000_000),
                                               default=TRAFFIC_DEFAULTS["peak_requests_per_second"]),
-            "request_kb": Field(_kb("Average request payload", API_PAYLOAD_KB), default=TRAFFIC_DEFAULTS["request_kb"]),
+            "request_kb": Field(kb_spec("Average request payload", API_PAYLOAD_KB), default=TRAFFIC_DEFAULTS["request_kb"]),
             "response_kb": Field(Num("Average response payload", maximum=API_PAYLOAD_KB, unit="KB"),
                                  default=TRAFFIC_DEFAULTS["response_kb"]),
             "writes_per_request": Field(Num("Item writes per API request", maximum=100),
@@ -239,8 +129,8 @@ def workload_spec(catalog: Catalog) -> Obj:
                                        default=TRAFFIC_DEFAULTS["reads_per_request"]),
         }, "Traffic that drives the estimate", what="traffic key"), default=dict(TRAFFIC_DEFAULTS)),
         "data": Field(Obj({
-            "item_kb": Field(_kb("Average item size", DYNAMODB_ITEM_KB), default=DATA_DEFAULTS["item_kb"]),
-            "storage_gb": Field(_gb("Data stored"), default=DATA_DEFAULTS["storage_gb"]),
+            "item_kb": Field(kb_spec("Average item size", DYNAMODB_ITEM_KB), default=DATA_DEFAULTS["item_kb"]),
+            "storage_gb": Field(gb_spec("Data stored"), default=DATA_DEFAULTS["storage_gb"]),
         }, "Data volume", what="data key"), default=dict(DATA_DEFAULTS)),
         "usage": Field(Obj(dict(sorted((k, Field(v)) for k, v in usages.items())),
                            "Per-service overrides of the derived usage", what="service",

@@ -166,8 +166,9 @@ def check_one_truth(workload, arch, est, template) -> None:
             assert bool(events) == bool(audited and traffic)
 
     alarms = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
+    own = (workload.usage.get("cloudwatch") or {}).get("standard_alarms", 0) if arch.of_service("cloudwatch") else 0
     priced_alarms = sum((line.quantity for line in est.lines if line.item.startswith("Standard-resolution alarm")),
-                        Decimal(0)) - (workload.usage.get("cloudwatch") or {}).get("standard_alarms", 0)
+                        Decimal(0)) - own
     # Route 53 health checks reuse the API's 5XX alarm; each alarm is one metric.
     assert priced_alarms == alarms, (priced_alarms, alarms, sorted(by_id))
 

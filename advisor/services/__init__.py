@@ -143,6 +143,30 @@ def resolve(cid: str, service_id: str, given: Mapping[str, Any], owner: Any, ctx
     return Resolved(dict(sorted(settings.items())), dict(sorted(sources.items())))
 
 
+def usage_fields(service_id: str) -> dict[str, Any]:
+    """The `usage.<service>` keys of a service as schema fields: its settings that a usage key sets, checked
+    as the setting is, then the quantities it takes."""
+    from advisor.spec import Bool, Field, Num, OneOfNum, Str
+
+    spec = service(service_id)
+    out: dict[str, Any] = {}
+    for s in spec.settings:
+        if s.usage is None:
+            continue
+        kind: Any
+        if s.kind == "bool":
+            kind = Bool(s.doc)
+        elif s.kind in ("int", "number") and s.choices:
+            kind = OneOfNum(s.doc, choices=tuple(s.choices), minimum=0, unit=s.unit)
+        elif s.kind in ("int", "number"):
+            kind = Num(s.doc, minimum=s.minimum, maximum=s.maximum, integer=s.kind == "int", unit=s.unit)
+        else:
+            kind = Str(s.doc, enum=tuple(s.choices) or None)
+        out[s.usage] = Field(kind)
+    out.update(spec.usage)
+    return out
+
+
 def _text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -168,4 +192,4 @@ def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-__all__ = ["COST_ORDER", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "priced", "pricing_of", "resolve", "service"]
+__all__ = ["COST_ORDER", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "priced", "pricing_of", "usage_fields", "resolve", "service"]

@@ -24,6 +24,7 @@ class Setting(NamedTuple):
     maximum: float | None = None
     usage: str | None = None
     source: str = ""  # where the limit is published
+    unit: str = ""
 
     def check(self, value: Any) -> str | None:
         """Why a value cannot be this setting, or None when it can."""
@@ -79,6 +80,11 @@ class Service(NamedTuple):
     # when its log group uses the key whenever there is one, whatever its settings.
     kms_principals: int | Callable[[Any, Any], int] = 0
     kms_logs: bool = False
+    # Usage keys that are quantities, not settings (`usage.<service>.<key>`: key -> spec Field); the keys that set
+    # a setting come from the settings themselves.
+    usage: Mapping[str, Any] = {}
+    # Whether its usage keys also apply where it has no component (CloudWatch Logs: every log group).
+    usage_everywhere: bool = False
     # Why its components have no cost lines of their own, when they never do.
     free: str = ""
     # The largest message or event it carries, in KB, and where that quota is published.

@@ -4,6 +4,7 @@ from typing import Any, Mapping
 
 from advisor.services.awslambda import LOG_RETENTION_DAYS
 from advisor.services.base import Need, Service, Setting
+from advisor.spec import Field, count_spec, kb_spec
 
 QUOTAS = "API Gateway quotas, docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
 CACHE_SIZES_GB = (0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237)
@@ -28,7 +29,7 @@ SERVICE = Service(
         Setting("tracing", "bool", "X-Ray tracing of the stage", default=True),
         Setting("throttling", "map", "Stage throttling: rate_limit_rps and burst_limit"),
         Setting("cache_size_gb", "number", "Stage cache cluster size in GB", choices=CACHE_SIZES_GB,
-                usage="cache_size_gb"),
+                usage="cache_size_gb", unit="GB"),
         Setting("log_retention_days", "int", "Days the access logs are kept", default=_retention,
                 choices=LOG_RETENTION_DAYS),
     ),
@@ -42,4 +43,11 @@ SERVICE = Service(
                 "through a function"),),
     edges=(("invokes", "lambda"), ("sends", "sqs"),),
     kms_principals=1, kms_logs=True,  # its access log group
+    usage={
+        "monthly_requests": Field(count_spec("API requests per month")),
+        "request_size_kb": Field(kb_spec("Average request size", 10_240)),
+        "monthly_messages": Field(count_spec("WebSocket messages per month")),
+        "message_size_kb": Field(kb_spec("Average WebSocket message size", 128)),
+        "monthly_connection_mins": Field(count_spec("WebSocket connection minutes per month")),
+    },
 )

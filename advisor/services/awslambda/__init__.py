@@ -3,6 +3,7 @@
 from typing import Any, Mapping
 
 from advisor.services.base import Service, Setting
+from advisor.spec import Field, Num, count_spec
 
 # Lambda quotas: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 QUOTAS = "Lambda quotas, docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
@@ -22,11 +23,11 @@ SERVICE = Service(
     id="lambda", name="AWS Lambda",
     settings=(
         Setting("memory_mb", "int", "Memory in MB (CPU scales with it)", default=256, minimum=128, maximum=10_240,
-                usage="memory_mb", source=QUOTAS),
+                usage="memory_mb", source=QUOTAS, unit="MB"),
         Setting("architecture", "str", "Instruction set", default="x86_64", choices=("arm64", "x86_64"),
                 usage="architecture"),
         Setting("ephemeral_storage_mb", "int", "/tmp size in MB", default=512, minimum=512, maximum=10_240,
-                usage="ephemeral_storage_mb", source=QUOTAS),
+                usage="ephemeral_storage_mb", source=QUOTAS, unit="MB"),
         Setting("timeout_s", "int", "Timeout in seconds", default=30, minimum=1, maximum=900, source=QUOTAS),
         Setting("runtime", "str", "Runtime", default="python3.13", choices=("python3.12", "python3.13")),
         Setting("tracing", "str", "X-Ray tracing mode", default=_tracing, choices=("Active", "PassThrough")),
@@ -49,4 +50,10 @@ SERVICE = Service(
     },
     edges=(("authorizes", "apigateway"), ("publishes", "sns"), ("reads", "dynamodb"), ("writes", "dynamodb"),),
     kms_principals=1, kms_logs=True,
+    usage={
+        "monthly_requests": Field(count_spec("Invocations per month")),
+        "request_duration_ms": Field(Num("Average duration per invocation", minimum=0, exclusive_minimum=True,
+                                         maximum=900_000, unit="ms")),
+        "provisioned_concurrency": Field(count_spec("Provisioned concurrent executions", 100_000)),
+    },
 )

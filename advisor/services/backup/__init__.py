@@ -1,6 +1,7 @@
 """AWS Backup: a backup plan for the tables, copied to the recovery Region."""
 
 from advisor.services.base import Service, Setting
+from advisor.spec import Field, gb_spec
 
 SERVICE = Service(
     id="backup", name="AWS Backup",
@@ -11,4 +12,8 @@ SERVICE = Service(
         Setting("copy_retention_days", "int", "Days a copy is kept", default=35, minimum=1, maximum=36_500),
     ),
     edges=(("backs-up", "dynamodb"),),
+    usage={
+        "storage_gb": Field(gb_spec("Warm backup storage")),
+        "monthly_cross_region_copy_gb": Field(gb_spec("Data copied to another Region per month")),
+    },
 )

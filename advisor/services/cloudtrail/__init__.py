@@ -1,6 +1,7 @@
 """AWS CloudTrail: a trail with log file validation into its own bucket."""
 
 from advisor.services.base import Need, Service, Setting
+from advisor.spec import Field, count_spec
 
 SERVICE = Service(
     id="cloudtrail", name="AWS CloudTrail",
@@ -11,4 +12,9 @@ SERVICE = Service(
     ),
     needs=(Need((("writes", "s3"),), "CloudTrail delivers its log files to an S3 bucket"),),
     edges=(("audits", "dynamodb"), ("writes", "s3"),),
+    usage={
+        "monthly_additional_management_events": Field(count_spec("Management events beyond the free copy")),
+        "monthly_data_events": Field(count_spec("Data events per month")),
+        "monthly_insight_events": Field(count_spec("Insights events analysed per month")),
+    },
 )

@@ -147,6 +147,11 @@ def cost(p: Pricer) -> None:
                                                       "storage_gb": stored_basis}))
     alarm_count, alarm_parts, dashboards, component = p.arch.fact("alarms", _alarms)
     if component is None:
+        given = sorted(k for k in ("monthly_data_scanned_gb", "metrics", "standard_alarms", "high_resolution_alarms")
+                       if u.get(k))
+        if given:
+            p.warn(f"usage.cloudwatch gives {', '.join(given)} but the architecture has no alarms component to price "
+                   "them on: they are left out")
         return
     usage = CloudWatchUsage(
         monthly_data_scanned_gb=u.get("monthly_data_scanned_gb") or ZERO,

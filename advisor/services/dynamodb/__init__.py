@@ -4,6 +4,7 @@ import math
 from typing import Any, Mapping
 
 from advisor.services.base import Service, Setting
+from advisor.spec import Field, count_spec, gb_spec
 
 QUOTAS = "DynamoDB quotas, docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
 # A write request unit covers 1 KB; a strongly consistent read 4 KB, an eventually consistent one half of
@@ -60,4 +61,13 @@ SERVICE = Service(
     ),
     edges=(("replicates-to", "dynamodb"), ("streams-to", "dynamodb-streams"),),
     kms_principals=1,
+    usage={
+        "monthly_write_request_units": Field(count_spec("Write request units per month")),
+        "monthly_read_request_units": Field(count_spec("Read request units per month")),
+        "storage_gb": Field(gb_spec("Table storage")),
+        "pitr_backup_storage_gb": Field(gb_spec("Point-in-time recovery storage")),
+        "on_demand_backup_storage_gb": Field(gb_spec("On-demand backup storage")),
+        "monthly_data_restored_gb": Field(gb_spec("Data restored per month")),
+        "monthly_streams_read_request_units": Field(count_spec("Stream read request units per month")),
+    },
 )

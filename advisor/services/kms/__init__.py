@@ -1,6 +1,7 @@
 """AWS KMS: the customer managed key that encrypts the architecture's data."""
 
 from advisor.services.base import Service, Setting
+from advisor.spec import Field, count_spec
 
 SERVICE = Service(
     id="kms", name="AWS KMS",
@@ -8,4 +9,8 @@ SERVICE = Service(
         Setting("rotation", "bool", "Yearly automatic rotation", default=True),
         Setting("key_spec", "str", "Key spec", default="SYMMETRIC_DEFAULT", choices=("SYMMETRIC_DEFAULT",)),
     ),
+    usage={
+        "keys": Field(count_spec("Customer managed keys", 100_000)),
+        "monthly_requests": Field(count_spec("Symmetric key requests per month")),
+    },
 )

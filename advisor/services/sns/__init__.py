@@ -3,6 +3,10 @@
 from typing import Any
 
 from advisor.services.base import Service, Setting
+from advisor.spec import Field, count_spec, kb_spec
+
+MESSAGE_KB = 256
+
 
 def _kms_requests(graph: Any, topic: Any) -> int:
     """KMS requests per data-key reuse period: "R = B / D * (2 * P)", P publishing principals (Amazon SNS
@@ -22,7 +26,13 @@ SERVICE = Service(
         Setting("subscribers", "list", "Subscription protocols outside the architecture"),
     ),
     # "By default, topics accept messages up to 256 KiB" (docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html).
-    message_kb=256, message_quota="SNS default MaximumMessageSize, 256 KiB",
+    message_kb=MESSAGE_KB, message_quota="SNS default MaximumMessageSize, 256 KiB",
     edges=(("delivers-to", "lambda"), ("fans-out", "sqs"),),
     kms_principals=_kms_requests,
+    usage={
+        "monthly_requests": Field(count_spec("Publishes per month")),
+        "request_size_kb": Field(kb_spec("Average message size", MESSAGE_KB)),
+        **{f"{p}_subscriptions": Field(count_spec(f"{p.upper()} subscriptions per topic", 12_500_000))
+           for p in ("http", "email", "sms", "mobile_push", "sqs", "lambda")},
+    },
 )

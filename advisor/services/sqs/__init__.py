@@ -3,6 +3,10 @@
 from typing import Any
 
 from advisor.services.base import Service, Setting
+from advisor.spec import Field, count_spec, kb_spec
+
+MESSAGE_KB = 1024
+
 
 def _kms_requests(graph: Any, queue: Any) -> int:
     """KMS requests per data-key reuse period: "R = B / D * (2 * P + C)", P producing and C consuming
@@ -32,7 +36,11 @@ SERVICE = Service(
     },
     # "The maximum size is 1 MiB or 1,048,576 bytes" (SendMessage API reference; raised from 256 KiB on 2025-08-04,
     # aws.amazon.com/about-aws/whats-new/2025/08/amazon-sqs-max-payload-size-1mib/).
-    message_kb=1024, message_quota="SQS SendMessage quota, 1 MiB since 2025-08-04",
+    message_kb=MESSAGE_KB, message_quota="SQS SendMessage quota, 1 MiB since 2025-08-04",
     edges=(("triggers", "lambda"),),
     kms_principals=_kms_requests,
+    usage={
+        "monthly_requests": Field(count_spec("Queue requests per month")),
+        "request_size_kb": Field(kb_spec("Average message size", MESSAGE_KB)),
+    },
 )
