@@ -1,7 +1,9 @@
 """From an architecture and a workload's traffic to priced cost lines.
 
 The usage model, in the order quantities flow through the architecture (R is
-`traffic.requests_per_month`, times the sweep's scale):
+`traffic.requests_per_month`, times the sweep's scale). Each service's pricing module moves its own
+part (its `flow` step, run by `Flows`) and prices its components (its `cost` step, run by `Pricer`);
+this module names no service:
 
 - **Entries**: traffic arrives where a flow begins. An API receives R requests of `request_kb`
   and sends `response_kb` back to the internet; a topic or bus whose producer is outside the
@@ -22,8 +24,9 @@ The usage model, in the order quantities flow through the architecture (R is
   resolved read consistency); storage is `data.storage_gb`; point-in-time recovery bills the
   table's size; a replica bills its own storage and recovery in its Region, one replicated
   write per write, and the data it receives.
-- **Topics** publish what their sources produce, and each publish is delivered once per
-  subscription; a stream publishes one change record per write of its table.
+- **Topics** publish what their sources produce (summed when several edges feed one), and each
+  publish is delivered once per subscription; a stream publishes one change record per write of its
+  table.
 - **Keys, logs, alarms, traces, trails and backups** follow from the components they serve;
   each line's basis says how.
 
@@ -130,149 +133,96 @@ def graph_of(arch: Architecture | Graph) -> Graph:
     return arch if isinstance(arch, Graph) else Graph(arch)
 
 
-class _Flows:
-    """The monthly quantities that move along the architecture's edges."""
+Quantity = tuple[str, str]  # (what, component): ("messages", "queue:orders")
 
-    def __init__(self, workload: Workload, arch: Graph, scale: Decimal) -> None:
+
+class Flows:
+    """The monthly quantities that move along the architecture's edges.
+
+    Each service's pricing module may have a `flow(flows, component)` step that adds what one of its
+    components sends along its edges, reading only what the previous pass settled. Every pass starts
+    empty, so a quantity two edges feed is their sum; the architecture is acyclic, so the passes settle
+    once the longest path has been walked. The quantities: `requests` an API receives, `messages` a
+    queue, `invocations` and `records` a function (a batch of queued messages is one invocation of
+    many records), `events` a topic, bus or state machine, `writes` and `reads` a table, `changes` a
+    stream.
+    """
+
+    def __init__(self, workload: Workload, graph: Graph, scale: Decimal) -> None:
         t = workload.traffic
-        self.arch = arch
+        self.graph = graph
         self.requests = ceil(to_decimal(t["requests_per_month"]) * scale)  # requests are whole
         self.writes_per_request = to_decimal(t["writes_per_request"])
         self.reads_per_request = to_decimal(t["reads_per_request"])
         writes, reads = self.writes_per_request, self.reads_per_request
         self.write_share = writes / (writes + reads) if writes + reads > 0 else ONE
-        self.messages: dict[str, Decimal] = {}
-        self.invocations: dict[str, Decimal] = {}
-        self.publishes: dict[str, Decimal] = {}
-        self.table_writes: dict[str, Decimal] = {}
-        self.table_reads: dict[str, Decimal] = {}
-        self.why: dict[str, str] = {}
-        # Requests that write: all of them, unless an API splits them between a write and a read path.
-        self.written = self.requests
-        self._derive()
-
-    def _api_split(self, api: str) -> tuple[Decimal, Decimal, str]:
-        sends = [e for e in self.arch.edges_from(api) if e.kind == "sends"]
-        invokes = [e for e in self.arch.edges_from(api) if e.kind == "invokes"]
-        if sends and invokes:
-            share = self.write_share
-            text = f"{pct(share)} of requests write (traffic writes:reads per request)"
-            to_queue = ceil(self.requests * share)
-            return to_queue, self.requests - to_queue, text
-        return self.requests, self.requests, "every API request"
-
-    def _derive(self) -> None:
-        r = fmt_number(self.requests)
-        for api in self.arch.of_service("apigateway"):
-            to_queue, to_function, text = self._api_split(api.id)
-            if to_queue != to_function:
-                self.written = to_queue
-            for edge in self.arch.edges_from(api.id):
-                if edge.kind == "sends":
-                    self._add(self.messages, edge.target, to_queue, f"{r} API requests to {api.id}, {text}")
-                elif edge.kind == "invokes":
-                    share = (f"{pct(ONE - self.write_share)} of requests read (traffic writes:reads per request)"
-                             if to_function != self.requests else text)
-                    self._add(self.invocations, edge.target, to_function,
-                              f"{r} API requests to {api.id}, {share}")
-            for edge in self.arch.edges_to(api.id):
-                if edge.kind == "authorizes" and self.arch.components[edge.source].service == "lambda":
-                    # An upper bound: the authorizer's 300 s result cache spares the calls a token repeats.
-                    self._add(self.invocations, edge.source, self.requests,
-                              f"at most one per request to {api.id} ({r}); its 300 s result cache per token "
-                              "spares the repeats")
-        # Queues feed functions; functions publish; topics fan out to queues and functions. The graph
-        # is acyclic, so repeating the passes in a fixed order settles every quantity.
-        for _ in range(len(self.arch.components) + 1):
-            before = (dict(self.messages), dict(self.invocations), dict(self.publishes), dict(self.table_writes))
-            self._propagate()
-            if before == (self.messages, self.invocations, self.publishes, self.table_writes):
+        self.entries: frozenset[str] = graph.fact("entries", _entries)
+        steps = graph.fact("flow-steps", _flow_steps)
+        settled = _Pass(self.requests)
+        for _ in range(len(graph.components) + 2):
+            self._last, self._next = settled, _Pass(self.requests)
+            for step, component in steps:
+                step(self, component)
+            if self._next.same_as(settled):
                 break
+            settled = self._next
+        self._last = self._next = settled
 
-    def _propagate(self) -> None:
-        queues, functions, topics, streams, buses, tables = self.arch.fact("flows", _flow_plan)
-        messages_of, invocations, publishes_of, why = self.messages, self.invocations, self.publishes, self.why
-        for queue, triggers in queues:
-            messages = messages_of.get(queue, ZERO)
-            for target, batch in triggers:
-                invocations[target] = ceil(messages / batch)
-                why[target] = f"{fmt_number(messages)} messages from {queue} in batches of {fmt_number(batch)}"
-        processed: dict[str, Decimal] = {}  # records each function handles: queued messages, else invocations
-        for function, feeding, _ in functions:
-            if feeding:
-                processed[function] = sum((messages_of.get(source, ZERO) for source in feeding), ZERO)
-            else:
-                processed[function] = invocations.get(function, ZERO)
-        for function, _, targets in functions:
-            for target in targets:
-                publishes_of[target] = processed[function]
-                why[target] = f"one event per message {function} processes"
-        # Each record a writer processes is one conditional put; each invocation of a reader reads one item.
-        writes: dict[str, Decimal] = {}
-        reads: dict[str, Decimal] = {}
-        for table, writers, readers, entry in tables:
-            if writers:
-                writes[table] = sum((processed[f] for f in writers), ZERO)
-                why[f"{table}#writes"] = "one conditional put per record " + ", ".join(writers) + " processes"
-            elif entry:
-                writes[table] = self.requests * self.writes_per_request
-                why[f"{table}#writes"] = ("written by the workload's application outside the architecture: requests × "
-                                          f"traffic.writes_per_request ({fmt_number(self.writes_per_request)})")
-            if readers:
-                reads[table] = sum((invocations.get(f, ZERO) for f in readers), ZERO)
-                why[f"{table}#reads"] = "one read per invocation of " + ", ".join(readers)
-        self.table_writes, self.table_reads = writes, reads
-        for topic, outside, deliveries in topics:
-            if outside and topic not in publishes_of:
-                publishes_of[topic] = self.written
-                why[topic] = "one event per written request (the producer is outside the architecture)"
-            publishes = publishes_of.get(topic, ZERO)
-            for kind, target in deliveries:
-                if kind == "fans-out":
-                    messages_of[target] = publishes
-                    why[target] = f"one message per publish to {topic}"
-                else:
-                    invocations[target] = publishes
-                    why[target] = f"one invocation per publish to {topic}"
-        for table, target in streams:
-            changes = writes.get(table, ZERO)
-            publishes_of[target] = changes
-            why[target] = f"one change record per write to {table}, {fmt_number(changes)} writes"
-        for bus, target in buses:
-            publishes_of[target] = self.written
-            why[target] = f"integration events routed from {bus}, one per written request"
+    @property
+    def written(self) -> Decimal:
+        """Requests that write: all of them, unless an API splits them between a write and a read path."""
+        return self._last.written
 
-    def _add(self, table: dict[str, Decimal], key: str, value: Decimal, why: str) -> None:
-        table[key] = table.get(key, ZERO) + value
-        self.why[key] = why if key not in self.why else f"{self.why[key]}; {why}"
+    def split_writes(self, written: Decimal) -> None:
+        """Say that only `written` of the requests write (an API with both a write and a read path)."""
+        self._next.written = written
+
+    def get(self, what: str, component: str) -> Decimal:
+        """The settled quantity of one kind a component receives."""
+        return self._last.amounts.get((what, component), ZERO)
+
+    def has(self, what: str, component: str) -> bool:
+        """Whether any edge or entry brings that quantity to the component."""
+        return (what, component) in self._last.amounts
+
+    def why(self, what: str, component: str, default: str = "") -> str:
+        """Where a component's quantity came from, each contribution in words."""
+        return "; ".join(self._last.reasons.get((what, component), ())) or default
+
+    def add(self, what: str, component: str, amount: Decimal, why: str) -> None:
+        """Add an amount that reaches a component along one edge (or from outside the architecture)."""
+        key = (what, component)
+        nxt = self._next
+        nxt.amounts[key] = nxt.amounts.get(key, ZERO) + amount
+        nxt.reasons[key] = nxt.reasons.get(key, ()) + (why,)
 
 
-def _flow_plan(graph: Graph) -> tuple[tuple[Any, ...], ...]:
-    """The edges `_Flows` moves quantities along, step by step: queue triggers with their batch sizes,
-    what feeds and what each function publishes to, the topics' deliveries, streams and buses."""
-    queues = tuple((q.id, tuple((e.target, Decimal(e.settings.get("batch_size", DEFAULT_BATCH)))
-                                for e in graph.edges_from(q.id) if e.kind == "triggers"))
-                   for q in graph.of_service("sqs"))
-    functions = tuple((f.id, tuple(e.source for e in graph.edges_to(f.id) if e.kind == "triggers"),
-                       tuple(e.target for e in graph.edges_from(f.id) if e.kind == "publishes"))
-                      for f in graph.of_service("lambda"))
-    topics = tuple((t.id, not any(e.kind in ("publishes", "routes-to") for e in graph.edges_to(t.id))
-                    and not any(e.kind == "alarms-to" for e in graph.edges_to(t.id)),
-                    tuple((e.kind, e.target) for e in graph.edges_from(t.id) if e.kind in ("fans-out", "delivers-to")))
-                   for t in graph.of_service("sns"))
-    streams = tuple((table.source, e.target) for s in graph.of_service("dynamodb-streams")
-                    for table in graph.edges_to(s.id) if table.kind == "streams-to"
-                    for e in graph.edges_from(s.id) if e.kind == "publishes")
-    buses = tuple((b.id, e.target) for b in graph.of_service("eventbridge") for e in graph.edges_from(b.id)
-                  if e.kind == "routes-to")
-    entries = _entries(graph)
-    tables = tuple((t.id, tuple(e.source for e in graph.edges_to(t.id) if e.kind == "writes"),
-                    tuple(e.source for e in graph.edges_to(t.id) if e.kind == "reads"), t.id in entries)
-                   for t in graph.of_service("dynamodb") if not t.settings.get("replica_of"))
-    return queues, functions, topics, streams, buses, tables
+class _Pass:
+    """What one pass over the architecture added up."""
+
+    __slots__ = ("amounts", "reasons", "written")
+
+    def __init__(self, requests: Decimal) -> None:
+        self.amounts: dict[Quantity, Decimal] = {}
+        self.reasons: dict[Quantity, tuple[str, ...]] = {}
+        self.written = requests
+
+    def same_as(self, other: "_Pass") -> bool:
+        return self.amounts == other.amounts and self.written == other.written and self.reasons == other.reasons
 
 
-def _entries(graph: Graph) -> set[str]:
+def _flow_steps(graph: Graph) -> tuple[tuple[Callable[[Flows, Component], None], Component], ...]:
+    """Each component with its service's `flow` step, for the components whose services have one."""
+    out = []
+    for component in graph.components.values():
+        module = part(component.service, "pricing")
+        step = getattr(module, "flow", None) if module is not None else None
+        if step is not None:
+            out.append((step, component))
+    return tuple(out)
+
+
+def _entries(graph: Graph) -> frozenset[str]:
     """Components where a flow begins, directly or after its client or producer: where traffic from
     outside the architecture arrives."""
     found: set[str] = set()
@@ -283,7 +233,7 @@ def _entries(graph: Graph) -> set[str]:
                 break
             if step.label not in ("client", "producer"):
                 break
-    return found
+    return frozenset(found)
 
 
 def pct(share: Decimal) -> str:
@@ -300,7 +250,7 @@ class Pricer:
         self.catalog = catalog
         self.month = month
         self.scale = scale
-        self.flows = _Flows(workload, arch, scale)
+        self.flows = Flows(workload, arch, scale)
         # One ledger per estimate: the free allowances when asked for, and always the account's climb up the tiers.
         self.free = FreeTier.from_catalog(catalog) if free_tier else FreeTier(())
         self.lines: list[CostLine] = []
@@ -361,11 +311,6 @@ class Pricer:
 
 
 
-
-    def streamed_writes(self, stream: str) -> Decimal:
-        """The writes of the table whose stream a component is."""
-        return sum((self.flows.table_writes.get(e.source, ZERO) for e in self.arch.edges_to(stream)
-                    if e.kind == "streams-to"), ZERO)
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
@@ -431,8 +376,11 @@ def _why_no_lines(graph: Graph, c: Component) -> str:
         return free
     if not priced(c.service):
         return "not priced by advisor yet (see the warnings)"
-    if c.service == "sns" and all(e.kind == "alarms-to" for e in graph.edges_to(c.id)):
-        return "carries alarm and budget notifications only: a handful of publishes a month, within SNS's free tier"
+    module = part(c.service, "pricing")
+    why_free = getattr(module, "why_free", None)
+    by_design = why_free(graph, c) if why_free is not None else None
+    if by_design:
+        return by_design
     return "no traffic reaches it: it bills only when used"
 
 

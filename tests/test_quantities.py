@@ -242,3 +242,19 @@ def test_the_sns_guide_example_one_topic_one_publisher():
     topic = arch.components["topic:events"]
     per_period = service("sns").kms_principals(graph_of(arch), topic)
     assert 2_678_400 // 300 * per_period == 17_856
+
+
+def test_a_topic_two_edges_feed_publishes_what_both_bring():
+    # In everything, topic:events takes the processor's events (one per queued write) and the integration
+    # bus's (one per written request). SNS bills every publish (Amazon SNS pricing), so the topic's publishes
+    # are the sum of both, each source named in the basis; before, the last edge priced overwrote the other.
+    from advisor.costing import Flows, graph_of
+
+    arch, est = _example("everything")
+    workload = load_workload(str(ROOT / "examples" / "everything.yaml"), CATALOG)
+    flows = Flows(workload, graph_of(arch), Decimal(1))
+    from_bus, from_processor = flows.get("events", "bus:integration"), flows.get("records", "function:processor")
+    assert from_bus > 0 and from_processor > 0
+    line = next(l for l in est.lines if l.component == "topic:events" and l.item == "Publish requests")
+    assert line.quantity == from_bus + from_processor
+    assert "routed from bus:integration" in line.basis and "function:processor processes" in line.basis

@@ -30,7 +30,7 @@ def _services() -> dict[str, ServicePricing]:
     out = {"data-transfer": _entry(datatransfer), "fargate": _entry(fargate)}
     for service_id in MODULES:
         module = part(service_id, "pricing")
-        if module is not None:
+        if module is not None and hasattr(module, "price"):  # a stream's module only moves quantities
             out[service_id] = _entry(module)
     return dict(sorted(out.items()))
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.costing import Pricer, scaled, source
+from advisor.architecture import Component
+from advisor.costing import ONE, Flows, Pricer, pct, scaled, source
 from advisor.pricing import datatransfer
 from advisor.pricing.base import (
-    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, chunks, fmt_number, metered, to_decimal
+    DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered, to_decimal
 )
 from advisor.pricing.catalog import Catalog
 
@@ -168,6 +169,30 @@ def price(
 
 
 # --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def flow(f: Flows, api: Component) -> None:
+    """Every request reaches the API. With both a write path (a queue) and a read path (a function), the
+    traffic's writes:reads per request splits them; otherwise each path gets every request."""
+    r, total = f.requests, fmt_number(f.requests)
+    f.add("requests", api.id, r, "every request")
+    sends = [e for e in f.graph.edges_from(api.id) if e.kind == "sends"]
+    invokes = [e for e in f.graph.edges_from(api.id) if e.kind == "invokes"]
+    to_queue = to_function = r
+    queue_text = function_text = "every API request"
+    if sends and invokes:
+        to_queue = ceil(r * f.write_share)
+        to_function = r - to_queue
+        f.split_writes(to_queue)
+        queue_text = f"{pct(f.write_share)} of requests write (traffic writes:reads per request)"
+        function_text = f"{pct(ONE - f.write_share)} of requests read (traffic writes:reads per request)"
+    for edge in sends:
+        f.add("messages", edge.target, to_queue, f"{total} API requests to {api.id}, {queue_text}")
+    for edge in invokes:
+        why = f"{total} API requests to {api.id}, {function_text}"
+        f.add("invocations", edge.target, to_function, why)
+        f.add("records", edge.target, to_function, why)
+
 
 
 def cost(p: Pricer) -> None:

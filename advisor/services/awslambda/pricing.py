@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.costing import Pricer, source
+from advisor.architecture import Component
+from advisor.costing import Flows, Pricer, source
 from advisor.pricing.base import (
     DEFAULT_MONTH, MB_PER_GB, MS_PER_S, ONE, SECONDS_PER_HOUR, ZERO, Basis, CostLine, FreeTier, Month, UsageFields,
     ceil, fmt_number, metered
@@ -189,12 +190,30 @@ def extra_async_requests(payload_kb: Decimal) -> Decimal:
 DEFAULT_DURATION_MS = 100
 
 
+def flow(f: Flows, fn: Component) -> None:
+    """A function publishes one event and makes one conditional put per record it processes, reads one item
+    per invocation, and authorises at most each request of the API it guards."""
+    records = f.get("records", fn.id)
+    for edge in f.graph.edges_from(fn.id):
+        if edge.kind == "authorizes":
+            requests = f.get("requests", edge.target)
+            # An upper bound: the authorizer's 300 s result cache per token spares the calls a token repeats.
+            f.add("invocations", fn.id, requests, f"at most one per request to {edge.target} "
+                  f"({fmt_number(requests)}); its 300 s result cache per token spares the repeats")
+        elif edge.kind == "publishes":
+            f.add("events", edge.target, records, f"one event per message {fn.id} processes")
+        elif edge.kind == "writes":
+            f.add("writes", edge.target, records, f"one conditional put per record {fn.id} processes")
+        elif edge.kind == "reads":
+            f.add("reads", edge.target, f.get("invocations", fn.id), f"one read per invocation of {fn.id}")
+
+
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
     functions = p.arch.of_service("lambda")
     if not functions:
         return
-    derived = {f.id: p.flows.invocations.get(f.id, ZERO) for f in functions}
+    derived = {f.id: p.flows.get("invocations", f.id) for f in functions}
     counts, notes = p.counts("lambda", "monthly_requests", derived, "invocations")
     u = p.usage.get("lambda", {})
     for fn in functions:
@@ -202,7 +221,7 @@ def cost(p: Pricer) -> None:
         duration = u.get("request_duration_ms") or DEFAULT_DURATION_MS
         invocations = ceil(counts[fn.id])
         basis = {
-            "monthly_requests": notes.get(fn.id) or (p.flows.why.get(fn.id) or "no traffic reaches it"),
+            "monthly_requests": notes.get(fn.id) or p.flows.why("invocations", fn.id, "no traffic reaches it"),
             "memory_mb": source(sources, "memory_mb"),
             "request_duration_ms": "usage.lambda.request_duration_ms" if u.get("request_duration_ms")
             else f"default {DEFAULT_DURATION_MS} ms",

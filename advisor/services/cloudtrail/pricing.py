@@ -65,7 +65,7 @@ def cost(p: Pricer) -> None:
         # The trail logs data events of the tables it audits: every item call, reads and writes (CloudTrail
         # pricing: "Data Events ... are charged at $0.10 per 100,000 events", the first delivery included).
         audited = [e.target for e in p.arch.edges_from(trail.id) if e.kind == "audits"]
-        calls = {t: p.flows.table_writes.get(t, ZERO) + p.flows.table_reads.get(t, ZERO) for t in audited}
+        calls = {t: p.flows.get("writes", t) + p.flows.get("reads", t) for t in audited}
         data_events = scaled_count(u.get("monthly_data_events"), p.scale)
         basis = {"monthly_data_events": "usage.cloudtrail.monthly_data_events" if data_events is not None else
                  "the item reads and writes of the audited tables: " + (", ".join(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Mapping
 
 from advisor.architecture import Component
-from advisor.costing import DEFAULT_BATCH, ONE, Graph, Pricer, scaled, source
+from advisor.costing import DEFAULT_BATCH, ONE, Flows, Graph, Pricer, scaled, source
 from advisor.pricing import datatransfer
 from advisor.pricing.base import (
     DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, fmt_number,
@@ -260,6 +260,24 @@ def _capacity_lines(
 # --- the estimate: quantities along the architecture, priced ----------------------------------------
 
 
+def flow(f: Flows, table: Component) -> None:
+    """A table where a flow begins and that no function writes is written by the workload's own application,
+    `writes_per_request` per request; its stream carries one change record per write. A replica's
+    quantities are its main table's, priced with it."""
+    if table.settings.get("replica_of"):
+        return
+    edges_in = f.graph.edges_to(table.id)
+    if table.id in f.entries and not any(e.kind == "writes" for e in edges_in):
+        f.add("writes", table.id, f.requests * f.writes_per_request,
+              "written by the workload's application outside the architecture: requests × "
+              f"traffic.writes_per_request ({fmt_number(f.writes_per_request)})")
+    writes = f.get("writes", table.id)
+    for edge in f.graph.edges_from(table.id):
+        if edge.kind == "streams-to":
+            f.add("changes", edge.target, writes,
+                  f"one change record per write to {table.id}, {fmt_number(writes)} writes")
+
+
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
     u = p.usage.get("dynamodb", {})
@@ -274,17 +292,17 @@ def cost(p: Pricer) -> None:
         wru_each = request_units(item_kb, "write")
         rru_each = request_units(item_kb, f"{consistency}-read")
         mode = settings["capacity_mode"]
-        writes = p.flows.table_writes.get(table.id, ZERO)
-        reads = p.flows.table_reads.get(table.id, ZERO)
+        writes = p.flows.get("writes", table.id)
+        reads = p.flows.get("reads", table.id)
         wru = writes * wru_each
         rru = reads * rru_each
         why = p.flows.why
         basis = {
             "monthly_write_request_units": f"{fmt_number(writes)} writes "
-            f"({why.get(table.id + '#writes', 'nothing writes to it')}) × {fmt_number(wru_each)} WRU for "
+            f"({why('writes', table.id, 'nothing writes to it')}) × {fmt_number(wru_each)} WRU for "
             f"{item_kb} KB items",
             "monthly_read_request_units": f"{fmt_number(reads)} reads "
-            f"({why.get(table.id + '#reads', 'nothing in the architecture reads it')}) × {fmt_number(rru_each)} "
+            f"({why('reads', table.id, 'nothing in the architecture reads it')}) × {fmt_number(rru_each)} "
             f"RRU ({consistency} reads: {source(sources, 'read_consistency')}, {item_kb} KB items)",
             "storage_gb": storage_basis,
         }

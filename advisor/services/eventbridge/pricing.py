@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Mapping
 
-from advisor.costing import DEFAULT_BATCH, ONE, Graph, Pricer, scaled_count
+from advisor.architecture import Component
+from advisor.costing import DEFAULT_BATCH, ONE, Flows, Graph, Pricer, scaled_count
 from advisor.pricing.base import (
     DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, field_lines,
     fmt_number, metered, to_decimal
@@ -116,19 +117,28 @@ def price(
 PIPE_CHUNK_KB = Decimal(64)
 
 
+def flow(f: Flows, bus: Component) -> None:
+    """The integrated systems put one event on the bus per written request; each rule routes them on."""
+    f.add("events", bus.id, f.written, "one integration event per written request")
+    events = f.get("events", bus.id)
+    for edge in f.graph.edges_from(bus.id):
+        if edge.kind == "routes-to":
+            f.add("events", edge.target, events, f"integration events routed from {bus.id}, one per written request")
+
+
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
     item_kb = to_decimal(p.w.data["item_kb"])
     requests = ZERO
     parts = []
     for edge, batch in p.arch.fact("pipes", _pipes):
-        batches = ceil(p.streamed_writes(edge.source) / batch)
+        batches = ceil(p.flows.get("changes", edge.source) / batch)
         per_batch = max(ONE, ceil(batch * item_kb / PIPE_CHUNK_KB))
         requests += batches * per_batch
         parts.append(f"{fmt_number(batches)} batches of {fmt_number(batch)} change records from {edge.source}, "
                      f"{fmt_number(per_batch)} request per batch (64 KB chunks)")
     buses = p.arch.of_service("eventbridge")
-    events = p.flows.written * len(buses)
+    events = sum((p.flows.get("events", b.id) for b in buses), ZERO)
     if requests <= 0 and events <= 0:
         return
     u = p.usage.get("eventbridge", {})

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.costing import Graph, Pricer
+from advisor.architecture import Component
+from advisor.costing import Flows, Graph, Pricer
 from advisor.pricing.base import (
     DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered,
     single_line, to_decimal
@@ -181,11 +182,32 @@ def _delivery_basis(publishes: Decimal, subscriptions: Decimal, b: Basis, field_
 EMAIL_PER_SECOND = Decimal(10)
 
 
+def flow(f: Flows, topic: Component) -> None:
+    """A topic nothing in the architecture publishes to takes one event per written request from the
+    workload's own producer; each publish is one delivery per subscription."""
+    if not f.graph.edges_to(topic.id):
+        f.add("events", topic.id, f.written, "one event per written request (the producer is outside the architecture)")
+    events = f.get("events", topic.id)
+    for edge in f.graph.edges_from(topic.id):
+        if edge.kind == "fans-out":
+            f.add("messages", edge.target, events, f"one message per publish to {topic.id}")
+        elif edge.kind == "delivers-to":
+            f.add("invocations", edge.target, events, f"one invocation per publish to {topic.id}")
+            f.add("records", edge.target, events, f"one invocation per publish to {topic.id}")
+
+
+def why_free(graph: Graph, topic: Component) -> str | None:
+    """Why a topic has no cost line, when that is by design."""
+    if all(e.kind == "alarms-to" for e in graph.edges_to(topic.id)):
+        return "carries alarm and budget notifications only: a handful of publishes a month, within SNS's free tier"
+    return None
+
+
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
     u = p.usage.get("sns", {})
     for topic in p.arch.of_service("sns"):
-        publishes = p.flows.publishes.get(topic.id, ZERO)
+        publishes = p.flows.get("events", topic.id)
         if u.get("monthly_requests") is not None:
             publishes = to_decimal(u["monthly_requests"]) * p.scale
         subs = {p: to_decimal(u[f"{p}_subscriptions"]) for p in
@@ -217,7 +239,7 @@ def cost(p: Pricer) -> None:
                            "deliver through SQS or Lambda")
         size = p.capped("sns", u.get("request_size_kb") or p.w.data["item_kb"], "published events")
         basis = {"monthly_requests": "usage.sns.monthly_requests" if u.get("monthly_requests") is not None
-                 else p.flows.why.get(topic.id, "no steady traffic"),
+                 else p.flows.why("events", topic.id, "no steady traffic"),
                  "request_size_kb": "usage.sns.request_size_kb" if u.get("request_size_kb")
                  else f"data.item_kb = {p.w.data['item_kb']}"}
         for protocol in derived:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import ClassVar, Mapping
 
 from advisor.architecture import Component
-from advisor.costing import DEFAULT_BATCH, Pricer
+from advisor.costing import DEFAULT_BATCH, Flows, Pricer
 from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered, to_decimal
 )
@@ -114,12 +114,25 @@ def price(
 # --- the estimate: quantities along the architecture, priced ----------------------------------------
 
 
+def flow(f: Flows, queue: Component) -> None:
+    """A Lambda event source mapping hands a queue's messages to its function in batches: one invocation
+    per batch of the edge's `batch_size`, each message one record."""
+    messages = f.get("messages", queue.id)
+    for edge in f.graph.edges_from(queue.id):
+        if edge.kind == "triggers":
+            batch = Decimal(edge.settings.get("batch_size", DEFAULT_BATCH))
+            why = f"{fmt_number(messages)} messages from {queue.id} in batches of {fmt_number(batch)}"
+            f.add("invocations", edge.target, ceil(messages / batch), why)
+            f.add("records", edge.target, messages, why)
+
+
+
 def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
     queues = p.arch.of_service("sqs")
     if not queues:
         return
-    derived = {q.id: p.flows.messages.get(q.id, ZERO) for q in queues}
+    derived = {q.id: p.flows.get("messages", q.id) for q in queues}
     moved = {q.id: _queue_requests(p, q, derived[q.id]) for q in queues}
     counts, notes = p.counts("sqs", "monthly_requests", {q.id: moved[q.id][0] for q in queues}, "requests")
     fifo = bool(p.override("sqs", "fifo"))
@@ -127,7 +140,7 @@ def cost(p: Pricer) -> None:
         _, text = moved[queue.id]
         size = p.capped("sqs", p.override("sqs", "request_size_kb") or _message_kb(p, queue),
                             "queue messages")
-        basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {p.flows.why.get(queue.id, 'none')}",
+        basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {p.flows.why('messages', queue.id, 'none')}",
                  "request_size_kb": "usage.sqs.request_size_kb" if p.override("sqs", "request_size_kb")
                  else f"message size {fmt_number(to_decimal(size))} KB"}
         usage = SqsUsage(monthly_requests=counts[queue.id], request_size_kb=size, fifo=fifo)
