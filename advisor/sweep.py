@@ -121,7 +121,8 @@ def _still_cheaper(workload: Workload, arch: Graph, catalog: Catalog, scale: Dec
 
 def _is_replaced_transfer(line: CostLine, arch: Graph) -> bool:
     component = arch.components.get(line.component or "")
-    return line.service == "data-transfer" and component is not None and component.service == "apigateway"
+    # The transfer out of what the alternative replaces (the API's responses), not a replica's replication.
+    return line.service == "data-transfer" and component is not None and component.service in REQUEST_TIER
 
 
 def sweep(workload: Workload, arch: Architecture, catalog: Catalog, scales: tuple[Decimal, ...], *,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar, Mapping
 
 from advisor.architecture import Component
-from advisor.costing import ONE, Flows, Pricer, pct, scaled, source
+from advisor.costing import ONE, Flows, Graph, Pricer, pct, scaled, source
 from advisor.pricing import datatransfer
 from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered, to_decimal
@@ -169,6 +169,11 @@ def price(
 
 
 # --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def watched(graph: Graph, api: Component) -> dict[str, int]:
+    """The alarms watch each API's 5XX errors and latency."""
+    return {"APIs": 1}
 
 
 def flow(f: Flows, api: Component) -> None:

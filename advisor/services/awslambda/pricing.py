@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import ClassVar, Mapping
 
 from advisor.architecture import Component
-from advisor.costing import Flows, Pricer, source
+from advisor.costing import Flows, Graph, Pricer, source
 from advisor.pricing.base import (
     DEFAULT_MONTH, MB_PER_GB, MS_PER_S, ONE, SECONDS_PER_HOUR, ZERO, Basis, CostLine, FreeTier, Month, UsageFields,
     ceil, fmt_number, metered
@@ -188,6 +188,15 @@ def extra_async_requests(payload_kb: Decimal) -> Decimal:
 
 
 DEFAULT_DURATION_MS = 100
+
+
+def watched(graph: Graph, fn: Component) -> dict[str, int]:
+    """The alarms watch each function's errors and throttles, and the dead-letter queue of a function SNS
+    invokes asynchronously."""
+    out = {"functions": 1}
+    if any(e.kind == "delivers-to" for e in graph.edges_to(fn.id)):
+        out["dead-letter queues"] = 1
+    return out
 
 
 def flow(f: Flows, fn: Component) -> None:

@@ -18,6 +18,7 @@ from advisor.pricing.base import (
     to_decimal
 )
 from advisor.pricing.catalog import Catalog
+from advisor.services import part
 
 SERVICE = "cloudwatch"
 ANOMALY_BAND_METRICS = Decimal(3)
@@ -169,28 +170,29 @@ def cost(p: Pricer) -> None:
                                            basis=basis))
 
 
+# What each alarm kind watches: the subjects the services' `watched` steps count.
+WATCHES = {"dlq-depth": "dead-letter queues", "oldest-message-age": "queues", "function-errors": "functions",
+           "function-throttles": "functions", "api-5xx": "APIs", "api-latency-p99": "APIs"}
+
+
 def _alarms(graph: Graph) -> tuple[Decimal, tuple[str, ...], Decimal, str | None]:
     """The standard alarms the architecture's alarm components set, as the template creates them: one per
-    dead-letter queue (each queue's, and each subscribed topic's delivery queue), queue, function and API
-    for each alarm kind asked for; as a count and in words, with the dashboards and the component their
-    lines go to."""
-    subscribed = sum(1 for t in graph.of_service("sns")
-                     if any(e.kind in ("fans-out", "delivers-to") for e in graph.edges_from(t.id))
-                     or set(t.settings.get("subscribers") or ()) & {"email", "sms", "http"}
-                     or t.settings.get("purpose") == "alarm notifications")
-    queues, functions, apis = (len(graph.of_service(s)) for s in ("sqs", "lambda", "apigateway"))
-    # Dead-letter queues besides each queue's own: a bus rule's, a pipe's, and an SNS-invoked function's.
-    others = sum(1 for e in graph.edges if e.kind == "routes-to" or e.settings.get("via") == "eventbridge-pipes")
-    others += sum(1 for f in graph.of_service("lambda") if any(e.kind == "delivers-to" for e in graph.edges_to(f.id)))
-    watched = {"dlq-depth": (queues + subscribed + others, "dead-letter queues"), "oldest-message-age": (queues, "queues"),
-               "function-errors": (functions, "functions"), "function-throttles": (functions, "functions"),
-               "api-5xx": (apis, "APIs"), "api-latency-p99": (apis, "APIs")}
+    watched subject (each service's pricing module counts its own: its dead-letter queues, queues,
+    functions, APIs) for each alarm kind asked for; as a count and in words, with the dashboards and the
+    component their lines go to."""
+    subjects: dict[str, int] = {}
+    for c in graph.components.values():
+        module = part(c.service, "pricing")
+        watched = getattr(module, "watched", None) if module is not None else None
+        for subject, n in (watched(graph, c) if watched is not None else {}).items():
+            subjects[subject] = subjects.get(subject, 0) + n
     alarm_count = ZERO
     alarm_parts = []
     dashboards = ZERO
     for alarms in graph.of_service("cloudwatch"):
         for kind in alarms.settings["alarms"]:
-            n, what = watched[kind]
+            what = WATCHES[kind]
+            n = subjects.get(what, 0)
             if n:
                 alarm_count += n
                 alarm_parts.append(f"{kind} on {n} {what}")

@@ -2,7 +2,13 @@
 its table's lines, and its consumers' lines price what it carries."""
 
 from advisor.architecture import Component
-from advisor.costing import Flows
+from advisor.costing import Flows, Graph
+
+
+def watched(graph: Graph, stream: Component) -> dict[str, int]:
+    """An EventBridge pipe that reads the stream has a dead-letter queue; the alarms watch it."""
+    pipes = sum(1 for e in graph.edges_from(stream.id) if e.settings.get("via") == "eventbridge-pipes")
+    return {"dead-letter queues": pipes} if pipes else {}
 
 
 def flow(f: Flows, stream: Component) -> None:

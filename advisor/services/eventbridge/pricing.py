@@ -117,6 +117,12 @@ def price(
 PIPE_CHUNK_KB = Decimal(64)
 
 
+def watched(graph: Graph, bus: Component) -> dict[str, int]:
+    """Each rule of a bus has a dead-letter queue for the events its target refused; the alarms watch them."""
+    rules = sum(1 for e in graph.edges_from(bus.id) if e.kind == "routes-to")
+    return {"dead-letter queues": rules} if rules else {}
+
+
 def flow(f: Flows, bus: Component) -> None:
     """The integrated systems put one event on the bus per written request; each rule routes them on."""
     f.add("events", bus.id, f.written, "one integration event per written request")

@@ -196,6 +196,14 @@ def flow(f: Flows, topic: Component) -> None:
             f.add("records", edge.target, events, f"one invocation per publish to {topic.id}")
 
 
+def watched(graph: Graph, topic: Component) -> dict[str, int]:
+    """A topic with subscribers has a dead-letter queue for what it cannot deliver; the alarms watch its depth."""
+    subscribed = (any(e.kind in ("fans-out", "delivers-to") for e in graph.edges_from(topic.id))
+                  or set(topic.settings.get("subscribers") or ()) & {"email", "sms", "http"}
+                  or topic.settings.get("purpose") == "alarm notifications")
+    return {"dead-letter queues": 1} if subscribed else {}
+
+
 def why_free(graph: Graph, topic: Component) -> str | None:
     """Why a topic has no cost line, when that is by design."""
     if all(e.kind == "alarms-to" for e in graph.edges_to(topic.id)):

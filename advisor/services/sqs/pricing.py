@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import ClassVar, Mapping
 
 from advisor.architecture import Component
-from advisor.costing import DEFAULT_BATCH, Flows, Pricer
+from advisor.costing import DEFAULT_BATCH, Flows, Graph, Pricer
 from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered, to_decimal
 )
@@ -112,6 +112,11 @@ def price(
 
 
 # --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+def watched(graph: Graph, queue: Component) -> dict[str, int]:
+    """What the alarms watch of a queue: its age, and the depth of its dead-letter queue."""
+    return {"queues": 1, "dead-letter queues": 1}
 
 
 def flow(f: Flows, queue: Component) -> None:
