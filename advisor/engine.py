@@ -488,7 +488,7 @@ def _check_needs(components: Mapping[str, Component], edges: tuple[Edge, ...], r
     for e in edges:
         source, target = components[e.source], components[e.target]
         known = service(source.service).edges
-        if (e.kind, target.service) not in known:
+        if (e.kind, target.service) not in known and (e.kind, source.service) not in service(target.service).accepts:
             rule = rules[e.added_by[0]]
             problems.append(Diagnostic(rule.path, rule.line, 1, f"{e.source} {e.kind} {e.target}: no {source.service} component "
                                        f"starts a {e.kind} edge to a {target.service} component",

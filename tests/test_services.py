@@ -96,3 +96,6 @@ def test_every_declared_edge_has_a_connector_or_a_blueprint_that_builds_it():
         for kind, target in service(service_id).edges:
             assert (kind, target) in connectors or (service_id, kind) in built_by_blueprints, (service_id, kind)
         assert set(connectors) <= set(service(service_id).edges)
+        # Edges a package accepts from services it joined later: its blueprint connects each of them.
+        accepted = getattr(part(service_id, "blueprint"), "ACCEPTS", {})
+        assert set(accepted) == set(service(service_id).accepts), service_id

@@ -95,6 +95,9 @@ class Service(NamedTuple):
     # Edges a component of this service cannot be deployed without: each need is met by any one of its
     # (edge kind, target service) pairs.
     needs: tuple[Need, ...] = ()
+    # Edges from another service that its blueprint connects (edge kind, source service): a service added later
+    # brings the connectors of the edges that reach it, so the packages it joins stay as they are.
+    accepts: tuple[tuple[str, str], ...] = ()
 
     def setting(self, name: str) -> Setting | None:
         """The declared setting of that name, if any."""

@@ -53,10 +53,12 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
         if module is not None:
             module.build(b, c)
     for e in b.edges:
-        # The source's package connects the edge; pairs it does not list are built by a blueprint (a
-        # table's stream or replicas, the alarms on every function, a budget's alert topic).
-        connectors = getattr(part(b.service_of(e.source) or "", "blueprint"), "CONNECTORS", {})
-        connect = connectors.get((e.kind, b.service_of(e.target)))
+        # The source's package connects the edge, else the target's (`ACCEPTS`, for edges from services it
+        # joined later); pairs neither lists are built by a blueprint (a table's stream or replicas, the
+        # alarms on every function, a budget's alert topic).
+        source, target = b.service_of(e.source) or "", b.service_of(e.target) or ""
+        connect = getattr(part(source, "blueprint"), "CONNECTORS", {}).get((e.kind, target)) or getattr(
+            part(target, "blueprint"), "ACCEPTS", {}).get((e.kind, source))
         if connect is not None:
             connect(b, e)
     for service in LATE_ORDER:
