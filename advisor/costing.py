@@ -46,7 +46,7 @@ from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_cents, to_decimal,
 )
 from advisor.pricing.catalog import Catalog
-from advisor.services import COST_ORDER, REQUEST_TIER, part, priced, service
+from advisor.services import REQUEST_TIER, cost_order, part, priced, service
 from advisor.workload import Workload
 
 ONE = Decimal(1)
@@ -335,7 +335,7 @@ class Pricer:
         self.stored: dict[str, list[tuple[Decimal, Decimal, str]]] = {}
         # The request tier is priced first, so its lines, free tier included, are the same whether or
         # not the rest of the architecture is priced after it.
-        for service_id in COST_ORDER:
+        for service_id in cost_order():
             if request_tier and service_id not in REQUEST_TIER:
                 return [line for line in self.lines if line.service in REQUEST_TIER]
             module = part(service_id, "pricing")

@@ -70,10 +70,21 @@ def pricing_of(service_id: str) -> ModuleType:
 
 # The order in which the services' `cost` steps price an estimate: the free tier and the volume tiers are
 # consumed in this order. The request tier comes first: what an always-on design (the sweep's alternative)
-# replaces, priced the same whether or not the rest follows.
-COST_ORDER = ("apigateway", "sqs", "lambda", "sns", "dynamodb", "eventbridge", "kms", "cloudwatch", "xray",
-              "cloudtrail", "s3", "backup", "route53")
-REQUEST_TIER = frozenset(COST_ORDER[:3])
+# replaces, priced the same whether or not the rest follows. The steps that price what the others leave
+# behind (the key's requests, log lines, traces, trail files, stored objects, backups, DNS) come last; a
+# service listed in neither runs between them, in id order.
+COST_FIRST = ("apigateway", "sqs", "lambda", "sns", "dynamodb", "eventbridge")
+COST_LAST = ("kms", "cloudwatch", "xray", "cloudtrail", "s3", "backup", "route53")
+REQUEST_TIER = frozenset(COST_FIRST[:3])
+_COST_ORDER: list[tuple[str, ...]] = []
+
+
+def cost_order() -> tuple[str, ...]:
+    """Every priced service, in the order its `cost` step runs."""
+    if not _COST_ORDER:
+        between = tuple(s for s in sorted(MODULES) if s not in COST_FIRST + COST_LAST and priced(s))
+        _COST_ORDER.append(COST_FIRST + between + COST_LAST)
+    return _COST_ORDER[0]
 
 
 def priced(service_id: str) -> bool:
@@ -192,4 +203,4 @@ def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-__all__ = ["COST_ORDER", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "part", "priced", "pricing_of", "usage_fields", "resolve", "service"]
+__all__ = ["COST_FIRST", "COST_LAST", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "cost_order", "part", "priced", "pricing_of", "usage_fields", "resolve", "service"]
