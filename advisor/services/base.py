@@ -95,6 +95,10 @@ class Service(NamedTuple):
     # Edges a component of this service cannot be deployed without: each need is met by any one of its
     # (edge kind, target service) pairs.
     needs: tuple[Need, ...] = ()
+    # Usage keys that only make sense together: a function of the workload's `usage.<service>` mapping that
+    # returns (key, problem, hint) for each key the others contradict, so that the estimate does not price
+    # one key and ignore another. Checked when the workload is loaded; the error points at the key.
+    usage_check: Callable[[Mapping[str, Any]], list[tuple[str, str, str]]] | None = None
 
     def setting(self, name: str) -> Setting | None:
         """The declared setting of that name, if any."""
