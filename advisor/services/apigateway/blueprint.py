@@ -87,6 +87,16 @@ def method(b: Builder, api_cid: str, lid: str, props: dict[str, Any]) -> str:
     return lid
 
 
+def peak_rps(b: Builder, c: Component) -> float:
+    """The requests per second the API lets through: its stage's rate limit, else the workload's peak.
+
+    Also the hook a function's blueprint asks of the components that call it synchronously."""
+    throttling = c.settings.get("throttling") or {}
+    if throttling.get("rate_limit_rps"):
+        return float(throttling["rate_limit_rps"])
+    return b.peak_rps()
+
+
 def late(b: Builder, c: Component) -> None:
     """Deployment and stage, after the connectors added the methods."""
     lid = b.lid(c.id)
@@ -100,7 +110,7 @@ def late(b: Builder, c: Component) -> None:
     b.add(deployment, "AWS::ApiGateway::Deployment", {"RestApiId": Ref(lid), "Description": "advisor deployment"},
           DependsOn=methods)
     throttling = c.settings.get("throttling") or {}
-    rate = throttling.get("rate_limit_rps") or b.peak_rps()
+    rate = peak_rps(b, c)
     burst = throttling.get("burst_limit") or rate
     stage = b.lid(c.id, "Stage")
     cache = c.settings.get("cache_size_gb")
