@@ -196,3 +196,17 @@ CONNECTORS = {
     ("sends", "sqs"): sends,
     ("invokes", "lambda"): invokes,
 }
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def controls(components: tuple[Component, ...]) -> list[str]:
+    """The security controls the APIs carry, one sentence each."""
+    out = []
+    for api in components:
+        auth = api.settings.get("authorization", "iam")
+        tls = api.settings.get("minimum_tls", "TLS_1_2").replace("_", " ").replace("TLS 1 2", "TLS 1.2")
+        out.append(f"`{api.id}` requires {'IAM (SigV4) signed requests' if auth == 'iam' else auth + ' authorization'} "
+                   f"over {tls}, with request validation and stage throttling.")
+    return out
