@@ -8,7 +8,7 @@ import json
 from hashlib import sha256
 from typing import Any
 
-from advisor.architecture import Component, Edge
+from advisor.architecture import Architecture, Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn, to_json
 
@@ -199,6 +199,11 @@ CONNECTORS = {
 
 
 # --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def actors(arch: Architecture, components: tuple[Component, ...]) -> list[tuple[str, str, str]]:
+    """Who outside the architecture meets the APIs, for the diagram: the clients that call them."""
+    return [("client", api.id, "HTTPS") for api in components]
 
 
 def controls(components: tuple[Component, ...]) -> list[str]:
