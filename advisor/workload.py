@@ -194,41 +194,20 @@ def _usage_hint(catalog: Catalog) -> Callable[[str, Ctx], str | None]:
     return hint
 
 
-_WEBSOCKET_ONLY = ("monthly_messages", "message_size_kb", "monthly_connection_mins")
-_PROVISIONED_ONLY = ("write_capacity_units", "read_capacity_units")
-_ON_DEMAND_ONLY = ("monthly_write_request_units", "monthly_read_request_units")
-
-
 def _usage_cross_checks(usage: dict[str, Any], node: Node, ctx: Ctx) -> None:
-    """Usage keys that only make sense together: say so rather than price one and ignore the other."""
-    def where(service: str, key: str) -> Node:
-        return node.value["usage"].value[service].keys[key]
-
-    api = usage.get("apigateway", {})
-    if api.get("type", "rest") != "websocket":
-        for key in _WEBSOCKET_ONLY:
-            if key in api:
-                ctx.error(where("apigateway", key), f"usage.apigateway.{key}", "applies to WebSocket APIs only",
-                          "set usage.apigateway.type: websocket, or remove the key")
-    if api.get("type", "rest") != "rest" and "cache_size_gb" in api:
-        ctx.error(where("apigateway", "cache_size_gb"), "usage.apigateway.cache_size_gb",
-                  "applies to REST APIs only", "API caching is a REST API feature; set type: rest or remove the key")
-    if api.get("type") == "websocket" and "request_size_kb" in api:
-        ctx.error(where("apigateway", "request_size_kb"), "usage.apigateway.request_size_kb",
-                  "applies to REST and HTTP APIs", "WebSocket APIs meter message_size_kb")
+    """Usage keys that only make sense together, or values advisor cannot deploy, as each service declares
+    them: say so rather than price one key and ignore the other."""
     for service_id, given in usage.items():
-        for key, (bad, why, hint) in service(service_id).undeployable.items():
+        keys = node.value["usage"].value[service_id]
+        declared = service(service_id)
+        if declared.usage_check is not None:
+            for key, problem, hint in declared.usage_check(given):
+                ctx.error(keys.keys[key], f"usage.{service_id}.{key}", problem, hint)
+        for key, (bad, why, hint) in declared.undeployable.items():
             if key in given and bad(given[key]):
-                ctx.error(node.value["usage"].value[service_id].value[key], f"usage.{service_id}.{key}",
+                ctx.error(keys.value[key], f"usage.{service_id}.{key}",
                           f"{str(given[key]).lower() if isinstance(given[key], bool) else given[key]} cannot be "
                           f"deployed: {why}", hint)
-    table = usage.get("dynamodb", {})
-    mode = table.get("capacity_mode", "on-demand")
-    wrong = _PROVISIONED_ONLY if mode == "on-demand" else _ON_DEMAND_ONLY
-    for key in wrong:
-        if key in table:
-            ctx.error(where("dynamodb", key), f"usage.dynamodb.{key}", f"does not apply in {mode} capacity mode",
-                      "set usage.dynamodb.capacity_mode: " + ("provisioned" if mode == "on-demand" else "on-demand"))
 
 
 # The parameters of a requirement that only a problem implies: its defaults, the same for every

@@ -99,3 +99,19 @@ def test_every_declared_edge_has_a_connector_or_a_blueprint_that_builds_it():
         # Edges a package accepts from services it joined later: its blueprint connects each of them.
         accepted = getattr(part(service_id, "blueprint"), "ACCEPTS", {})
         assert set(accepted) == set(service(service_id).accepts), service_id
+
+
+@pytest.mark.parametrize("module", ["advisor/render/report.py", "advisor/render/mermaid.py",
+                                    "advisor/render/cfn/context.py", "advisor/render/cfn/template.py"])
+def test_the_generic_render_code_names_no_service_and_no_component(module):
+    """What a service adds to the report, the diagram or the template is asked of its package, so adding a
+    service needs no edit here."""
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / module).read_text(encoding="utf-8")
+    quoted = {m.group(1) for m in re.finditer(r"""["']([a-z0-9-]+)["']""", source)}
+    assert not quoted & set(MODULES), f"{module} names services {sorted(quoted & set(MODULES))}"
+    # A component id is a lowercase `kind:name`; IAM actions (`sqs:SendMessage`, `kms:*`) are not.
+    components = re.findall(r"""["']([a-z][a-z0-9-]*:[a-z][a-z0-9-]*)["']""", source)
+    assert not components, f"{module} names components {components}"

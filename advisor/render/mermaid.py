@@ -13,6 +13,7 @@ from typing import Iterable
 
 from advisor.architecture import Architecture, Flow
 from advisor.pricing.base import to_cents
+from advisor.services import part
 
 _ID = re.compile(r"[^A-Za-z0-9_]")
 _EDGE_WORDS = {
@@ -43,46 +44,40 @@ def _node(name: str, service: str | None, names: dict[str, str]) -> str:
 
 
 def architecture_flowchart(arch: Architecture, service_names: dict[str, str]) -> str:
-    """The whole architecture: every component, every typed edge."""
+    """The whole architecture: every component, every typed edge, and the actors outside it."""
     lines = ["flowchart LR"]
-    external = _external_nodes(arch)
-    for name in external:
+    external = _external_edges(arch)
+    for name in _external_nodes(arch, external):
         lines.append(_node(name, None, service_names))
     for component in arch.components.values():
         lines.append(_node(component.id, component.service, service_names))
     for edge in arch.edges:
         lines.append(f"    {node_id(edge.source)} -->|{label(_EDGE_WORDS.get(edge.kind, edge.kind))}| {node_id(edge.target)}")
-    for source, target, word in _external_edges(arch):
+    for source, target, word in external:
         lines.append(f"    {node_id(source)} -->|{label(word)}| {node_id(target)}")
     return "\n".join(lines) + "\n"
 
 
-def _external_nodes(arch: Architecture) -> list[str]:
-    names = []
-    if arch.of_service("apigateway"):
-        names.append("client")
-    if any(c.id == "topic:events" for c in arch.components.values()) and not any(
-            e.target == "topic:events" for e in arch.edges):
-        names.append("producer")
-    for topic in arch.of_service("sns"):
-        for protocol in topic.settings.get("subscribers", ()):
-            if protocol not in ("sqs", "lambda"):
-                names.append(f"{protocol} subscribers")
-    return names
-
-
 def _external_edges(arch: Architecture) -> list[tuple[str, str, str]]:
+    """The edges between components and actors outside the architecture, in service order, as each service's
+    blueprint declares them: `actors(arch, components)` gives (source, target, words), one end a component id,
+    the other the actor's name."""
     out = []
-    for api in arch.of_service("apigateway"):
-        out.append(("client", api.id, "HTTPS"))
-    if any(c.id == "topic:events" for c in arch.components.values()) and not any(
-            e.target == "topic:events" for e in arch.edges):
-        out.append(("producer", "topic:events", "publishes"))
-    for topic in arch.of_service("sns"):
-        for protocol in topic.settings.get("subscribers", ()):
-            if protocol not in ("sqs", "lambda"):
-                out.append((topic.id, f"{protocol} subscribers", "notifies"))
+    for sid in arch.services:
+        actors = getattr(part(sid, "blueprint"), "actors", None)
+        if actors is not None:
+            out.extend(actors(arch, arch.of_service(sid)))
     return out
+
+
+def _external_nodes(arch: Architecture, edges: list[tuple[str, str, str]]) -> list[str]:
+    """The outside actors' names, once each, in the order the edges first name them."""
+    names: dict[str, None] = {}
+    for source, target, _ in edges:
+        for end in (source, target):
+            if end not in arch.components:
+                names.setdefault(end, None)
+    return list(names)
 
 
 def flow_flowchart(flow: Flow, arch: Architecture, service_names: dict[str, str]) -> str:

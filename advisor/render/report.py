@@ -11,6 +11,7 @@ from advisor.costing import Estimate
 from advisor.costviews import money
 from advisor.render import mermaid
 from advisor.render.cfn import ACCOUNT_LEVEL_CONTROLS
+from advisor.services import part, service
 from advisor.sweep import Sweep
 from advisor.workload import Workload
 
@@ -24,9 +25,11 @@ def _flows_for(rules: list[str], arch: Architecture) -> list[str]:
 
 
 def security_controls(arch: Architecture) -> list[str]:
-    """The controls the composed architecture carries, read from its component settings."""
+    """The controls the composed architecture carries, read from its component settings: encryption and
+    TLS-only policies, which any service's components may carry, then each service's own, in service order
+    (its blueprint's `controls(components)`)."""
     out = []
-    keys = [c.id for c in arch.of_service("kms")]
+    keys = [c.id for c in arch.components.values() if service(c.service).customer_key]
     encrypted = sorted(c.id for c in arch.components.values() if c.settings.get("kms_key"))
     if keys and encrypted:
         out.append(f"Encryption at rest with the rotating customer managed key `{keys[0]}`: "
@@ -34,23 +37,10 @@ def security_controls(arch: Architecture) -> list[str]:
     tls = sorted(c.id for c in arch.components.values() if c.settings.get("deny_insecure_transport"))
     if tls:
         out.append("Resource policies refuse requests without TLS on " + ", ".join(f"`{c}`" for c in tls) + ".")
-    for api in arch.of_service("apigateway"):
-        auth = api.settings.get("authorization", "iam")
-        out.append(f"`{api.id}` requires {'IAM (SigV4) signed requests' if auth == 'iam' else auth + ' authorization'} "
-                   f"over {api.settings.get('minimum_tls', 'TLS_1_2').replace('_', ' ').replace('TLS 1 2', 'TLS 1.2')}, "
-                   "with request validation and stage throttling.")
-    functions = arch.of_service("lambda")
-    if functions:
-        out.append(f"{len(functions)} function role(s), each allowed only the actions its connections need "
-                   "on those resources.")
-    queues = [c.id for c in arch.of_service("sqs") if c.settings.get("dead_letter_queue")]
-    if queues:
-        out.append("Dead-letter queues after five failed receives on " + ", ".join(f"`{q}`" for q in queues) + ".")
-    for trail in arch.of_service("cloudtrail"):
-        out.append(f"`{trail.id}` records every API call, with log file validation, to a versioned private bucket.")
-    tables = [c.id for c in arch.of_service("dynamodb") if c.settings.get("point_in_time_recovery")]
-    if tables:
-        out.append("Point-in-time recovery and deletion protection on " + ", ".join(f"`{t}`" for t in tables) + ".")
+    for sid in arch.services:
+        controls = getattr(part(sid, "blueprint"), "controls", None)
+        if controls is not None:
+            out.extend(controls(arch.of_service(sid)))
     return out
 
 

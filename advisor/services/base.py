@@ -98,6 +98,12 @@ class Service(NamedTuple):
     # Edges from another service that its blueprint connects (edge kind, source service): a service added later
     # brings the connectors of the edges that reach it, so the packages it joins stay as they are.
     accepts: tuple[tuple[str, str], ...] = ()
+    # Usage keys that only make sense together: a function of the workload's `usage.<service>` mapping that
+    # returns (key, problem, hint) for each key the others contradict, so that the estimate does not price
+    # one key and ignore another. Checked when the workload is loaded; the error points at the key.
+    usage_check: Callable[[Mapping[str, Any]], list[tuple[str, str, str]]] | None = None
+    # Its component is the architecture's customer managed key: the one every encrypted resource uses.
+    customer_key: bool = False
 
     def setting(self, name: str) -> Setting | None:
         """The declared setting of that name, if any."""

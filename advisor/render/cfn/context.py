@@ -10,12 +10,12 @@ de-duplicated and sorted, so the result does not depend on call order.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component, Edge
 from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn
 from advisor.render.cfn.naming import LogicalIds
+from advisor.services import service
 from advisor.workload import Workload
 
 DLQ_RETENTION_S = 14 * 24 * 3600
@@ -69,7 +69,7 @@ class Builder:
         self.components = dict(sorted(arch.components.items()))
         self.edges = tuple(sorted(arch.edges, key=lambda e: (_EDGE_ORDER.get(e.kind, 9), e.kind, e.source, e.target)))
         # The architecture's customer managed key, which every encrypted resource uses.
-        self.key = next((c.id for c in self.components.values() if c.service == "kms"), None)
+        self.key = next((c.id for c in self.components.values() if service(c.service).customer_key), None)
         self.ids = LogicalIds()
         self.resources: dict[str, dict[str, Any]] = {}
         self.parameters: dict[str, dict[str, Any]] = {}
@@ -130,21 +130,9 @@ class Builder:
     def log_retention(self, c: Component) -> int:
         return int(c.settings["log_retention_days"])
 
-    def tracing(self) -> bool:
-        return any(c.service == "xray" for c in self.components.values())
-
     def peak_rps(self) -> float:
-        api = next(iter(self.of("apigateway")), None)
-        thr = api.settings.get("throttling") if api else None
-        if thr and thr.get("rate_limit_rps"):
-            return float(thr["rate_limit_rps"])
+        """The workload's peak requests per second (10 when it states none)."""
         return float(self.workload.traffic.get("peak_requests_per_second") or 10)
-
-    def sync_concurrency(self, cid: str) -> int:
-        """Concurrency for a synchronous function: peak rate × duration, doubled, within [10, 900]."""
-        usage = self.workload.usage.get("lambda", {})
-        duration_s = float(usage.get("request_duration_ms") or 100) / 1000
-        return max(10, min(900, math.ceil(self.peak_rps() * duration_s * 2)))
 
     def env(self, function: str, name: str, value: object) -> None:
         """Set an environment variable of a function (by its logical id)."""

@@ -14,6 +14,25 @@ def _retention(ctx: Any, cid: str, settings: Mapping[str, Any]) -> Any:
     return ctx.log_retention_days()
 
 
+# Usage keys that meter a WebSocket API only.
+WEBSOCKET_ONLY = ("monthly_messages", "message_size_kb", "monthly_connection_mins")
+
+
+def _usage_check(usage: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Usage keys that meter another API type than the one `usage.apigateway.type` names."""
+    kind = usage.get("type", "rest")
+    out = []
+    if kind != "websocket":
+        out += [(key, "applies to WebSocket APIs only", "set usage.apigateway.type: websocket, or remove the key")
+                for key in WEBSOCKET_ONLY if key in usage]
+    if kind != "rest" and "cache_size_gb" in usage:
+        out.append(("cache_size_gb", "applies to REST APIs only",
+                    "API caching is a REST API feature; set type: rest or remove the key"))
+    if kind == "websocket" and "request_size_kb" in usage:
+        out.append(("request_size_kb", "applies to REST and HTTP APIs", "WebSocket APIs meter message_size_kb"))
+    return out
+
+
 SERVICE = Service(
     id="apigateway", name="Amazon API Gateway",
     settings=(
@@ -50,4 +69,5 @@ SERVICE = Service(
         "message_size_kb": Field(kb_spec("Average WebSocket message size", 128)),
         "monthly_connection_mins": Field(count_spec("WebSocket connection minutes per month")),
     },
+    usage_check=_usage_check,
 )

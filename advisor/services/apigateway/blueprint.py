@@ -8,7 +8,7 @@ import json
 from hashlib import sha256
 from typing import Any
 
-from advisor.architecture import Component, Edge
+from advisor.architecture import Architecture, Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn, to_json
 
@@ -87,6 +87,16 @@ def method(b: Builder, api_cid: str, lid: str, props: dict[str, Any]) -> str:
     return lid
 
 
+def peak_rps(b: Builder, c: Component) -> float:
+    """The requests per second the API lets through: its stage's rate limit, else the workload's peak.
+
+    Also the hook a function's blueprint asks of the components that call it synchronously."""
+    throttling = c.settings.get("throttling") or {}
+    if throttling.get("rate_limit_rps"):
+        return float(throttling["rate_limit_rps"])
+    return b.peak_rps()
+
+
 def late(b: Builder, c: Component) -> None:
     """Deployment and stage, after the connectors added the methods."""
     lid = b.lid(c.id)
@@ -100,7 +110,7 @@ def late(b: Builder, c: Component) -> None:
     b.add(deployment, "AWS::ApiGateway::Deployment", {"RestApiId": Ref(lid), "Description": "advisor deployment"},
           DependsOn=methods)
     throttling = c.settings.get("throttling") or {}
-    rate = throttling.get("rate_limit_rps") or b.peak_rps()
+    rate = peak_rps(b, c)
     burst = throttling.get("burst_limit") or rate
     stage = b.lid(c.id, "Stage")
     cache = c.settings.get("cache_size_gb")
@@ -186,3 +196,22 @@ CONNECTORS = {
     ("sends", "sqs"): sends,
     ("invokes", "lambda"): invokes,
 }
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def actors(arch: Architecture, components: tuple[Component, ...]) -> list[tuple[str, str, str]]:
+    """Who outside the architecture meets the APIs, for the diagram: the clients that call them."""
+    return [("client", api.id, "HTTPS") for api in components]
+
+
+def controls(components: tuple[Component, ...]) -> list[str]:
+    """The security controls the APIs carry, one sentence each."""
+    out = []
+    for api in components:
+        auth = api.settings.get("authorization", "iam")
+        tls = api.settings.get("minimum_tls", "TLS_1_2").replace("_", " ").replace("TLS 1 2", "TLS 1.2")
+        out.append(f"`{api.id}` requires {'IAM (SigV4) signed requests' if auth == 'iam' else auth + ' authorization'} "
+                   f"over {tls}, with request validation and stage throttling.")
+    return out

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.handler import HANDLER_SOURCE
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
+from advisor.services import part
 
 NO_VPC = ("Calls only AWS public endpoints (SQS, DynamoDB, SNS, KMS, Logs, X-Ray); a VPC would add "
           "interface endpoints or NAT at about $7-8 a month each per AZ with no data-path benefit")
@@ -21,8 +24,26 @@ def concurrency(b: Builder, c: Component) -> int:
         maximum = ((queue.settings.get("consumer") or {}).get("maximum_concurrency") if queue else None) or 5
         values.append(2 * int(maximum))
     if b.edges_to(c.id, "invokes") or b.edges_from(c.id, "authorizes"):
-        values.append(b.sync_concurrency(c.id))
+        values.append(sync_concurrency(b, c))
     return max(values)
+
+
+def sync_concurrency(b: Builder, c: Component) -> int:
+    """Concurrency for a function called synchronously: its busiest caller's peak rate × its duration,
+    doubled, within [10, 900].
+
+    A caller's blueprint may say the rate it lets through (`peak_rps(b, caller)`: an API's stage
+    throttling); a caller that does not is taken at the workload's peak."""
+    callers = {e.source for e in b.edges_to(c.id, "invokes")} | {e.target for e in b.edges_from(c.id, "authorizes")}
+    rate = max((_caller_rps(b, b.components[cid]) for cid in callers), default=b.peak_rps())
+    usage = b.workload.usage.get("lambda", {})
+    duration_s = float(usage.get("request_duration_ms") or 100) / 1000
+    return max(10, min(900, math.ceil(rate * duration_s * 2)))
+
+
+def _caller_rps(b: Builder, caller: Component) -> float:
+    hook = getattr(part(caller.service, "blueprint"), "peak_rps", None)
+    return float(hook(b, caller)) if hook is not None else b.peak_rps()
 
 
 def build(b: Builder, c: Component) -> None:
@@ -122,3 +143,12 @@ CONNECTORS = {
     ("publishes", "sns"): publishes,
     ("authorizes", "apigateway"): authorizes,
 }
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def controls(components: tuple[Component, ...]) -> list[str]:
+    """The security controls the functions carry: one role each, scoped to its edges."""
+    return [f"{len(components)} function role(s), each allowed only the actions its connections need "
+            "on those resources."]

@@ -36,6 +36,20 @@ def _peak_capacity(which: str) -> Any:
         return max(1, math.ceil(float(traffic["peak_requests_per_second"]) * per))
     return default
 
+
+# Usage keys that apply in one capacity mode only.
+PROVISIONED_ONLY = ("write_capacity_units", "read_capacity_units")
+ON_DEMAND_ONLY = ("monthly_write_request_units", "monthly_read_request_units")
+
+
+def _usage_check(usage: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Usage keys of the other capacity mode than the one `usage.dynamodb.capacity_mode` names."""
+    mode = usage.get("capacity_mode", "on-demand")
+    wrong, other = (PROVISIONED_ONLY, "provisioned") if mode == "on-demand" else (ON_DEMAND_ONLY, "on-demand")
+    return [(key, f"does not apply in {mode} capacity mode", f"set usage.dynamodb.capacity_mode: {other}")
+            for key in wrong if key in usage]
+
+
 SERVICE = Service(
     id="dynamodb", name="Amazon DynamoDB",
     settings=(
@@ -70,4 +84,5 @@ SERVICE = Service(
         "monthly_data_restored_gb": Field(gb_spec("Data restored per month")),
         "monthly_streams_read_request_units": Field(count_spec("Stream read request units per month")),
     },
+    usage_check=_usage_check,
 )

@@ -62,3 +62,14 @@ def build(b: Builder, c: Component) -> None:
         b.add(lid, "AWS::DynamoDB::GlobalTable", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
     b.output(b.lid(c.id, "Name"), Ref(lid), f"Name of the {c.id} table")
     b.output(b.lid(c.id, "Arn"), GetAtt(lid, "Arn"), f"ARN of the {c.id} table")
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def controls(components: tuple[Component, ...]) -> list[str]:
+    """The security controls the tables carry: point-in-time recovery and deletion protection."""
+    tables = [c.id for c in components if c.settings.get("point_in_time_recovery")]
+    if not tables:
+        return []
+    return ["Point-in-time recovery and deletion protection on " + ", ".join(f"`{t}`" for t in tables) + "."]

@@ -13,4 +13,5 @@ SERVICE = Service(
         "keys": Field(count_spec("Customer managed keys", 100_000)),
         "monthly_requests": Field(count_spec("Symmetric key requests per month")),
     },
+    customer_key=True,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.architecture import Component, Edge
+from advisor.architecture import Architecture, Component, Edge
 from advisor.render.cfn.context import Builder, deny_insecure, service_source
 from advisor.render.cfn.intrinsics import Equals, GetAtt, Not, Ref, arn
 
@@ -100,3 +100,22 @@ CONNECTORS = {
     ("fans-out", "sqs"): fans_out,
     ("delivers-to", "lambda"): delivers_to,
 }
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+# Subscription protocols whose subscribers are components of the architecture, drawn as its edges
+# (fans-out to a queue, delivers-to a function); a topic's other subscribers are outside it.
+COMPONENT_PROTOCOLS = ("sqs", "lambda")
+
+
+def actors(arch: Architecture, components: tuple[Component, ...]) -> list[tuple[str, str, str]]:
+    """Who outside the architecture meets the topics, for the diagram: a producer for each topic nothing in
+    the architecture publishes to, then the subscribers of each protocol it does not hold as components."""
+    out = [("producer", topic.id, "publishes") for topic in components if not arch.edges_to(topic.id)]
+    for topic in components:
+        for protocol in topic.settings.get("subscribers", ()):
+            if protocol not in COMPONENT_PROTOCOLS:
+                out.append((topic.id, f"{protocol} subscribers", "notifies"))
+    return out

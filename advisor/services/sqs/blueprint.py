@@ -51,3 +51,14 @@ def triggers(b: Builder, e: Edge) -> None:
 CONNECTORS = {
     ("triggers", "lambda"): triggers,
 }
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def controls(components: tuple[Component, ...]) -> list[str]:
+    """The security controls the queues carry: their dead-letter queues."""
+    queues = [c.id for c in components if c.settings.get("dead_letter_queue")]
+    if not queues:
+        return []
+    return ["Dead-letter queues after five failed receives on " + ", ".join(f"`{q}`" for q in queues) + "."]
