@@ -23,6 +23,7 @@ from advisor.pricing.catalog import find_catalog
 from advisor.pricing.errors import PriceNotFound
 from advisor.render.cfn import build_template
 from advisor.render.cfn.naming import camel
+from advisor.services.stepfunctions.workflow import success_path
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import EXAMPLES
 from tests.test_properties import valid_workload
@@ -164,6 +165,22 @@ def check_one_truth(workload, arch, est, template) -> None:
                       + _lines(est, t, "Read request units"))
         if "cloudtrail" not in workload.usage:
             assert bool(events) == bool(audited and traffic)
+
+    for workflow in arch.of_service("stepfunctions"):
+        p = props(workflow.id)
+        kind = workflow.settings["type"]
+        assert p["StateMachineType"] == kind.upper()
+        billed = [line for line in _lines(est, workflow.id) if line.service == "stepfunctions"]
+        assert all(line.item.startswith("Express" if kind == "express" else "Standard") for line in billed)
+        path = success_path(p["Definition"])
+        for line in billed:
+            if kind == "standard" and "usage.stepfunctions" not in line.basis:
+                assert f"{len(path)} states on the success path ({' → '.join(path)})" in line.basis
+        assert p["LoggingConfiguration"]["Level"] == workflow.settings["log_level"]
+        assert resources[camel(workflow.id) + "Logs"]["Properties"]["RetentionInDays"] == \
+            workflow.settings["log_retention_days"]
+        assert bool(_lines(est, workflow.id, "Logs")) == (workflow.settings["log_level"] == "ALL"
+                                                          and any(line.quantity for line in billed))
 
     alarms = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
     own = (workload.usage.get("cloudwatch") or {}).get("standard_alarms", 0) if arch.of_service("cloudwatch") else 0

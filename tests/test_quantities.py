@@ -9,9 +9,9 @@ import pytest
 from advisor.catalog import load_catalog
 from advisor.costing import estimate
 from advisor.engine import recommend
-from advisor.services.sqs import pricing as sqs
-from advisor.pricing.base import FreeTier
+from advisor.pricing.base import FreeTier, to_cents
 from advisor.pricing.catalog import find_catalog
+from advisor.services.sqs import pricing as sqs
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import ROOT
 
@@ -226,11 +226,12 @@ def test_kms_requests_follow_the_sqs_and_sns_formulas():
     # Amazon SQS: "R = B / D * (2 * P + C)", P producing and C consuming principals per queue; Amazon SNS:
     # "R = B / D * (2 * P)", P publishing principals per topic (developer guides, estimating AWS KMS costs);
     # B the month's seconds, D the 300 s data-key reuse period. order-fanout: three queues, each fed by
-    # the topic and read by its function (2 + 1 each), one topic the bus publishes to (2), and three
-    # functions whose log groups use the key (1 each): 14 a period, 8,760 periods in 730 hours.
+    # the topic and read by its function (2 + 1 each), one topic the integration workflow publishes to (2),
+    # and three functions and the workflow, whose log groups use the key (1 each): 15 a period, 8,760
+    # periods in 730 hours.
     _, est = _example("order-fanout")
     requests = next(line for line in est.lines if line.service == "kms" and line.item == "Requests")
-    assert requests.quantity == 14 * 730 * 3600 // 300
+    assert requests.quantity == 15 * 730 * 3600 // 300
 
 
 def test_the_sns_guide_example_one_topic_one_publisher():
@@ -246,15 +247,62 @@ def test_the_sns_guide_example_one_topic_one_publisher():
 
 def test_a_topic_two_edges_feed_publishes_what_both_bring():
     # In everything, topic:events takes the processor's events (one per queued write) and the integration
-    # bus's (one per written request). SNS bills every publish (Amazon SNS pricing), so the topic's publishes
-    # are the sum of both, each source named in the basis; before, the last edge priced overwrote the other.
+    # workflow's (one per event the bus routes to it). SNS bills every publish (Amazon SNS pricing), so the
+    # topic's publishes are the sum of both, each source named in the basis; before, the last edge priced
+    # overwrote the other.
     from advisor.costing import Flows, graph_of
 
     arch, est = _example("everything")
     workload = load_workload(str(ROOT / "examples" / "everything.yaml"), CATALOG)
     flows = Flows(workload, graph_of(arch), Decimal(1))
-    from_bus, from_processor = flows.get("events", "bus:integration"), flows.get("records", "function:processor")
+    from_bus, from_processor = flows.get("events", "workflow:integration"), flows.get("records", "function:processor")
     assert from_bus > 0 and from_processor > 0
+    assert flows.get("events", "workflow:integration") == flows.get("events", "bus:integration")
     line = next(l for l in est.lines if l.component == "topic:events" and l.item == "Publish requests")
     assert line.quantity == from_bus + from_processor
-    assert "routed from bus:integration" in line.basis and "function:processor processes" in line.basis
+    assert "execution of workflow:integration" in line.basis and "function:processor processes" in line.basis
+
+
+STANDARD = """\
+version: 1
+name: integrations
+problems: [complex-integrations]
+traffic: {requests_per_month: 1000000, peak_requests_per_second: 5}
+usage: {stepfunctions: {type: standard}}
+"""
+
+
+def test_a_standard_workflow_bills_the_transitions_of_the_definition_it_deploys():
+    # Standard workflows bill $0.025 per 1,000 state transitions, a transition per state executed (AWS Step
+    # Functions pricing). The deployed definition checks the event's contract, then publishes it: two states
+    # on the success path, so one million events make two million transitions, $50.00.
+    from advisor.render.cfn import build_template
+    from advisor.services.stepfunctions.workflow import success_path
+
+    workload = load_workload_text(STANDARD, "w.yaml", CATALOG)
+    arch = recommend(workload)
+    est = estimate(workload, arch, PRICES)
+    machine = build_template(workload, arch)["Resources"]["WorkflowIntegration"]["Properties"]
+    assert machine["StateMachineType"] == "STANDARD"
+    assert success_path(machine["Definition"]) == ["CheckContract", "Deliver"]
+    line = next(l for l in est.lines if l.component == "workflow:integration")
+    assert line.item.startswith("Standard state transitions")
+    assert line.quantity == 2_000_000
+    assert line.monthly_usd == Decimal("50.000")
+
+
+def test_an_express_workflow_bills_one_request_and_its_duration_per_event():
+    # Express workflows bill $1.00 per million requests and $0.00001667 per GB-second for the first 1,000 hours,
+    # duration rounded up to 100 ms and memory to 64 MB (AWS Step Functions pricing). One execution per event
+    # the bus routes to it; at the assumed 100 ms and 64 MB: 1,000,000 × 0.1 s × 1/16 GB = 6,250 GB-seconds.
+    workload = load_workload_text(STANDARD.replace("usage: {stepfunctions: {type: standard}}\n", ""), "w.yaml",
+                                  CATALOG)
+    arch = recommend(workload)
+    est = estimate(workload, arch, PRICES)
+    lines = {l.item.split(" (")[0]: l for l in est.lines if l.component == "workflow:integration"}
+    assert lines["Express requests"].quantity == 1_000_000
+    assert lines["Express requests"].monthly_usd == Decimal("1.000000")
+    assert lines["Express duration"].quantity == 6250
+    assert to_cents(lines["Express duration"].monthly_usd) == Decimal("0.10")
+    # The workflow publishes each event once to the topic it delivers to.
+    assert _quantity(est, "topic:events", "Publish requests") == 1_000_000

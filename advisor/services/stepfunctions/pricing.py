@@ -9,11 +9,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.pricing.base import (
-    DEFAULT_MONTH, MB_PER_GB, MS_PER_S, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, fmt_number, metered,
-    round_up_to
-)
+from advisor.architecture import Component
+from advisor.costing import Flows, Graph, Pricer, scaled, source
+from advisor.pricing.base import (DEFAULT_MONTH, MB_PER_GB, MS_PER_S, ZERO,
+                                  Basis, CostLine, FreeTier, Month,
+                                  UsageFields, ceil, fmt_number, metered,
+                                  round_up_to, to_decimal)
 from advisor.pricing.catalog import Catalog
+from advisor.services.stepfunctions.workflow import (definition,
+                                                     history_events,
+                                                     success_path)
 
 SERVICE = "stepfunctions"
 TYPES = ("standard", "express")
@@ -93,3 +98,79 @@ def price(
             ),
         )
     return lines
+
+
+# --- the estimate: quantities along the architecture, priced ----------------------------------------
+
+
+# An execution that checks one event and publishes it to SNS takes well under 100 ms, the smallest billed step.
+DEFAULT_DURATION_MS = Decimal(100)
+# Express workflows bill memory in 64 MB steps from the definition's and the payload's size; a small workflow
+# with events of a few KB uses the first step.
+DEFAULT_MEMORY_MB = Decimal(64)
+
+
+def flow(f: Flows, workflow: Component) -> None:
+    """Each event routed to the workflow starts one execution, which publishes it once to each target."""
+    executions = f.get("events", workflow.id)
+    for edge in f.graph.edges_from(workflow.id):
+        if edge.kind == "publishes":
+            f.add("events", edge.target, executions, f"one event per execution of {workflow.id} that keeps the contract")
+
+
+def watched(graph: Graph, workflow: Component) -> dict[str, int]:
+    """The alarms watch the workflow's dead-letter queue, where it parks what it cannot deliver."""
+    return {"dead-letter queues": 1}
+
+
+def asl(graph: Graph, workflow: Component) -> dict:
+    """The workflow's definition, as its blueprint deploys it."""
+    targets = sum(1 for e in graph.edges_from(workflow.id) if e.kind == "publishes")
+    return definition(targets, int(workflow.settings["delivery_attempts"]))
+
+
+def cost(p: Pricer) -> None:
+    """This service's cost lines in an estimate: executions from the events routed to each workflow, state
+    transitions counted on the deployed definition's success path (retries and parked events add more)."""
+    u = p.usage.get("stepfunctions", {})
+    workflows = p.arch.of_service("stepfunctions")
+    for workflow in workflows:
+        settings, sources = workflow.settings, workflow.sources
+        executions = p.flows.get("events", workflow.id)
+        why = p.flows.why("events", workflow.id, "no events reach it")
+        definition_ = asl(p.arch, workflow)
+        path = success_path(definition_)
+        share = Decimal(1) / len(workflows)
+        kind = settings["type"]
+        for key in (("monthly_requests", "workflow_duration_ms", "memory_mb") if kind == "standard"
+                    else ("monthly_transitions",)):
+            if u.get(key) is not None:
+                p.warn(f"usage.stepfunctions.{key} does not apply to {kind} workflows ({workflow.id} is {kind}: "
+                       f"{source(sources, 'type')}); it is left out")
+        if kind == "standard":
+            transitions = executions * len(path)
+            basis = {"monthly_transitions": f"{fmt_number(executions)} executions ({why}) × {len(path)} states on the "
+                     f"success path ({' → '.join(path)})"}
+            if u.get("monthly_transitions") is not None:
+                transitions = ceil(to_decimal(u["monthly_transitions"]) * p.scale * share)
+                basis["monthly_transitions"] = "usage.stepfunctions.monthly_transitions" + scaled(p.scale)
+            usage = StepFunctionsUsage(type=kind, monthly_transitions=ceil(transitions))
+        else:
+            requests = ceil(to_decimal(u["monthly_requests"]) * p.scale * share) \
+                if u.get("monthly_requests") is not None else ceil(executions)
+            duration = to_decimal(u.get("workflow_duration_ms") or DEFAULT_DURATION_MS)
+            memory = to_decimal(u.get("memory_mb") or DEFAULT_MEMORY_MB)
+            basis = {
+                "monthly_requests": "usage.stepfunctions.monthly_requests" + scaled(p.scale)
+                if u.get("monthly_requests") is not None else f"one execution per event ({why})",
+                "workflow_duration_ms": "usage.stepfunctions.workflow_duration_ms" if u.get("workflow_duration_ms")
+                else f"assumed {fmt_number(DEFAULT_DURATION_MS)} ms: {' → '.join(path)}, one SNS publish",
+                "memory_mb": "usage.stepfunctions.memory_mb" if u.get("memory_mb")
+                else f"assumed {fmt_number(DEFAULT_MEMORY_MB)} MB, the first step, for a small definition and event",
+            }
+            usage = StepFunctionsUsage(type=kind, monthly_requests=requests, workflow_duration_ms=duration,
+                                       memory_mb=memory)
+        p.emit(workflow.id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
+        if settings["log_level"] == "ALL":
+            per = history_events(definition_)
+            p.logs(workflow.id, executions * per, f"{per} history events per successful execution, logged at ALL")
