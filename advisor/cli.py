@@ -651,11 +651,16 @@ def init(
     catalog, _ = _rule_set()
     check_targets(output.parent, [output.name], force=force)
     if name is None and sys.stdin.isatty():
-        name = typer.prompt("Workload name (lowercase, digits, hyphens)", default=output.stem.replace("_", "-"))
-        region = typer.prompt("AWS Region", default=region)
+        # Each answer is checked when it is given, so a slip is asked again instead of failing the whole run.
+        name = _ask_checked("Workload name (lowercase, digits, hyphens)", output.stem.replace("_", "-"), _name_problem)
+        region = _ask_checked("AWS Region", region, lambda r: _region_problem(r, catalog))
         problems = _ask_ids("Problems", catalog.problems)
         requirements = _ask_ids("Requirements", catalog.requirements)
-        requests = typer.prompt("API requests per month", default=requests, type=int)
+        while not (problems or requirements):
+            _err("a workload needs at least one problem or requirement")
+            problems = _ask_ids("Problems", catalog.problems)
+            requirements = _ask_ids("Requirements", catalog.requirements)
+        requests = int(_ask_checked("API requests per month", str(requests), _count_problem))
     if not (problems or requirements):
         raise UsageError("a workload needs at least one problem or requirement",
                          hint="pass --problem ID or --requirement ID; `advisor schema` lists them")
@@ -676,6 +681,44 @@ def init(
         files["workload.schema.json"] = json.dumps(json_schema(catalog), indent=2) + "\n"
     for path in write_files(output.parent, files, force=force):
         _note(f"wrote {path}")
+
+
+def _ask_checked(question: str, default: str, problem: Callable[[str], Optional[str]]) -> str:
+    """Ask until `problem(answer)` finds nothing wrong with the answer."""
+    while True:
+        answer = typer.prompt(question, default=default)
+        found = problem(answer)
+        if found is None:
+            return answer
+        _err(found)
+
+
+def _name_problem(name: str) -> Optional[str]:
+    """What is wrong with a workload name, or None."""
+    import re
+
+    from advisor.workload import SLUG, SLUG_HINT
+
+    return None if re.fullmatch(SLUG, name) else f"{name!r} is not a workload name: {SLUG_HINT}"
+
+
+def _count_problem(text: str) -> Optional[str]:
+    """What is wrong with a count of requests, or None."""
+    from advisor.spec import count_spec
+
+    most = count_spec("").maximum or 0
+    digits = text.strip()
+    # The length first: int() refuses text of thousands of digits.
+    if digits.isascii() and digits.isdigit() and len(digits) <= len(f"{most:.0f}") and int(digits) <= most:
+        return None
+    return f"{text!r} is not a whole number of requests from 0 to {most:,.0f}"
+
+
+def _region_problem(region: str, catalog: Any) -> Optional[str]:
+    """What is wrong with a Region code, or None."""
+    from advisor.catalog import region_hint
+
+    return None if region in catalog.regions else f"unknown region {region!r} ({region_hint(region, catalog.regions)})"
 
 
 def _ask_ids(what: str, known: Any) -> list[str]:

@@ -19,8 +19,28 @@ INVALID: Any = object()
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
     """A 'did you mean' hint naming the closest choice, if one is close."""
-    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+    word = str(word)
+    for close in difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6):
+        # difflib's ratio alone matches words that share only a long start, another service for one advisor
+        # does not know (cloudfront -> cloudwatch): a hint names a choice a few slips of the keyboard away,
+        # or one the word begins or ends.
+        if close.startswith(word) or word.startswith(close) or _edits(word, close) <= max(len(word), len(close)) // 3:
+            return f"did you mean {close!r}?"
+    return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbouring letters that turn a into b."""
+    two_back: list[int] = []
+    last = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(last[j] + 1, row[j - 1] + 1, last[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], two_back[j - 2] + 1)
+        two_back, last = last, row
+    return last[len(b)]
 
 
 def _describe(node: Node) -> str:

@@ -81,3 +81,30 @@ def test_lens_export_includes_custom_rules(cli, tmp_path):
 def test_a_typo_in_the_command_name_gets_a_suggestion(cli):
     result = cli("cots", "examples/startup-mvp.yaml")
     assert result.code == 2 and "No such command 'cots'" in result.err and "cost" in result.err
+
+
+def test_interactive_init_checks_each_answer_when_it_is_given(tmp_path):
+    """On a terminal a wrong answer is refused at once and asked again; the run then succeeds."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        # A bad name, a bad Region, an unknown problem and a negative count, each followed by a good answer.
+        os.write(controller, b"Bad Name\norders\nus-est-1\nus-east-1\nslow\nhigh-latency\n\n-5\n1000\n")
+        env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
+        env["NO_COLOR"] = "1"
+        proc = subprocess.run([sys.executable, "-m", "advisor", "init", "-o", str(tmp_path / "advisor.yaml")],
+                              stdin=terminal, capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert proc.returncode == 0, proc.stderr
+    assert "'Bad Name' is not a workload name" in proc.stderr
+    assert "unknown region 'us-est-1'" in proc.stderr and "unknown id 'slow'" in proc.stderr
+    assert "'-5' is not a whole number" in proc.stderr
+    workload = load_workload(str(tmp_path / "advisor.yaml"))
+    assert (workload.name, workload.region, workload.problems) == ("orders", "us-east-1", ("high-latency",))
+    assert workload.traffic["requests_per_month"] == 1000

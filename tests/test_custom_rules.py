@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from tests.conftest import ROOT
 
 CUSTOM = ROOT / "tests" / "custom_rules"
@@ -92,3 +94,51 @@ def test_the_same_custom_rule_in_two_folders_is_a_duplicate(cli, tmp_path):
 def test_a_missing_folder_is_reported(cli, tmp_path):
     result = cli("recommend", EXAMPLE, "--rules", str(tmp_path / "nowhere"))
     assert result.code == 2 and "rules folder not found" in result.err
+
+
+def _org_rule(tmp_path, rid: str, pillar: str, body: str):
+    folder = tmp_path / "org"
+    (folder / pillar).mkdir(parents=True)
+    path = folder / pillar / f"{rid}.yaml"
+    path.write_text(f"id: {rid}\ntitle: An organisation's choice\npillars: [" + pillar + "]\n"
+                    "best_practices: [SEC08-BP01]\n" + body + "rationale: r\ntradeoffs: t\n"
+                    "source: https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/welcome.html\n")
+    return folder, path
+
+
+def test_an_organisation_rule_cannot_switch_off_bundled_settings_without_replaces(cli, tmp_path):
+    # Rules once fired in id order, so ACME- won over ADV- quietly: recovery, rotation and tracing
+    # off while the report still claimed them.
+    folder, path = _org_rule(tmp_path, "ACME-S901", "security", (
+        "when: {service: dynamodb}\nadds:\n  settings:\n"
+        "    - {service: dynamodb, set: {point_in_time_recovery: false}}\n"
+        "    - {service: kms, set: {rotation: false}}\n"
+        "    - {service: lambda, set: {tracing: PassThrough}}\n"))
+    result = cli("recommend", str(ROOT / "examples" / "everything.yaml"), "--rules", str(folder), "--format", "json")
+    assert result.code == 2 and result.out == "", result.err
+    for bundled, setting in (("ADV-R009", "table:main.point_in_time_recovery"), ("ADV-S003", "key:main.rotation"),
+                             ("ADV-O003", "function:processor.tracing")):
+        assert f"ACME-S901 sets {setting} to" in result.err and f"bundled rule {bundled}" in result.err
+    assert f"{path}:1:1:" in result.err and "list it under replaces:" in result.err
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("{service: lambda, set: {memory_mb: 99999}}", "above the maximum of 10240"),
+    ("{service: lambda, set: {timeout_s: 100000}}", "above the maximum of 900"),
+    ("{service: lambda, set: {log_retention_days: -1}}", "is not one of"),
+    ("{service: apigateway, set: {throttling: {rate_limit_rps: 1.0e+308, burst_limit: 10}}}",
+     "rate_limit_rps: 1e+308 is above the maximum"),
+    ("{service: sqs, set: {dead_letter_queue: {max_receive_count: 0, retention_days: 14}}}",
+     "max_receive_count: 0 is below the minimum of 1"),
+    ("{service: sqs, set: {consumer: {maximum_concurrency: 100000}}}", "maximum_concurrency: 100000 is above"),
+])
+def test_a_rule_setting_outside_the_service_limits_never_reaches_the_template(cli, tmp_path, setting, expected):
+    # Replacing the bundled rules that set these, so that only the limit can refuse the value.
+    folder, path = _org_rule(tmp_path, "ACME-R901", "reliability", (
+        "replaces: [ADV-P001, ADV-O004, ADV-R017, ADV-R007, ADV-U001]\n"
+        "when: {problem: scalability-issues}\nadds:\n  settings:\n    - " + setting + "\n"))
+    out = tmp_path / "out"
+    result = cli("render", str(ROOT / "examples" / "startup-mvp.yaml"), "--rules", str(folder), "-o", str(out))
+    assert result.code == 2, result.err
+    assert f"{path}:" in result.err and expected in result.err
+    assert not out.exists()

@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from advisor.costviews import csv_cell
 from tests.conftest import ROOT
 
 MVP = ROOT / "examples" / "startup-mvp.yaml"
@@ -78,6 +77,8 @@ def test_unreadable_catalogs_exit_2(cli, tmp_path, content):
     ("\t=1", "'\t=1"), ("-0.25", "-0.25"), ("12", "12"), ("lambda", "lambda"),
 ])
 def test_csv_cells_never_start_a_formula(cell, shown):
+    from advisor.costviews import csv_cell
+
     assert csv_cell(cell) == shown
 
 

@@ -99,6 +99,19 @@ def test_region_hint_never_crosses_partitions():
     assert "eu-west-1" in region_hint("eu-wst-1", regions)
 
 
+@pytest.mark.parametrize("service, hint", [("cloudfront", None), ("cloudwach", "cloudwatch"), ("dynamo", "dynamodb")])
+def test_service_hints_name_only_a_near_miss(cli, tmp_path, service, hint):
+    # Another AWS service sharing a first word is not a typo of one advisor knows.
+    path = tmp_path / "w.yaml"
+    path.write_text(f"version: 1\nname: w\nproblems: [scalability-issues]\nusage:\n  {service}: {{monthly_requests: 5}}\n")
+    result = cli("validate", str(path))
+    assert result.code == 2 and f"unknown service '{service}'" in result.err, result.err
+    if hint is None:
+        assert "did you mean" not in result.err and "services with usage keys: " in result.err
+    else:
+        assert f"did you mean '{hint}'?" in result.err
+
+
 def test_sweep_csv_keeps_the_sweep(cli):
     result = cli("cost", str(MVP), "--sweep", "--sweep-points", "5", "--format", "csv")
     assert result.code == 0, result.err

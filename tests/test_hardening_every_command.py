@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
@@ -56,3 +57,26 @@ def run_all(doc: dict, charset: str) -> None:
 def test_every_command_on_valid_workloads(doc, charset):
     """Half the runs write to a Latin-1 standard output, as with PYTHONIOENCODING=latin-1."""
     run_all(doc, charset)
+
+
+# The valid files the hardening issue named: each crashed a command with exit 70.
+NAMED = {
+    "websocket-message-of-200-kb": "problems: [scalability-issues]\ntraffic: {request_kb: 200}\n"
+                                   "usage:\n  apigateway: {type: websocket}\n",
+    "disaster-recovery-alone": "requirements:\n  disaster-recovery: {rpo_minutes: 0}\n",
+}
+
+
+@pytest.mark.parametrize("body", NAMED.values(), ids=list(NAMED))
+@pytest.mark.parametrize("template", COMMANDS, ids=[" ".join(t[:1] + t[2:]) for t in COMMANDS])
+def test_every_command_on_the_valid_files_the_issue_named(cli, tmp_path, body, template):
+    path = tmp_path / "valid.yaml"
+    path.write_text("version: 1\nname: named\n" + body, encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli(*[a.format(file=path, out=out) for a in template])
+    assert result.code in (0, 2), result.err
+    if result.code == 2:
+        assert f"{path}:" in result.err and "internal error" not in result.err, result.err
+    if template[0] == "render":
+        written = sorted(p.name for p in out.iterdir()) if out.exists() else []
+        assert written == (["ARCHITECTURE.md", "template.yaml"] if result.code == 0 else []), written

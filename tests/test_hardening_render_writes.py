@@ -144,3 +144,72 @@ def test_sigterm_while_writing_leaves_the_folder_as_it_was(rendered, tmp_path, f
         assert not out.exists()
     else:
         assert snapshot(rendered) == before
+
+
+def _file_size_limit(limit: int):
+    """A child's file size limit (RLIMIT_FSIZE): writes past it fail with EFBIG, as on a full disk."""
+    import resource
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error from write(), not a signal that kills the run
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_write_failing_on_the_second_file_leaves_the_folder_as_it_was(rendered, tmp_path, fresh):
+    """A limit the report fits under but the template does not: the report must not be left alone."""
+    out = tmp_path / "fresh" if fresh else rendered
+    before = None if fresh else snapshot(rendered)
+    env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
+    proc = subprocess.run([sys.executable, "-m", "advisor", "render", str(FANOUT), "-o", str(out), "--force"],
+                          capture_output=True, text=True, env=env, timeout=60, preexec_fn=_file_size_limit(16_384))
+    if fresh:
+        assert not out.exists() or list(out.iterdir()) == [], proc.stderr
+    else:
+        assert snapshot(rendered) == before, proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert "internal error" not in proc.stderr
+
+
+PAUSED_RENAME = """
+import os, signal, sys, time
+real = os.replace
+paused = []
+def replace(src, dst):
+    if not paused and os.path.basename(str(dst)) in ("ARCHITECTURE.md", "template.yaml"):
+        paused.append(dst)
+        sys.stderr.write("renaming\\n"); sys.stderr.flush()
+        # Until the parent's SIGTERM arrives: it ends the run here unless advisor holds it back.
+        while signal.SIGTERM not in signal.sigpending():
+            time.sleep(0.01)
+    return real(src, dst)
+os.replace = replace
+from advisor.cli import run
+sys.argv = ["advisor", "render", sys.argv[1], "-o", sys.argv[2], "--force"]
+run()
+"""
+
+
+def _workload_of(folder, name):
+    text = (folder / name).read_text(encoding="utf-8")
+    return {w for w in ("startup-mvp", "order-fanout") if w in text}
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_sigterm_at_the_first_rename_leaves_both_files_or_neither(rendered, tmp_path, fresh):
+    """SIGTERM when the first file is about to take its place: the renames finish together or not at all, and
+    no temporary file is left."""
+    out = tmp_path / "fresh" if fresh else rendered
+    proc = subprocess.Popen([sys.executable, "-c", PAUSED_RENAME, str(FANOUT), str(out)], stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stderr.readline() == "renaming\n"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert code == -signal.SIGTERM
+    if out.exists():  # a fresh folder is there only with both files in it
+        assert sorted(p.name for p in out.iterdir()) == ["ARCHITECTURE.md", "template.yaml"]
+        assert _workload_of(out, "ARCHITECTURE.md") == _workload_of(out, "template.yaml")

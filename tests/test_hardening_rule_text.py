@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from advisor.views import safe_url
 from tests.conftest import ROOT
 
 MVP = ROOT / "examples" / "startup-mvp.yaml"
@@ -77,4 +76,6 @@ def test_rules_table_escapes_titles(hostile_rules, monkeypatch):
     ("https://a/<script>", "https://a/%3Cscript%3E"),
 ])
 def test_safe_url(url, safe):
+    from advisor.views import safe_url
+
     assert safe_url(url) == safe

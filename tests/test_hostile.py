@@ -301,3 +301,26 @@ def test_oversized_file_is_refused_before_parsing(tmp_path, monkeypatch):
         load_workload(str(path))
     assert "larger than the 1,048,576 bytes allowed" in caught.value.diagnostics[0].message
     assert sum(reads) <= yamlsafe.MAX_BYTES + 1
+
+
+# Clocks whose readings depend on how busy the machine is. time.monotonic stays allowed, for hang guards that
+# no assertion reads; wall-clock figures belong in benchmarks/.
+WALL_CLOCKS = {"perf_counter", "perf_counter_ns", "time", "time_ns", "process_time", "process_time_ns"}
+
+
+def test_no_test_times_the_machine():
+    """A test reads CPU time of its children or counts work, never a clock a busy machine slows down."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if "node_modules" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if (isinstance(node, ast.Attribute) and node.attr in WALL_CLOCKS and isinstance(node.value, ast.Name)
+                    and node.value.id == "time"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: time.{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "time":
+                found += [f"{path.relative_to(ROOT)}:{node.lineno}: from time import {a.name}"
+                          for a in node.names if a.name in WALL_CLOCKS]
+    assert found == [], found

@@ -111,8 +111,66 @@ def test_no_start_up_cache_is_read_or_written(tmp_path):
     before = sorted(p for p in tmp_path.rglob("*"))
     env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(xdg), ADVISOR_CACHE_DIR=str(explicit))
     env.pop("ADVISOR_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "everything.yaml"),
-                           "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "everything.yaml"),
+                               "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    # Another user who can write to the cache folder replaces whatever pickle a run left there: the next run
+    # must not execute it.
+    for pickle in tmp_path.rglob("*.pickle"):
+        pickle.write_text(planted)
+    second = run()
+    assert second.returncode == 0, second.stderr
     assert not marker.exists()
+    assert second.stdout == first.stdout
     assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def _run_with_cache_folder(folder, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, ADVISOR_CACHE_DIR=str(folder), XDG_CACHE_HOME=str(folder), HOME=str(tmp_path))
+    env.pop("ADVISOR_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "startup-mvp.yaml"),
+                           "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
+def test_files_advisor_did_not_write_are_never_pruned(tmp_path):
+    """An earlier version pruned every `rules-*.pickle` it took for a stale cache of its own."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    mine = {"rules-mine.pickle": "a user's file", "rules-00000000-0000000000000000.pickle": "another",
+            "notes.txt": "kept"}
+    for name, text in mine.items():
+        (folder / name).write_text(text)
+    for _ in range(2):
+        result = _run_with_cache_folder(folder, tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert {name: (folder / name).read_text() for name in mine if (folder / name).exists()} == mine
+        assert sorted(p.name for p in folder.iterdir()) == sorted(mine)
+
+
+def test_a_fifo_in_the_cache_folder_is_never_opened(tmp_path):
+    """A FIFO where a cache file was (or would be) is left alone: opening one would wait for a writer forever."""
+    import os
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    first = _run_with_cache_folder(folder, tmp_path)
+    assert first.returncode == 0, first.stderr
+    names = {p.name for p in folder.iterdir()} | {"rules-00000000-0000000000000000.pickle"}
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+        os.mkfifo(folder / name)
+    second = _run_with_cache_folder(folder, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert {p.name for p in folder.iterdir()} == names

@@ -25,6 +25,9 @@ class Setting(NamedTuple):
     usage: str | None = None
     source: str = ""  # where the limit is published
     unit: str = ""
+    # A map's keys, each checked as a setting is: without them any value under the map would reach the
+    # template unchecked (a throttling rate of 1e308, say).
+    fields: tuple[Setting, ...] = ()
 
     def check(self, value: Any) -> str | None:
         """Why a value cannot be this setting, or None when it can."""
@@ -46,8 +49,23 @@ class Setting(NamedTuple):
             return "expected a list"
         if kind == "map" and not isinstance(value, Mapping):
             return "expected a mapping"
+        if kind == "map" and self.fields:
+            return self._check_fields(value)
         if self.choices and value not in self.choices:
             return f"{value!r} is not one of " + ", ".join(str(c) for c in self.choices)
+        return None
+
+    def _check_fields(self, value: Mapping[str, Any]) -> str | None:
+        names = [f.name for f in self.fields]
+        for key, item in value.items():
+            field = next((f for f in self.fields if f.name == key), None)
+            if field is None:
+                return f"{self.name} has no key {key!r} (keys: {', '.join(names)})"
+            if item is None or (isinstance(item, str) and "{" in item):
+                continue  # a placeholder, filled per workload from checked workload values
+            problem = field.check(item)
+            if problem:
+                return f"{key}: {problem}"
         return None
 
 

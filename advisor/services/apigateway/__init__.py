@@ -6,6 +6,7 @@ from advisor.services.awslambda import LOG_RETENTION_DAYS
 from advisor.services.base import Need, Service, Setting
 from advisor.spec import Field, count_spec, kb_spec
 
+PEAK_RPS_MAX = 10_000_000
 QUOTAS = "API Gateway quotas, docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
 CACHE_SIZES_GB = (0.5, 1.6, 6.1, 13.5, 28.4, 58.2, 118, 237)
 
@@ -46,7 +47,11 @@ SERVICE = Service(
         Setting("request_validation", "bool", "Validate request bodies against the model", default=True),
         Setting("access_logs", "bool", "Write an access-log line per request", default=True),
         Setting("tracing", "bool", "X-Ray tracing of the stage", default=True),
-        Setting("throttling", "map", "Stage throttling: rate_limit_rps and burst_limit"),
+        Setting("throttling", "map", "Stage throttling: rate_limit_rps and burst_limit", fields=(
+            # No higher than the largest peak a workload can state (its peak rates fill them).
+            Setting("rate_limit_rps", "number", "Steady-state requests per second", minimum=0, maximum=PEAK_RPS_MAX),
+            Setting("burst_limit", "int", "Requests in a burst", minimum=0, maximum=PEAK_RPS_MAX),
+        )),
         Setting("cache_size_gb", "number", "Stage cache cluster size in GB", choices=CACHE_SIZES_GB,
                 usage="cache_size_gb", unit="GB"),
         Setting("log_retention_days", "int", "Days the access logs are kept", default=_retention,

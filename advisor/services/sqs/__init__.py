@@ -6,6 +6,7 @@ from advisor.services.base import Service, Setting
 from advisor.spec import Field, count_spec, kb_spec
 
 MESSAGE_KB = 1024
+MAX_VISIBILITY_S = 43_200  # the longest visibility timeout, in seconds
 
 
 def _kms_requests(graph: Any, queue: Any) -> int:
@@ -20,9 +21,20 @@ SERVICE = Service(
     id="sqs", name="Amazon SQS",
     settings=(
         Setting("purpose", "str", "What the queue is for"),
-        Setting("consumer", "map", "How its event source mapping consumes it (maximum_concurrency, ...)"),
+        Setting("consumer", "map", "How its event source mapping consumes it (maximum_concurrency, ...)", fields=(
+            Setting("maximum_concurrency", "int", "Concurrent functions the mapping may invoke", minimum=2,
+                    maximum=1000, source="Lambda API reference, ScalingConfig"),
+            Setting("report_batch_item_failures", "bool", "Return only the failed messages of a batch"),
+            Setting("visibility_timeout_factor", "number", "Visibility timeout as a multiple of the function's",
+                    minimum=1, maximum=MAX_VISIBILITY_S),
+        )),
         Setting("consumer_name", "str", "The consumer it serves"),
-        Setting("dead_letter_queue", "map", "Its dead-letter queue (max_receive_count, retention_days)"),
+        Setting("dead_letter_queue", "map", "Its dead-letter queue (max_receive_count, retention_days)", fields=(
+            Setting("max_receive_count", "int", "Receives before a message moves to it", minimum=1, maximum=1000,
+                    source="SQS developer guide, dead-letter queues"),
+            Setting("retention_days", "int", "Days it keeps a message", minimum=1, maximum=14,
+                    source="SQS quotas, message retention"),
+        )),
         Setting("deny_insecure_transport", "bool", "Deny requests without TLS"),
         Setting("encryption", "str", "Server-side encryption", choices=("kms", "sqs-managed")),
         Setting("kms_key", "ref", "The key that encrypts it"),

@@ -5,8 +5,7 @@ from __future__ import annotations
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import Ref, arn
-
-MAX_VISIBILITY_S = 43_200
+from advisor.services.sqs import MAX_VISIBILITY_S
 
 
 def visibility_timeout(b: Builder, c: Component) -> int:
