@@ -234,7 +234,7 @@ def recommend(
     Example: advisor recommend examples/order-fanout.yaml --format json
     """
     from advisor.architecture import to_json
-    from advisor.engine import recommend as run
+    from advisor.pipeline import run
 
     if _is_portfolio(files):
         _portfolio("recommend", files or [], fmt.value if fmt else None, rules_dirs, jobs, None, False)
@@ -242,8 +242,8 @@ def recommend(
     file = Path(files[0]) if files else None
     catalog, rule_set = _rule_set(rules_dirs)
     workload = _load(_workload_path(file), catalog)
-    arch = run(workload, rule_set, catalog)
-    arch = arch._replace(warnings=arch.warnings + tuple(_budget_check(workload, arch)))
+    outcome = run(workload, rule_set, catalog, lambda region: _price_catalog(region, None), price=False)
+    arch = outcome.arch._replace(warnings=outcome.warnings)
     chosen = fmt or (RecommendFormat.table if _is_terminal() else RecommendFormat.json)
     if chosen is RecommendFormat.json:
         _emit_json(to_json(arch))
@@ -259,15 +259,6 @@ def recommend(
     from advisor.termviews import print_recommendation
 
     print_recommendation(_console(), view)
-
-
-def _budget_check(workload: Any, arch: Any) -> list[str]:
-    """Price the design only when the workload states a budget, so plain runs stay fast."""
-    if "monthly_budget_usd" not in workload.requirements.get("cost-optimization", {}):
-        return []
-    from advisor.costing import budget_check
-
-    return budget_check(workload, arch, lambda region: _price_catalog(region, None))
 
 
 def _prices_dir() -> Path:
@@ -339,17 +330,16 @@ def cost(
         _portfolio("cost", files or [], fmt.value if fmt else None, rules_dirs, jobs, catalog_path, free_tier)
         return
     file = Path(files[0]) if files else None
-    from advisor.costing import budget_warnings, estimate
     from advisor.costviews import chart, estimate_csv, estimate_json, estimate_view, money
-    from advisor.engine import recommend as run
+    from advisor.pipeline import run
 
     catalog, rule_set = _rule_set(rules_dirs)
     low_high = _parse_range(sweep_range) if sweep_on else None
     workload = _load(_workload_path(file), catalog, region=region)
-    arch = run(workload, rule_set, catalog)
     prices = _price_catalog(workload.region, catalog_path)
-    est = estimate(workload, arch, prices, free_tier=free_tier)
-    warnings = list(arch.warnings) + budget_warnings(workload, est)
+    outcome = run(workload, rule_set, catalog, lambda _: prices, price=True, free_tier=free_tier)
+    arch, est, warnings = outcome.arch, outcome.estimate, list(outcome.warnings)
+    assert est is not None
     swept = None
     if low_high is not None:
         from advisor.sweep import Alternative, factors, sweep
@@ -589,19 +579,20 @@ def render(
 
     Example: advisor render examples/everything.yaml -o out/
     """
-    from advisor.engine import recommend as run
+    from advisor.pipeline import run
     from advisor.pricing.errors import PriceNotFound
     from advisor.render import REPORT, TEMPLATE, check_targets, render as build, write_files
 
     catalog, rule_set = _rule_set(rules_dirs)
     workload = _load(_workload_path(file), catalog)
     check_targets(output, [REPORT, TEMPLATE], force=force)  # before any work: fail fast, write nothing
-    arch = run(workload, rule_set, catalog)
     try:
         prices, price_error = _price_catalog(workload.region, catalog_path), None
-    except PriceNotFound as exc:
+        outcome = run(workload, rule_set, catalog, lambda region: _price_catalog(region, catalog_path), price=True)
+    except PriceNotFound as exc:  # a Region, or a replica's Region, without prices: the report says so
         prices, price_error = None, exc.message
-    rendered = build(workload, arch, catalog, prices, price_error)
+        outcome = run(workload, rule_set, catalog, lambda region: _price_catalog(region, catalog_path), price=False)
+    rendered = build(workload, outcome, catalog, prices, price_error)
     for path in write_files(output, rendered.files, force=force):
         _note(f"wrote {path}")
     for note in rendered.notes:

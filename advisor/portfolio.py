@@ -114,31 +114,29 @@ def _rule_set(options: Options) -> Any:
 
 def run_file(path: str, options: Options) -> Result:
     """Run one workload file; user errors become an error result, never an exception."""
-    from advisor.engine import recommend
+    from advisor.pipeline import run
     from advisor.workload import load_workload
 
     try:
         catalog, rules = _rule_set(options)
         workload = load_workload(path, catalog)
-        arch = recommend(workload, rules, catalog)
         from advisor.pricing.catalog import find_catalog
 
         def find_prices(region: str) -> Any:
             return find_catalog(region, catalog_path=Path(options.catalog_path) if options.catalog_path else None,
                                 user_dir=Path(options.prices_dir) if options.prices_dir else None)
 
-        if options.command == "recommend":  # exactly what a single run says, budget warning included
+        # Exactly what a single run says: the same pipeline, budget warning included.
+        outcome = run(workload, rules, catalog, find_prices, price=options.command != "recommend",
+                      free_tier=options.free_tier)
+        if outcome.estimate is None:
             from advisor.architecture import to_json
-            from advisor.costing import budget_check
 
-            arch = arch._replace(warnings=arch.warnings + tuple(budget_check(workload, arch, find_prices)))
-            return Result(path, to_json(arch), (), None)
-        from advisor.costing import budget_warnings, estimate
+            return Result(path, to_json(outcome.arch._replace(warnings=outcome.warnings)), (), None)
         from advisor.costviews import estimate_json
 
-        est = estimate(workload, arch, find_prices(workload.region), free_tier=options.free_tier)
-        warnings = list(arch.warnings) + budget_warnings(workload, est)
-        return Result(path, estimate_json(est, warnings=warnings), (), est.total)
+        est = outcome.estimate
+        return Result(path, estimate_json(est, warnings=list(outcome.warnings)), (), est.total)
     except AdvisorError as exc:
         diagnostics = getattr(exc, "diagnostics", None)
         if diagnostics:

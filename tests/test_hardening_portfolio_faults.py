@@ -40,16 +40,16 @@ def check(code, out, err, folder, what):
 
 def test_a_file_that_raises_in_process(portfolio, monkeypatch):
     from advisor import cli as cli_module
-    from advisor import engine
+    from advisor import pipeline
 
-    real = engine.recommend
+    real = pipeline.recommend
 
     def recommend(workload, *args, **kwargs):
         if workload.name == "boom":
             raise ZeroDivisionError("planted")
         return real(workload, *args, **kwargs)
 
-    monkeypatch.setattr(engine, "recommend", recommend)
+    monkeypatch.setattr(pipeline, "recommend", recommend)
     text = (portfolio / BAD).read_text().replace("name: startup-mvp", "name: boom")
     (portfolio / BAD).write_text(text)
     result = CliRunner().invoke(cli_module.app, ["cost", str(portfolio), "--format", "jsonl", "--jobs", "1"])

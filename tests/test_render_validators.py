@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from advisor.catalog import load_catalog
-from advisor.engine import recommend
 from advisor.pricing.catalog import load_catalog as load_prices
+from advisor.pipeline import run
 from advisor.render import render
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import EXAMPLES
@@ -34,7 +34,9 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, str]]:
     folder = tmp_path_factory.mktemp("rendered")
     out = {}
     for name, workload in _workloads().items():
-        result = render(workload, recommend(workload), CATALOG, load_prices(workload.region), None)
+        prices = load_prices(workload.region)
+        outcome = run(workload, None, CATALOG, lambda _: prices, price=True)
+        result = render(workload, outcome, CATALOG, prices, None)
         template = folder / f"{name}.yaml"
         template.write_text(result.files["template.yaml"], encoding="utf-8")
         out[name] = (template, result.files["ARCHITECTURE.md"])

@@ -23,31 +23,26 @@ class Rendered(NamedTuple):
     notes: tuple[str, ...]
 
 
-def render(workload: Any, arch: Any, catalog: Any, prices: Any | None, price_error: str | None) -> Rendered:
-    """Build the template and the report in memory; nothing touches the disk here."""
+def render(workload: Any, outcome: Any, catalog: Any, prices: Any | None, price_error: str | None) -> Rendered:
+    """Build the template and the report of the pipeline's outcome in memory; nothing touches the disk here."""
     from advisor.render.cfn import build_template, dump_template
     from advisor.render.report import report_view
     from advisor.templating import render_template
 
+    arch, estimate, sweep = outcome.arch._replace(warnings=outcome.warnings), outcome.estimate, None
     template = build_template(workload, arch)
     template_text = dump_template(template)
-    estimate = sweep = None
     notes: list[str] = []
-    if prices is not None:
-        from advisor.costing import budget_warnings, estimate as price
+    if estimate is not None and prices is not None:
         from advisor.pricing.errors import PriceNotFound
         from advisor.sweep import factors, sweep as run_sweep
 
         try:
-            estimate = price(workload, arch, prices)
             # The report shows the break-even to three significant figures: a bracket of 0.01% is enough.
             sweep = run_sweep(workload, arch, prices, factors(0.01, 1000, SWEEP_POINTS),
                               precision=Decimal("1.0001"), today=estimate)
-        except PriceNotFound as exc:  # a replica Region without prices, say: the rest of the report stands
-            estimate = sweep = None
-            price_error = exc.message
-        else:
-            arch = arch._replace(warnings=arch.warnings + tuple(budget_warnings(workload, estimate)))
+        except PriceNotFound as exc:  # the always-on alternative unpriced there: the report has no cost section
+            estimate, price_error = None, exc.message
     if estimate is None:
         notes.append(f"the report has no cost section: {price_error}")
     resources = {lid: str(res.get("Type", "")) for lid, res in sorted(template.get("Resources", {}).items())}
