@@ -310,6 +310,9 @@ def cost(
                                                 help="Price catalog file or folder (before the user catalog and the bundled one)."),
     max_monthly: Optional[float] = typer.Option(None, "--max-monthly", min=0,
                                                 help="Exit 1 when the monthly total exceeds this many USD."),
+    strict_prices: bool = typer.Option(False, "--strict-prices",
+                                       help="Exit 2, naming every key, when the Region's catalog lacks a price "
+                                       "(instead of an approximate estimate at another Region's price)."),
     sweep_on: bool = typer.Option(False, "--sweep", help="Also price 0.01× to 1000× the traffic and find the break-even."),
     sweep_range: str = typer.Option("0.01:1000", "--sweep-range", help="LOW:HIGH scale factors of the sweep."),
     sweep_points: int = typer.Option(31, "--sweep-points", min=2, max=100_000, help="Points in the sweep."),
@@ -325,8 +328,8 @@ def cost(
     from decimal import Decimal
 
     if _is_portfolio(files):
-        if sweep_on or region or max_monthly is not None:
-            raise UsageError("--sweep, --region and --max-monthly apply to one workload at a time")
+        if sweep_on or region or max_monthly is not None or strict_prices:
+            raise UsageError("--sweep, --region, --max-monthly and --strict-prices apply to one workload at a time")
         _portfolio("cost", files or [], fmt.value if fmt else None, rules_dirs, jobs, catalog_path, free_tier)
         return
     file = Path(files[0]) if files else None
@@ -340,6 +343,10 @@ def cost(
     outcome = run(workload, rule_set, catalog, lambda _: prices, price=True, free_tier=free_tier)
     arch, est, warnings = outcome.arch, outcome.estimate, list(outcome.warnings)
     assert est is not None
+    if strict_prices and not est.exact:
+        from advisor.pricing.errors import PricesNotExact
+
+        raise PricesNotExact(est.borrowed())
     swept = None
     if low_high is not None:
         from advisor.sweep import Alternative, factors, sweep

@@ -71,6 +71,19 @@ class Estimate(NamedTuple):
     unbilled: tuple[tuple[str, str, str], ...] = ()
 
     @property
+    def exact(self) -> bool:
+        """Whether every line is priced at its own Region's price (none stood in for by another Region's)."""
+        return all(line.price_region == line.region for line in self.lines if line.price_region)
+
+    def borrowed(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Region priced for -> (the Region whose prices stood in, the keys), for every line priced so."""
+        found: dict[str, tuple[str, set[str]]] = {}
+        for line in self.lines:
+            if line.price_region and line.region and line.price_region != line.region:
+                found.setdefault(line.region, (line.price_region, set()))[1].add(line.price_key or line.item)
+        return {region: (other, tuple(sorted(keys))) for region, (other, keys) in sorted(found.items())}
+
+    @property
     def total(self) -> Decimal:
         """The exact sum of every line."""
         with localcontext(EXACT):
@@ -430,10 +443,16 @@ def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *
     """Price the architecture for the workload's traffic (times `scale`)."""
     pricer = Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
     lines = tuple(pricer.run())
-    return Estimate(
+    est = Estimate(
         workload=workload.name, region=catalog.region, currency=catalog.currency, free_tier=free_tier,
         prices_source=catalog.source, prices_as_of=catalog.as_of, lines=lines, warnings=tuple(pricer.warnings),
         unbilled=pricer.unbilled,
     )
+    if est.exact:
+        return est
+    return est._replace(warnings=est.warnings + tuple(
+        f"{region} has no catalog price for {', '.join(keys)}: those lines use {other}'s prices, so the estimate "
+        f"is approximate (run `advisor prices update --region {region}`; --strict-prices refuses such an estimate)"
+        for region, (other, keys) in est.borrowed().items()))
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from advisor.costing import Estimate
-from advisor.pricing.base import decimal_text, fmt_number, to_cents
+from advisor.pricing.base import CostLine, decimal_text, fmt_number, to_cents
 
 
 if TYPE_CHECKING:
@@ -46,20 +46,8 @@ def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = N
         "region": est.region,
         "currency": est.currency,
         "free_tier": est.free_tier,
-        "prices": {"source": est.prices_source, "as_of": est.prices_as_of},
-        "lines": [
-            {
-                "service": line.service,
-                "component": line.component,
-                "item": line.item,
-                "quantity": decimal_text(line.quantity),
-                "unit": line.unit,
-                "unit_price": decimal_text(line.unit_price),
-                "monthly_usd": decimal_text(line.monthly_usd),
-                "basis": line.basis,
-            }
-            for line in est.lines
-        ],
+        "prices": {"source": est.prices_source, "as_of": est.prices_as_of, "exact": est.exact},
+        "lines": [_line_json(line, est.region) for line in est.lines],
         "by_service": {k: decimal_text(v) for k, v in est.by_service().items()},
         "total_monthly_usd": decimal_text(est.total),
         "warnings": warnings,
@@ -67,6 +55,24 @@ def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = N
     }
     if sweep is not None:
         out["sweep"] = sweep_json(sweep)
+    return out
+
+
+def _line_json(line: CostLine, region: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "service": line.service,
+        "component": line.component,
+        "item": line.item,
+        "quantity": decimal_text(line.quantity),
+        "unit": line.unit,
+        "unit_price": decimal_text(line.unit_price),
+        "monthly_usd": decimal_text(line.monthly_usd),
+        "basis": line.basis,
+        "price_region": line.price_region,
+        "price_as_of": line.price_as_of,
+    }
+    if line.region is not None and line.region != region:  # a replica's, or a recovery Region's, resource
+        out["region"] = line.region
     return out
 
 
@@ -153,6 +159,30 @@ def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = N
         return _estimate_view(est, warnings=warnings, sweep=sweep)
 
 
+def total_text(est: Estimate) -> str:
+    """The total in dollars, marked when another Region's prices stood in for some lines."""
+    return money(est.total) + ("" if est.exact else " (approximate)")
+
+
+def prices_origin(est: Estimate) -> str:
+    """Where the estimate's prices came from, in one sentence: its own Region's, and any other's."""
+    priced = [line for line in est.lines if line.price_region]
+    regions: dict[str, list[CostLine]] = {}
+    for line in priced:
+        regions.setdefault(line.price_region or "", []).append(line)
+    parts = []
+    for region, lines in sorted(regions.items(), key=lambda kv: (kv[0] != est.region, kv[0])):
+        dates = sorted({line.price_as_of for line in lines if line.price_as_of})
+        when = f"dated {dates[0]}" if len(dates) == 1 else f"dated {dates[0]} to {dates[-1]}" if dates else "undated"
+        whose = f"{region}'s own" if region == est.region else f"{region}'s"
+        parts.append(f"{len(lines)} at {whose} prices ({when})")
+    head = f"Of {len(priced)} priced lines, " + "; ".join(parts) + "." if priced else "No line needed a price."
+    if est.exact:
+        return head
+    borrowed = "; ".join(f"{region} has no price for {', '.join(keys)}" for region, (_, keys) in est.borrowed().items())
+    return f"{head} The total is approximate: {borrowed}."
+
+
 def _estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     for service, amount in est.by_service().items():
@@ -168,7 +198,8 @@ def _estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = 
         groups.append({"service": service, "subtotal": money(amount), "rows": rows})
     view: dict[str, Any] = {
         "workload": est.workload, "region": est.region, "free_tier": est.free_tier, "as_of": est.prices_as_of,
-        "source": est.prices_source, "groups": groups, "total": money(est.total), "warnings": warnings,
+        "source": est.prices_source, "groups": groups, "total": total_text(est), "warnings": warnings,
+        "origin": prices_origin(est), "exact": est.exact,
         "sweep": None,
     }
     if sweep is not None:

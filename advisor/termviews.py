@@ -66,6 +66,7 @@ def print_estimate(out: Console, view: dict[str, Any], plot: str) -> None:
         table.add_row("", f"[bold]{group['service']} subtotal[/bold]", "", "", "", f"[bold]{group['subtotal']}[/bold]",
                       end_section=True)
     out.print(table)
+    out.print(escape(view["origin"]))
     if view["sweep"]:
         out.print(plot, markup=False)
         be = view["sweep"]["break_even"]

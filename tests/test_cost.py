@@ -17,7 +17,8 @@ from advisor.pricing.catalog import load_catalog
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import EXAMPLES, ROOT
 
-LINE_KEYS = {"service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis"}
+LINE_KEYS = {"service", "component", "item", "quantity", "unit", "unit_price", "monthly_usd", "basis", "price_region",
+             "price_as_of"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -28,11 +29,15 @@ def test_cost_json_contract_and_totals(cli, path):
     assert list(data)[:9] == ["workload", "region", "currency", "free_tier", "prices", "lines", "by_service",
                               "total_monthly_usd", "warnings"]
     assert data["currency"] == "USD" and data["free_tier"] is False
-    assert set(data["prices"]) == {"source", "as_of"}
+    assert set(data["prices"]) == {"source", "as_of", "exact"}
     lines = data["lines"]
     assert lines
     for line in lines:
-        assert set(line) == LINE_KEYS
+        # `region` only on a line for a resource outside the workload's Region (a replica).
+        assert set(line) - {"region"} == LINE_KEYS and line.get("region") != data["region"]
+        # Every line of the bundled examples is priced at the Region's own price, dated.
+        if line["price_region"] is not None:
+            assert line["price_region"] == line.get("region", data["region"]) and line["price_as_of"]
         for key in ("quantity", "unit_price", "monthly_usd"):
             assert isinstance(line[key], str) and "E" not in line[key]
         # quantity × unit price is the line's amount, exactly
@@ -143,11 +148,27 @@ def test_budget_below_the_estimate_warns_in_cost_and_recommend(cli, tmp_path):
     assert not any("budget" in w for w in calm["warnings"])
 
 
-def test_region_without_prices_names_the_update_command(cli):
-    result = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--region", "eu-central-1")
-    assert result.code == 2
-    assert "advisor prices update --region eu-central-1" in result.err
-    assert "Traceback" not in result.err
+def test_region_without_prices_is_approximate_and_strict_prices_names_every_key(cli):
+    # af-south-1 has no catalog: the estimate stands on us-east-1's prices, says so on every line, in the
+    # prices block and in a warning naming each key; --strict-prices refuses it and names every key.
+    path = str(ROOT / "examples" / "startup-mvp.yaml")
+    result = cli("cost", path, "--region", "af-south-1", "--format", "json")
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    assert doc["prices"]["exact"] is False
+    for line in doc["lines"]:
+        assert line["price_region"] == "us-east-1" and "region" not in line  # the resource runs in af-south-1
+    warning = next(w for w in doc["warnings"] if w.startswith("af-south-1 has no catalog price for "))
+    keys = set(warning.split(" for ", 1)[1].split(":", 1)[0].split(", "))
+    assert {"lambda.requests", "apigateway.rest-requests", "dynamodb.storage"} <= keys
+    strict = cli("cost", path, "--region", "af-south-1", "--strict-prices")
+    assert strict.code == 2 and "Traceback" not in strict.err
+    assert all(key in strict.err for key in keys)
+    assert "advisor prices update --region af-south-1" in strict.err
+    exact = cli("cost", path, "--strict-prices", "--format", "json")
+    assert exact.code == 0 and json.loads(exact.out)["prices"]["exact"] is True
+    result = cli("cost", path, "--region", "eu-central-1")
+    assert result.code == 0
     bad = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--region", "mars-north-1")
     assert bad.code == 2 and "unknown region 'mars-north-1'" in bad.err
 

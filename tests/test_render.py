@@ -119,15 +119,30 @@ def test_check_runs_cfn_lint(cli, tmp_path):
     assert "has no errors or warnings" in result.err
 
 
-def test_a_missing_price_leaves_the_cost_section_out_but_renders(cli, tmp_path):
+def test_a_missing_catalog_leaves_the_cost_section_out_but_renders(cli, tmp_path):
+    # --catalog names a folder without the Region's file: nothing to price from, so no cost section.
+    (tmp_path / "prices").mkdir()
+    result = cli("render", str(ROOT / "examples" / "startup-mvp.yaml"), "-o", str(tmp_path / "out"),
+                 "--catalog", str(tmp_path / "prices"))
+    assert result.code == 0, result.err
+    assert "note: the report has no cost section" in result.err and "us-east-1" in result.err
+    report = (tmp_path / "out" / "ARCHITECTURE.md").read_text()
+    assert "Not estimated: no price" in report
+
+
+def test_a_report_says_which_prices_came_from_where(cli, tmp_path):
+    # A pilot-light workload whose recovery Region has no DynamoDB prices of its own: the report's cost section
+    # marks the total approximate and names the Regions and keys behind the lines.
     path = tmp_path / "dr.yaml"
-    path.write_text("version: 1\nname: d\nrequirements:\n  disaster-recovery: "
-                    "{rpo_minutes: 5, rto_minutes: 30, secondary_region: us-west-2}\n")
+    path.write_text("version: 1\nname: d\nregion: eu-west-1\nrequirements:\n  disaster-recovery: "
+                    "{rpo_minutes: 5, rto_minutes: 30, secondary_region: af-south-1}\n")
     result = cli("render", str(path), "-o", str(tmp_path / "out"))
     assert result.code == 0, result.err
-    assert "note: the report has no cost section" in result.err and "us-west-2" in result.err
     report = (tmp_path / "out" / "ARCHITECTURE.md").read_text()
-    assert "Not estimated: no price for" in report
+    cost = report.split("## Cost", 1)[1]
+    assert "(approximate)" in cost
+    assert "at eu-west-1's own prices" in cost and "at us-east-1's prices" in cost
+    assert "af-south-1 has no price for dynamodb." in cost
 
 
 def test_atomic_writes_leave_other_files_alone_and_no_temporary_file_behind(tmp_path):

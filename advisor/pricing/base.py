@@ -111,6 +111,13 @@ class CostLine(NamedTuple):
     unit_price: Decimal
     monthly_usd: Decimal
     basis: str
+    # The price behind the line: its catalog key, the Region whose price it is, and that price's date; and the
+    # Region the resource is priced for, which differs from `price_region` when that Region's catalog lacks the
+    # key and another Region's price stands in (the estimate is then approximate, and says so).
+    price_key: str | None = None
+    region: str | None = None
+    price_region: str | None = None
+    price_as_of: str | None = None
     component: str | None = None
 
     def for_component(self, component: str) -> "CostLine":
@@ -239,7 +246,10 @@ class FreeTier:
     @classmethod
     def from_catalog(cls, catalog: "Catalog", *, include_12_month: bool = False) -> "FreeTier":
         """The always-free allowances listed in a catalog; 12-month offers only when asked for."""
-        chosen = [a for a in catalog.free_tier.values() if include_12_month or a.scope == "always"]
+        # The free tier is the account's, the same in every Region; a Region without a catalog of its own
+        # takes the allowances of the Region its prices fall back to.
+        allowances = catalog.free_tier or (catalog.fallback.free_tier if catalog.fallback is not None else {})
+        chosen = [a for a in allowances.values() if include_12_month or a.scope == "always"]
         return cls(chosen)
 
     def fresh(self) -> "FreeTier":
@@ -350,7 +360,8 @@ def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", bas
             else:
                 name = f"{item} ({qualifier or label})" if qualifier or label else item
             quantity -= ZERO  # as the loop's `amount - covered`: 1E+6 becomes 1000000, and so does its text
-            return [CostLine(service, name, quantity, unit, first.price, quantity * first.price, basis)]
+            return [CostLine(service, name, quantity, unit, first.price, quantity * first.price, basis,
+                             *_price_of(entry))]
     try:
         slices = tier_slices(quantity, tiers, start)
     except OverflowError as exc:
@@ -365,7 +376,7 @@ def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", bas
     suffix = f"; {grant.describe(quantity)}" if grant else ""
     if grant:
         free_name = f"{item} ({qualifier}, free tier)" if qualifier else f"{item} (free tier)"
-        lines.append(CostLine(service, free_name, grant.granted, unit, ZERO, ZERO, basis + suffix))
+        lines.append(CostLine(service, free_name, grant.granted, unit, ZERO, ZERO, basis + suffix, *_price_of(entry)))
     many = len(tiers) > 1
     free_left = grant.granted if grant else ZERO
     for index, (tier, amount) in enumerate(slices):
@@ -377,8 +388,14 @@ def _tiered(service: str, item: str, quantity: Decimal, entry: "PriceEntry", bas
         label = _tier_label(tier, index, unit) if many else None
         parts = [p for p in (qualifier, label) if p]
         name = f"{item} ({', '.join(parts)})" if parts else item
-        lines.append(CostLine(service, name, billable, unit, tier.price, billable * tier.price, basis + suffix))
+        lines.append(CostLine(service, name, billable, unit, tier.price, billable * tier.price, basis + suffix,
+                              *_price_of(entry)))
     return lines
+
+
+def _price_of(entry: "PriceEntry") -> tuple[str, str, str, str]:
+    """A line's price fields: key, the Region priced for, the Region whose price it is, and its date."""
+    return entry.key, entry.used_in or entry.region, entry.region, entry.as_of
 
 
 def field_lines(

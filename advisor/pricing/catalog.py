@@ -55,6 +55,8 @@ class PriceEntry(NamedTuple):
     source: str
     as_of: str
     note: str | None = None
+    # The Region this price stands in for, when it is another Region's (see `Catalog.fallback`).
+    used_in: str | None = None
 
     @property
     def unit_price(self) -> Decimal:
@@ -72,17 +74,22 @@ class Catalog(NamedTuple):
     prices: Mapping[str, PriceEntry]
     free_tier: Mapping[str, Allowance]
     origin: str | None = None
+    # The catalog whose price stands in for a key this one lacks (FALLBACK_REGION's), marked on the entry.
+    fallback: "Catalog | None" = None
 
     def price(self, key: str) -> PriceEntry:
-        """The price entry for a key, or `PriceNotFound` naming the key, the region and the remedy."""
-        try:
-            return self.prices[key]
-        except KeyError:
-            raise PriceNotFound(key, self.region) from None
+        """The price entry for a key (the fallback Region's, marked, when this Region has none), or
+        `PriceNotFound` naming the key, the region and the remedy."""
+        found = self.prices.get(key)
+        if found is not None:
+            return found
+        if self.fallback is not None and key in self.fallback.prices:
+            return self.fallback.prices[key]._replace(used_in=self.region)
+        raise PriceNotFound(key, self.region)
 
     def has(self, key: str) -> bool:
-        """Whether the catalog holds a price for a key."""
-        return key in self.prices
+        """Whether the catalog, or its fallback, holds a price for a key."""
+        return key in self.prices or (self.fallback is not None and key in self.fallback.prices)
 
     def for_region(self, region: str) -> "Catalog":
         """The catalog of another region from the same place this one was loaded from."""
@@ -92,11 +99,30 @@ class Catalog(NamedTuple):
         return load_catalog(region, origin)
 
 
+# The Region whose bundled catalog is complete. A price another commercial Region's catalog lacks is taken
+# from it, and the line, the warnings and the total say so: AWS prices differ by Region, so such an
+# estimate is approximate (`--strict-prices` refuses it). Other partitions price in other currencies and
+# never fall back.
+FALLBACK_REGION = "us-east-1"
+COMMERCIAL = re.compile(r"^(?!cn-|us-gov-|us-iso)[a-z]{2}-")
+
+
 def load_catalog(region: str, path: Path | str | None = None) -> Catalog:
-    """Load a region's catalog from the bundled data, a directory of `<region>.json` files, or one file."""
+    """Load a region's catalog from the bundled data, a directory of `<region>.json` files, or one file; in a
+    commercial Region, what it lacks falls back to the bundled FALLBACK_REGION catalog."""
     if not isinstance(region, str) or not _REGION.match(region):
         raise PriceNotFound(None, str(region), detail="not an AWS region code")
-    return _load(region, None if path is None else str(path))
+    if region == FALLBACK_REGION and path is None or not COMMERCIAL.match(region):
+        return _load(region, None if path is None else str(path))
+    fallback = _load(FALLBACK_REGION, None)
+    try:
+        own = _load(region, None if path is None else str(path))
+    except PriceNotFound:
+        if path is not None:  # a folder the user named lacks the Region's file: say so, do not guess
+            raise
+        own = Catalog(region, fallback.currency, fallback.as_of, f"no catalog for {region}: every price is "
+                      f"{FALLBACK_REGION}'s", MappingProxyType({}), MappingProxyType({}))
+    return own._replace(fallback=fallback)
 
 
 def find_catalog(region: str, *, catalog_path: Path | None = None, user_dir: Path | None = None) -> Catalog:

@@ -30,6 +30,24 @@ class PriceNotFound(AdvisorError):
         return [f"error: {self.message}"]
 
 
+class PricesNotExact(AdvisorError):
+    """`--strict-prices`: some lines would be priced at another Region's prices; every such key is named."""
+
+    exit_code = 2
+
+    def __init__(self, borrowed: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        self.message = "; ".join(f"no price in the catalog for region '{region}' for {', '.join(keys)} "
+                                 f"(they would be priced at {other}'s prices)"
+                                 for region, (other, keys) in borrowed.items())
+        regions = " ".join(f"--region {region}" for region in borrowed)
+        self.hint = f"run `{UPDATE_COMMAND} {regions}`, or drop --strict-prices for an approximate estimate"
+        Exception.__init__(self, self.message)
+
+    def lines(self) -> list[str]:
+        """Every missing key, then the remedy."""
+        return [f"error: {self.message}", f"hint: {self.hint}"]
+
+
 class CatalogError(AdvisorError):
     """A price catalog file exists but is malformed."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from advisor.architecture import Architecture
 from advisor.catalog import Catalog
 from advisor.costing import Estimate
-from advisor.costviews import money
+from advisor.costviews import money, prices_origin, total_text
 from advisor.render import mermaid
 from advisor.render.cfn import ACCOUNT_LEVEL_CONTROLS
 from advisor.services import part, service
@@ -98,7 +98,7 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
     }
     if estimate is not None:
         view["cost"] = {
-            "total": money(estimate.total), "as_of": estimate.prices_as_of,
+            "total": total_text(estimate), "as_of": estimate.prices_as_of, "origin": prices_origin(estimate),
             "free_tier": estimate.free_tier,
             "services": [{"id": s, "amount": money(v)} for s, v in estimate.by_service().items()],
             "chart": None, "break_even": None,

@@ -377,9 +377,13 @@ def test_find_catalog_order(tmp_path: Path) -> None:
 
 
 def test_find_catalog_missing_region_names_the_update_command(tmp_path: Path) -> None:
+    # A commercial Region with no catalog anywhere stands on us-east-1's prices (marked); another partition's
+    # Region has no stand-in and names the remedy.
+    stand_in = find_catalog("af-south-1", user_dir=tmp_path)
+    assert not stand_in.prices and stand_in.fallback is not None and stand_in.fallback.region == "us-east-1"
     with pytest.raises(PriceNotFound) as info:
-        find_catalog("sa-east-1", user_dir=tmp_path)
-    assert "sa-east-1" in str(info.value) and "advisor prices update --region sa-east-1" in str(info.value)
+        find_catalog("cn-north-1", user_dir=tmp_path)
+    assert "cn-north-1" in str(info.value) and "advisor prices update --region cn-north-1" in str(info.value)
     with pytest.raises(PriceNotFound, match="advisor prices update --region us-east-1"):
         find_catalog("us-east-1", catalog_path=tmp_path / "nowhere", user_dir=tmp_path)
 

@@ -83,14 +83,24 @@ def test_other_regions_cover_the_core_services_they_source() -> None:
     assert load_catalog("ap-southeast-1").has("cloudwatch.logs-ingest")
 
 
-def test_missing_region_names_the_remedy() -> None:
+def test_a_commercial_region_without_a_catalog_is_priced_at_us_east_1_and_marked() -> None:
+    # af-south-1 has no bundled catalog: every price is us-east-1's, each entry marked with the Region it
+    # stands in for, so lines and totals can say the estimate is approximate.
+    catalog = load_catalog("af-south-1")
+    assert not catalog.prices
+    entry = catalog.price("lambda.requests")
+    assert (entry.region, entry.used_in) == ("us-east-1", "af-south-1")
+    assert entry.unit_price == load_catalog("us-east-1").price("lambda.requests").unit_price
+
+
+def test_another_partition_never_falls_back_and_names_the_remedy() -> None:
+    # China prices are in another currency: no us-east-1 stand-in, an error with the remedy instead.
     with pytest.raises(PriceNotFound) as info:
-        load_catalog("sa-east-1")
+        load_catalog("cn-north-1")
     error = info.value
     assert error.exit_code == 2
-    assert "sa-east-1" in str(error)
-    assert "advisor prices update" in str(error)
-    assert "advisor prices update --region sa-east-1" in error.hint
+    assert "cn-north-1" in str(error)
+    assert "advisor prices update --region cn-north-1" in error.hint
 
 
 def test_not_a_region_code_is_rejected_without_touching_files() -> None:
@@ -106,11 +116,17 @@ def test_missing_price_names_key_region_and_remedy(use1) -> None:
     assert "lambda.no-such-thing" in message and "us-east-1" in message and "advisor prices update" in message
 
 
-def test_price_missing_in_a_region_is_an_error_not_zero() -> None:
-    # ap-southeast-1's catalog has no SQS price: pricing a queue there must fail, not cost $0.
-    catalog = load_catalog("ap-southeast-1")
-    with pytest.raises(PriceNotFound, match="sqs.standard-requests.*ap-southeast-1"):
-        sqs.price(sqs.SqsUsage(monthly_requests=1000), catalog)
+def test_a_price_missing_in_a_region_is_us_east_1s_marked_never_zero(tmp_path: Path) -> None:
+    # A catalog for eu-west-1 with one price of its own: a queue there is priced at us-east-1's SQS price, and
+    # the line names both Regions; the key it has is its own.
+    data = minimal()
+    data["region"] = "eu-west-1"
+    (tmp_path / "eu-west-1.json").write_text(json.dumps(data))
+    catalog = load_catalog("eu-west-1", tmp_path)
+    assert catalog.price("x.y").used_in is None and catalog.price("x.y").region == "eu-west-1"
+    [line] = sqs.price(sqs.SqsUsage(monthly_requests=1000), catalog)
+    assert (line.region, line.price_region, line.price_key) == ("eu-west-1", "us-east-1", "sqs.standard-requests")
+    assert line.unit_price == load_catalog("us-east-1").price("sqs.standard-requests").tiers[0].price > 0
 
 
 def test_unused_features_do_not_need_prices() -> None:
@@ -208,15 +224,14 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
             assert all(isinstance(v, Decimal) for v in (item.quantity, item.unit_price, item.monthly_usd))
 
 
-def test_replica_region_without_a_price_is_an_error(use1) -> None:
-    # Replicated writes are billed at the replica region's price; ap-southeast-1's catalog does not have it.
+def test_a_replica_in_a_region_without_prices_is_marked(use1) -> None:
+    # Replicated writes are billed at the replica Region's price; af-south-1 has no catalog, so the line is
+    # priced at us-east-1's and says where the replica runs and whose price it used.
     from advisor.services.dynamodb import pricing as dynamodb
 
-    usage = dynamodb.DynamoDbUsage(monthly_write_request_units=1000, replica_regions=("ap-southeast-1",))
-    with pytest.raises(PriceNotFound, match="dynamodb.replicated-write-request-units.*ap-southeast-1"):
-        dynamodb.price(usage, use1)
-    with pytest.raises(PriceNotFound, match="us-west-2"):
-        dynamodb.price(dynamodb.DynamoDbUsage(monthly_write_request_units=1, replica_regions=("us-west-2",)), use1)
+    usage = dynamodb.DynamoDbUsage(monthly_write_request_units=1000, replica_regions=("af-south-1",))
+    replica = next(x for x in dynamodb.price(usage, use1) if "af-south-1" in x.item)
+    assert (replica.region, replica.price_region) == ("af-south-1", "us-east-1")
 
 
 def test_reloading_after_a_catalog_file_changes(tmp_path: Path) -> None:

@@ -177,12 +177,17 @@ def test_eu_west_1_table_replicated_into_eu_central_1() -> None:
 def test_eu_kms_key_is_a_dollar_a_month_and_unsourced_requests_are_an_error(region: str) -> None:
     catalog = load_catalog(region)
     assert cents(kms.price(kms.KmsUsage(keys=2), catalog)) == usd("2.00")
-    # No citable per-Region KMS request price was found: pricing requests fails loudly rather than at $0.
-    with pytest.raises(PriceNotFound, match=f"kms.requests.*{region}"):
-        kms.price(kms.KmsUsage(keys=1, monthly_requests=100_000), catalog)
+    # Never a silent zero: requests are priced at the Region's own price, or at us-east-1's marked as such.
+    lines = kms.price(kms.KmsUsage(keys=1, monthly_requests=100_000), catalog)
+    requests = next(x for x in lines if x.price_key == "kms.requests")
+    assert requests.unit_price > 0 and requests.region == region
+    assert requests.price_region == (region if "kms.requests" in catalog.prices else "us-east-1")
 
 
-def test_eu_central_1_dynamodb_storage_gap_is_an_error_not_a_zero() -> None:
+def test_eu_central_1_dynamodb_storage_is_never_a_zero() -> None:
+    # Storage is priced at eu-central-1's own price when the catalog has it, else at us-east-1's, marked.
+    catalog = load_catalog("eu-central-1")
     usage = dynamodb.DynamoDbUsage(storage_gb=10, pitr_backup_storage_gb=10)
-    with pytest.raises(PriceNotFound, match="dynamodb.storage.*eu-central-1"):
-        dynamodb.price(usage, load_catalog("eu-central-1"))
+    for x in dynamodb.price(usage, catalog):
+        assert x.unit_price > 0 and x.region == "eu-central-1"
+        assert x.price_region == ("eu-central-1" if x.price_key in catalog.prices else "us-east-1")

@@ -62,7 +62,7 @@ def test_recovery_region_catalog_parses(region: str) -> None:
 @pytest.mark.parametrize("region", regions_with_dynamodb())
 def test_recovery_region_has_the_dynamodb_prices(region: str) -> None:
     catalog = load_catalog(region)
-    missing = [key for key in DYNAMODB_KEYS if not catalog.has(key)]
+    missing = [key for key in DYNAMODB_KEYS if key not in catalog.prices]  # its own, not us-east-1's stand-ins
     assert not missing, missing
 
 
@@ -86,6 +86,7 @@ def test_on_demand_global_table_replica_from_us_east_1(region: str) -> None:
     usage = dynamodb.DynamoDbUsage(monthly_write_request_units=3_000_000, replica_regions=(region,))
     lines = dynamodb.price(usage, use1)
     replica = line(lines, f"Replicated write request units ({region})")
+    assert (replica.region, replica.price_region) == (region, region)
     assert replica.quantity == Decimal(3_000_000)
     assert replica.unit_price == Decimal("0.000000625")
     assert replica.monthly_usd == Decimal("1.875")
@@ -137,9 +138,11 @@ def test_us_east_2_table_with_backups_and_streams() -> None:
         assert cents(line(lines, item)) == usd(amount), item
 
 
-def test_us_west_2_dynamodb_gap_is_an_error_not_a_zero() -> None:
-    # Until us-west-2 DynamoDB prices are sourced, a replica there must fail loudly, naming key and Region.
+def test_us_west_2_dynamodb_gap_is_priced_at_us_east_1_and_marked_never_zero() -> None:
+    # Until us-west-2 DynamoDB prices are sourced, a replica there is priced at us-east-1's price, and the line
+    # says so (an approximate estimate; --strict-prices refuses it).
     use1 = load_catalog("us-east-1")
     usage = dynamodb.DynamoDbUsage(monthly_write_request_units=1000, replica_regions=("us-east-2", "us-west-2"))
-    with pytest.raises(PriceNotFound, match="dynamodb.replicated-write-request-units.*us-west-2"):
-        dynamodb.price(usage, use1)
+    replica = line(dynamodb.price(usage, use1), "Replicated write request units (us-west-2)")
+    assert (replica.region, replica.price_region) == ("us-west-2", "us-east-1")
+    assert replica.unit_price == use1.price("dynamodb.replicated-write-request-units").unit_price > 0

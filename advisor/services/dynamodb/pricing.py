@@ -164,7 +164,7 @@ def price(
                     ZERO,
                     ZERO,
                     text + "; reads by Lambda triggers are free (DynamoDB developer guide, CostOptimization_StreamsUsage)",
-                )
+                )._replace(region=catalog.region)
             )
         else:
             lines += metered(
@@ -246,7 +246,8 @@ def _capacity_lines(
         free_hours = grant.granted * month.hours
         billable_units = units - grant.granted
         text += f"; {grant.describe(units)}"
-        lines.append(CostLine(SERVICE, f"{item} (free tier)", free_hours, entry.unit, ZERO, ZERO, text))
+        lines.append(CostLine(SERVICE, f"{item} (free tier)", free_hours, entry.unit, ZERO, ZERO, text, entry.key,
+                              entry.used_in or entry.region, entry.region, entry.as_of))
     lines += priced_lines(
         service=SERVICE,
         item=item,
