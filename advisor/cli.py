@@ -458,12 +458,27 @@ def validate(
                         "warnings": []})
             raise typer.Exit(exc.exit_code) from None
         raise
+    notes = _catalog_notes(workload.region)
     if fmt is ValidateFormat.json:
-        _emit_json({"file": path, "valid": True, "errors": [], "warnings": list(workload.warnings)})
+        _emit_json({"file": path, "valid": True, "errors": [], "warnings": list(workload.warnings), "notes": notes})
         return
     for warning in workload.warnings:
         _err(f"{path}: warning: {warning}")
+    for note in notes:
+        _note(f"{path}: note: {note}")
     _note(f"{path}: ok ({len(workload.problems)} problems, {len(workload.requirements)} requirements in force)")
+
+
+def _catalog_notes(region: str) -> list[str]:
+    """What the Region's price catalog means for an estimate there, when it is not complete."""
+    from advisor.pricing.catalog import coverage
+    from advisor.pricing.errors import PriceNotFound
+
+    try:
+        covered = coverage(_price_catalog(region, None))
+    except PriceNotFound as exc:
+        return [f"no estimate is possible in {region}: {exc.message}"]
+    return [] if covered.exact else [covered.sentence()]
 
 
 @app.command()
@@ -679,6 +694,8 @@ def init(
         files["workload.schema.json"] = json.dumps(json_schema(catalog), indent=2) + "\n"
     for path in write_files(output.parent, files, force=force):
         _note(f"wrote {path}")
+    for note in _catalog_notes(region):
+        _note(f"note: {note}")
 
 
 def _ask_checked(question: str, default: str, problem: Callable[[str], Optional[str]]) -> str:
@@ -782,10 +799,14 @@ def prices_list(
     regions = set(bundled_regions())
     if user_dir.is_dir():
         regions |= {p.stem for p in user_dir.glob("*.json")}
+    from advisor.pricing.catalog import coverage
+
     rows = []
     for region in sorted(regions):
         found = find_catalog(region, catalog_path=catalog_path, user_dir=user_dir)
-        rows.append({"region": region, "as_of": found.as_of, "prices": len(found.prices),
+        covered = coverage(found)
+        rows.append({"region": region, "as_of": found.as_of, "prices": covered.own, "stand_in": covered.stand_in,
+                     "exact": covered.exact, "price_dates": [covered.first_date, covered.last_date],
                      "origin": found.origin or "bundled"})
     chosen = fmt or (DataFormat.table if _is_terminal() else DataFormat.json)
     if chosen is DataFormat.json:

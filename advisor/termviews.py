@@ -92,10 +92,14 @@ def print_rules(out: Console, listed: list[dict[str, Any]]) -> None:
 def print_prices(out: Console, rows: list[dict[str, Any]]) -> None:
     """One row per Region: the catalog's date, how many prices and where it comes from."""
     table = Table()
-    for column in ("region", "as of", "prices", "origin"):
-        table.add_column(column, justify="right" if column == "prices" else "left", overflow="fold")
+    for column in ("region", "as of", "own prices", "us-east-1 stands in", "price dates", "origin"):
+        table.add_column(column, justify="right" if "prices" in column or "stands" in column else "left",
+                         overflow="fold")
     for row in rows:
-        table.add_row(row["region"], str(row["as_of"]), str(row["prices"]), escape(str(row["origin"])))
+        first, last = row["price_dates"]
+        dates = "—" if first is None else first if first == last else f"{first} to {last}"
+        table.add_row(row["region"], str(row["as_of"]), str(row["prices"]), str(row["stand_in"]), dates,
+                      escape(str(row["origin"])))
     out.print(table)
 
 

@@ -72,7 +72,23 @@ def test_validate_ok_and_json(cli):
     assert result.out == ""
     assert "ok (" in result.err
     result = cli("validate", path, "--format", "json")
-    assert json.loads(result.out) == {"file": path, "valid": True, "errors": [], "warnings": []}
+    assert json.loads(result.out) == {"file": path, "valid": True, "errors": [], "warnings": [], "notes": []}
+
+
+def test_validate_and_init_say_when_the_regions_catalog_is_partial(cli, tmp_path):
+    # af-south-1 has no catalog: validate and init both say that us-east-1's prices stand in, so an estimate
+    # there is approximate, and how to refuse or fix that.
+    doc = (ROOT / "examples" / "payments-api.yaml").read_text().replace("region: us-east-1", "region: af-south-1")
+    path = tmp_path / "w.yaml"
+    assert "region: af-south-1" in doc
+    path.write_text(doc)
+    notes = json.loads(cli("validate", str(path), "--format", "json").out)["notes"]
+    assert len(notes) == 1 and "us-east-1's prices stand in for the other" in notes[0]
+    assert "--strict-prices" in notes[0] and "prices update --region af-south-1" in notes[0]
+    made = cli("init", "--name", "w", "--region", "af-south-1", "--problem", "scalability-issues",
+               "-o", str(tmp_path / "new.yaml"))
+    assert made.code == 0, made.err
+    assert "note: af-south-1's price catalog has its own prices for 0 of the" in made.err
 
 
 def test_validate_reports_every_error_as_json(cli, tmp_path):

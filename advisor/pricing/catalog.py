@@ -146,6 +146,39 @@ def _bundled_dir() -> Any:
     return files("advisor.pricing") / "prices"
 
 
+class Coverage(NamedTuple):
+    """How much of a Region's pricing is its own: keys with its own price, keys another Region's price stands
+    in for, and the dates of its own prices."""
+
+    region: str
+    own: int
+    stand_in: int
+    first_date: str | None
+    last_date: str | None
+
+    @property
+    def exact(self) -> bool:
+        """Whether every key advisor prices has the Region's own price."""
+        return self.stand_in == 0
+
+    def sentence(self) -> str:
+        """What the coverage means for an estimate there, in words."""
+        if self.exact:
+            return f"{self.region}'s price catalog has its own price for each of the {self.own} keys advisor prices"
+        return (f"{self.region}'s price catalog has its own prices for {self.own} of the {self.own + self.stand_in} "
+                f"keys advisor prices; {FALLBACK_REGION}'s prices stand in for the other {self.stand_in}, so an "
+                f"estimate there is approximate (`advisor cost --strict-prices` refuses it; `advisor prices update "
+                f"--region {self.region}` fills the gaps)")
+
+
+def coverage(catalog: Catalog) -> Coverage:
+    """How much of a catalog's pricing is the Region's own."""
+    dates = sorted({entry.as_of for entry in catalog.prices.values()})
+    borrowed = set(catalog.fallback.prices) - set(catalog.prices) if catalog.fallback is not None else set()
+    return Coverage(catalog.region, len(catalog.prices), len(borrowed), dates[0] if dates else None,
+                    dates[-1] if dates else None)
+
+
 def bundled_regions() -> list[str]:
     """The regions the bundled catalog covers."""
     return sorted(p.name[: -len(".json")] for p in _bundled_dir().iterdir() if p.name.endswith(".json"))
