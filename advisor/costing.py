@@ -15,7 +15,9 @@ this module names no service:
 - **Queues** receive what is sent to them (API requests, or one message per publish of a topic
   that fans out to them). Each message costs one SendMessage; a Lambda event source mapping
   receives and deletes in batches of the edge's `batch_size` (default 10) and its five idle
-  long-polling pollers add empty receives all month.
+  long-polling pollers add empty receives all month. A message that travels via another service (an
+  edge's `via: <service>`, a claim check) is what that service puts on the queue in the payload's
+  place, at the size its pricing module's `carried_kb` gives.
 - **Functions** run once per batch from a queue, once per synchronous API request, once per
   message a topic delivers to them, and at most once per request they authorise. A function
   publishes one event per record it processes.
@@ -41,12 +43,12 @@ quantity came from.
 from decimal import Context, Decimal, localcontext
 from typing import Any, Callable, Mapping, NamedTuple
 
-from advisor.architecture import Architecture, Component
+from advisor.architecture import Architecture, Component, Edge
 from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, CostLine, FreeTier, Month, ceil, fmt_number, to_cents, to_decimal,
 )
 from advisor.pricing.catalog import Catalog
-from advisor.services import REQUEST_TIER, cost_order, part, priced, service
+from advisor.services import MODULES, REQUEST_TIER, cost_order, part, priced, service
 from advisor.workload import Workload
 
 ONE = Decimal(1)
@@ -247,6 +249,19 @@ def _entries(graph: Graph) -> frozenset[str]:
             if step.label not in ("client", "producer"):
                 break
     return frozenset(found)
+
+
+def carried_kb(edge: Edge, kb: Decimal) -> tuple[Decimal, str]:
+    """The size of what an edge puts on its target for a payload of `kb`, and why: the payload itself, or,
+    where the edge travels via a service whose pricing module says what it carries in the payload's place
+    (`carried_kb(edge, kb)`, a claim check's pointer), that."""
+    via = edge.settings.get("via")
+    module = part(via, "pricing") if isinstance(via, str) and via in MODULES else None
+    carried = getattr(module, "carried_kb", None)
+    if carried is None:
+        return kb, ""
+    size, why = carried(edge, kb)
+    return to_decimal(size), why
 
 
 def pct(share: Decimal) -> str:

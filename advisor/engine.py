@@ -221,10 +221,15 @@ def _compile(cond: Condition) -> Test:
     if kind == "dr_strategy":
         strategy = cond.value
         return lambda facts: facts.why("disaster-recovery") if facts.dr == strategy else None
+    if kind == "payload_over_quota":
+        # The service's own quota, the one the estimate caps its messages at; a fact of the workload, so
+        # it may stand under `not`.
+        quota, over = service(cond.value).message_kb or 0, frozenset({"traffic:request_kb"})
+        return lambda facts: over if facts.workload.traffic.get("request_kb", 0) > quota else None
     if kind == "service":
         # What makes such a rule fire is the service's presence, not why its components are there.
-        service, present = cond.value, frozenset({f"service:{cond.value}"})
-        return lambda facts: present if facts.by_service.get(service) else None
+        wanted, present = cond.value, frozenset({f"service:{cond.value}"})
+        return lambda facts: present if facts.by_service.get(wanted) else None
     children = tuple(_compile(child) for child in cond.children)
     if kind == "all":
         def all_test(facts: _Facts) -> set[str] | None:

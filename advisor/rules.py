@@ -8,6 +8,9 @@ A rule never holds code.  Its `when` is built from a fixed vocabulary:
                                        equals, at_most, at_least, below, above, contains, present
     {service: ID}                      the architecture so far has a component of the service
     {dr_strategy: ID}                  the disaster-recovery strategy chosen for the objectives
+    {payload_over_quota: ID}           the workload's request body (`traffic.request_kb`) is larger
+                                       than the largest message the service carries (its
+                                       declaration's `message_kb`)
     {all: [...]}, {any: [...]}, {not: {...}}
 
 `service` conditions may not stand under `not`, so that firing is monotonic and
@@ -36,13 +39,15 @@ PILLAR_LETTER = {
 }
 COMPONENT_ID = r"[a-z][a-z0-9]*:[a-z0-9{}*-]+"
 OPS = ("equals", "at_most", "at_least", "below", "above", "contains", "present")
+CONDITION_KINDS = ("problem", "requirement", "param", "service", "dr_strategy", "payload_over_quota", "all", "any",
+                   "not")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.-]+)(?:\|([^}]*))?\}")
 
 
 class Condition(NamedTuple):
     """One node of a rule's `when` tree."""
 
-    kind: str  # problem, requirement, param, service, dr_strategy, all, any, not
+    kind: str  # one of CONDITION_KINDS
     value: Any = None
     op: str | None = None
     operand: Any = None
@@ -77,14 +82,12 @@ class _CondSpec(Spec):
     def check(self, node: Node, ctx: Ctx, path: str, *, negated: bool = False) -> Any:
         if node.kind != "map" or not node.value:
             return ctx.error(node, path, "a condition is a mapping such as {problem: scalability-issues}")
-        kinds = [k for k in node.value if k in ("problem", "requirement", "param", "service", "dr_strategy",
-                                                 "all", "any", "not")]
+        kinds = [k for k in node.value if k in CONDITION_KINDS]
         if len(kinds) != 1:
             key = next(iter(node.value))
-            hint = ctx.suggest(key, ["problem", "requirement", "param", "service", "dr_strategy", "all", "any", "not"])
+            hint = ctx.suggest(key, CONDITION_KINDS)
             return ctx.error(node.keys[key] if not kinds else node, path,
-                             "a condition needs exactly one of problem, requirement, param, service, dr_strategy, all, any, not",
-                             hint)
+                             "a condition needs exactly one of " + ", ".join(CONDITION_KINDS), hint)
         kind = kinds[0]
         child = node.value[kind]
         extra = [k for k in node.value if k != kind]
@@ -112,6 +115,8 @@ class _CondSpec(Spec):
                 return ctx.error(child, f"{path}.{kind}", "a service condition cannot stand under `not`",
                                  "firing must stay monotonic; test a problem or requirement instead")
             return Condition(kind, value)
+        if kind == "payload_over_quota":
+            return self._quota(child, ctx, f"{path}.{kind}")
         # param
         name = Str().check(child, ctx, f"{path}.param")
         if name is INVALID:
@@ -132,6 +137,15 @@ class _CondSpec(Spec):
         if ops[0] in ("at_most", "at_least", "below", "above") and (isinstance(operand, bool) or not isinstance(operand, (int, float))):
             return ctx.error(node.value[ops[0]], f"{path}.{ops[0]}", "expected a number")
         return Condition("param", name, ops[0], operand)
+
+    def _quota(self, child: Node, ctx: Ctx, path: str) -> Any:
+        """A service whose declaration states a message quota: the threshold is that quota, never a number in
+        the rule, so the rule and the estimate's limit cannot drift apart."""
+        from advisor.services import MODULES, service
+
+        quoted = tuple(s for s in self.catalog.services if s in MODULES and service(s).message_kb is not None)
+        value = Str(enum=quoted, what="service with a message quota").check(child, ctx, path)
+        return INVALID if value is INVALID else Condition("payload_over_quota", value)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "object"}

@@ -274,3 +274,29 @@ def test_workloads_that_fire_the_same_rules_keep_their_own_reasons():
     assert second.workload == "b"
     assert first.components["queue:ingest"].because == ("problem:scalability-issues",)
     assert second.components["queue:ingest"].because == ("requirement:scalability",)
+
+
+@pytest.mark.parametrize(("request_kb", "over"), [(1, False), (1024, False), (1025, True), (2048, True)])
+def test_payload_over_quota_compares_the_request_with_the_services_own_quota(tmp_path, request_kb, over):
+    import shutil
+
+    from advisor.resources import data_dir
+    from advisor.rules import load_rules as load
+    from advisor.services import service
+
+    assert service("sqs").message_kb == 1024  # the threshold the condition reads; no rule states a number
+    root = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), root)
+    path = root / "reliability" / "ADV-R007.yaml"
+    path.write_text(path.read_text().replace("when:\n  service: sqs", "when:\n  payload_over_quota: sqs"))
+    negated = root / "reliability" / "ADV-R008.yaml"
+    negated.write_text(negated.read_text().replace("when:\n  all:\n",
+                                                   "when:\n  all:\n    - not: {payload_over_quota: sqs}\n"))
+    rules = load(root)
+    workload = load_workload_text(f"version: 1\nname: x\nrequirements: {{scalability: true}}\n"
+                                  f"traffic: {{request_kb: {request_kb}}}\n")
+    decisions = {d.rule: d for d in recommend(workload, rules).decisions}
+    assert ("ADV-R007" in decisions) == over
+    assert ("ADV-R008" in decisions) == (not over)
+    if over:
+        assert decisions["ADV-R007"].because == ("traffic:request_kb",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import types
 
@@ -133,3 +134,87 @@ def test_authorizer_denies_by_default():
     out = index.handler({"type": "TOKEN", "methodArn": "arn:aws:execute-api:us-east-1:1:api/v1/GET/items",
                          "authorizationToken": "x"}, None)
     assert out["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+
+
+# --- claim checks: an SQS body that is an S3 event notification names the payload to fetch -----------
+
+BUCKET = "payloads"
+
+
+def s3_notification(key: str, bucket: str = BUCKET) -> str:
+    """The body S3 puts on a queue for a new object (S3 user guide, event message structure)."""
+    return json.dumps({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                                    "s3": {"bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                                           "object": {"key": key, "size": 1}}}]})
+
+
+@pytest.fixture()
+def payloads(aws, monkeypatch):
+    monkeypatch.setenv("PAYLOAD_BUCKET", BUCKET)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    return s3
+
+
+def test_a_claim_checked_body_is_fetched_and_stored_like_a_direct_one(aws, payloads):
+    payloads.put_object(Bucket=BUCKET, Key="req-1", Body=json.dumps({"id": "order-1", "lines": ["x"] * 3}))
+    payloads.put_object(Bucket=BUCKET, Key="req-2", Body=json.dumps({"total": 5}))
+    index = load_handler()
+    batch = {"Records": [sqs_record("m-1", s3_notification("req-1")), sqs_record("m-2", s3_notification("req-2"))]}
+    assert index.handler(batch, None) == {"batchItemFailures": []}
+    # Keyed by the body's id, else by the object's key (the request id), never by the notification's message id.
+    assert items(aws) == {"order-1": {"id": "order-1", "lines": ["x", "x", "x"]}, "req-2": {"total": 5}}
+
+
+def test_a_repeated_notification_stores_its_object_once(aws, payloads):
+    payloads.put_object(Bucket=BUCKET, Key="req-1", Body=json.dumps({"n": 1}))
+    index = load_handler()
+    # S3 may deliver an event more than once, each time as a new SQS message.
+    batch = {"Records": [sqs_record("m-1", s3_notification("req-1")), sqs_record("m-2", s3_notification("req-1"))]}
+    assert index.handler(batch, None) == {"batchItemFailures": []}
+    assert index.handler(batch, None) == {"batchItemFailures": []}
+    assert items(aws) == {"req-1": {"n": 1}}
+
+
+def test_s3s_test_event_is_acknowledged_and_ignored(aws, payloads):
+    test_event = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2025-01-01T00:00:00.000Z",
+                             "Bucket": BUCKET, "RequestId": "r", "HostId": "h"})
+    index = load_handler()
+    assert index.handler({"Records": [sqs_record("m-1", test_event)]}, None) == {"batchItemFailures": []}
+    assert items(aws) == {}
+
+
+def test_a_missing_or_poison_payload_fails_only_its_record(aws, payloads):
+    payloads.put_object(Bucket=BUCKET, Key="good", Body=json.dumps({"id": "g"}))
+    payloads.put_object(Bucket=BUCKET, Key="poison", Body="not json")
+    index = load_handler()
+    batch = {"Records": [sqs_record("m-1", s3_notification("gone")), sqs_record("m-2", s3_notification("poison")),
+                         sqs_record("m-3", s3_notification("good"))]}
+    assert index.handler(batch, None) == {"batchItemFailures": [{"itemIdentifier": "m-1"},
+                                                                {"itemIdentifier": "m-2"}]}
+    assert items(aws) == {"g": {"id": "g"}}
+
+
+def test_keys_are_url_decoded_and_read_from_the_payload_bucket_only(aws, payloads):
+    from botocore.response import StreamingBody
+    from botocore.stub import Stubber
+
+    index = load_handler()
+    s3 = boto3.client("s3")
+    index._clients["s3"] = s3
+    body = json.dumps({"id": "spaced"}).encode()
+    with Stubber(s3) as stub:
+        # S3 URL-encodes keys in notifications (a space becomes +); the bucket is always the function's own.
+        stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(body), len(body))},
+                          {"Bucket": BUCKET, "Key": "a b/c"})
+        record = sqs_record("m-1", s3_notification("a+b%2Fc", bucket="someone-elses"))
+        assert index.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+        stub.assert_no_pending_responses()
+    assert items(aws) == {"spaced": {"id": "spaced"}}
+
+
+def test_without_a_payload_bucket_a_body_with_records_is_a_direct_body(aws):
+    index = load_handler()
+    body = s3_notification("req-1")
+    assert index.handler({"Records": [sqs_record("m-1", body)]}, None) == {"batchItemFailures": []}
+    assert items(aws) == {"m-1": json.loads(body)}

@@ -17,11 +17,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from advisor.catalog import load_catalog
-from advisor.costing import estimate
+from advisor.costing import Flows, estimate, graph_of
 from advisor.engine import recommend
 from advisor.pricing.catalog import find_catalog
 from advisor.pricing.errors import PriceNotFound
 from advisor.render.cfn import build_template
+from advisor.render.cfn.intrinsics import GetAtt
 from advisor.render.cfn.naming import camel
 from advisor.services.stepfunctions.workflow import success_path
 from advisor.workload import load_workload, load_workload_text
@@ -181,6 +182,29 @@ def check_one_truth(workload, arch, est, template) -> None:
             workflow.settings["log_retention_days"]
         assert bool(_lines(est, workflow.id, "Logs")) == (workflow.settings["log_level"] == "ALL"
                                                           and any(line.quantity for line in billed))
+
+    for bucket in arch.of_service("s3"):
+        days = bucket.settings.get("expiration_days")
+        rules = props(bucket.id).get("LifecycleConfiguration", {}).get("Rules", [])
+        assert [r["ExpirationInDays"] for r in rules] == ([days] if days else [])
+        for line in _lines(est, bucket.id, "Standard storage"):
+            if days and "request bodies" in line.basis:
+                assert f"expires after {days}" in line.basis
+
+    # A claim check: the API puts the body in the bucket, whose notification is what the queue carries and bills.
+    for edge in arch.edges:
+        if edge.settings.get("via") != "s3":
+            continue
+        bucket, queue = camel(edge.settings["bucket"]), camel(edge.target)
+        method = resources[camel(edge.source) + "PostMethod"]["Properties"]["Integration"]
+        assert method["IntegrationHttpMethod"] == "PUT" and f"${{{bucket}}}" in str(method["Uri"])
+        notified = resources[bucket]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+        assert [str(n["Queue"]) for n in notified] == [str(GetAtt(queue, "Arn"))]
+        if "sqs" not in workload.usage and "s3" not in workload.usage:
+            sent = _lines(est, edge.target, "Standard requests")
+            assert sent and all("(64 KB chunks of 2 KB)" in line.basis for line in sent)
+            bodies = Flows(workload, graph_of(arch), Decimal(1)).get("messages", edge.target)
+            assert sum(line.quantity for line in _lines(est, edge.settings["bucket"], "PUT")) == bodies
 
     alarms = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
     own = (workload.usage.get("cloudwatch") or {}).get("standard_alarms", 0) if arch.of_service("cloudwatch") else 0

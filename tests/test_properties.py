@@ -290,8 +290,13 @@ def near_valid(draw) -> tuple[dict, int]:
 
 
 def _allowed_reasons(w: Workload) -> set[str]:
+    from advisor.services import MODULES, service
+
     stated = {r for r in w.requirements if r not in w.implied_by}
-    return {f"problem:{p}" for p in w.problems} | {f"requirement:{r}" for r in stated}
+    # A request body larger than some service's message quota is a reason of its own (`payload_over_quota`).
+    quotas = [service(s).message_kb for s in MODULES if service(s).message_kb is not None]
+    over = {"traffic:request_kb"} if any(w.traffic.get("request_kb", 0) > q for q in quotas) else set()
+    return {f"problem:{p}" for p in w.problems} | {f"requirement:{r}" for r in stated} | over
 
 
 def check_recommendation(w: Workload):

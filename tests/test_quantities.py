@@ -137,7 +137,51 @@ def test_sqs_messages_up_to_a_mebibyte_need_no_claim_check():
     assert "× 10 (64 KB chunks of 600 KB)" in line.basis
     _, huge = _estimate("version: 1\nname: big\nproblems: [scalability-issues]\n"
                         "traffic: {requests_per_month: 1000, request_kb: 2000}\n")
-    assert any("limit of 1,024 KB" in w for w in huge.warnings)
+    # Larger bodies travel through S3 (ADV-R018), so the queue never carries one and nothing exceeds the quota.
+    assert not any("limit of 1,024 KB" in w for w in huge.warnings)
+    assert any(line.component == "bucket:payloads" for line in huge.lines)
+
+
+def _line(est, component: str, item: str):
+    (found,) = [line for line in est.lines if line.component == component and line.item.startswith(item)]
+    return found
+
+
+def test_a_claim_check_bills_one_put_one_get_and_the_bodies_held_until_they_expire():
+    # S3 pricing (aws.amazon.com/s3/pricing/, us-east-1): PUT, COPY, POST, LIST $0.005 per 1,000 requests; GET
+    # $0.0004 per 1,000; S3 Standard $0.023 per GB-month for the first 50 TB, prorated by the hours an object is
+    # stored. "Data transferred ... from an Amazon S3 bucket to any AWS service(s) within the same AWS Region as the
+    # S3 bucket" is free, and so is transfer in: API Gateway's PUT and Lambda's GET bill requests only.
+    arch, est = _estimate("version: 1\nname: big\nrequirements: {scalability: true}\n"
+                          "traffic: {requests_per_month: 100000, request_kb: 2048}\n")
+    assert ("api:public", "queue:ingest") in {(e.source, e.target) for e in arch.edges if e.settings.get("via") == "s3"}
+    puts, gets = _line(est, "bucket:payloads", "PUT"), _line(est, "bucket:payloads", "GET")
+    assert (puts.quantity, puts.unit, puts.unit_price, to_cents(puts.monthly_usd)) == \
+        (100_000, "requests", Decimal("0.000005"), Decimal("0.50"))
+    assert (gets.quantity, gets.unit_price, to_cents(gets.monthly_usd)) == (100_000, Decimal("0.0000004"),
+                                                                           Decimal("0.04"))
+    assert "one PUT per request body api:public stores" in puts.basis
+    assert "one GET per record function:processor processes" in gets.basis
+    # 100,000 bodies of 2 MiB are 195.3125 GB; each is held 14 days, then 1 more as a noncurrent version: 360 of
+    # the month's 730 hours.
+    storage = _line(est, "bucket:payloads", "Standard storage")
+    assert abs(storage.quantity - Decimal("195.3125") * 360 / 730) < Decimal("1e-20")
+    assert to_cents(storage.monthly_usd) == Decimal("2.22") and storage.unit == "GB-month"
+    assert "held 15 days (expires after 14" in storage.basis
+    assert not [line for line in est.lines if line.service == "s3" and "transfer" in line.item.lower()]
+
+
+def test_a_claim_checked_queue_carries_the_pointer_and_warns_of_no_quota():
+    # SendMessage: "The maximum size is 1 MiB or 1,048,576 bytes" (Amazon SQS API reference); the developer guide's
+    # large-message pattern (SQSDeveloperGuide/sqs-s3-messages.html) stores the body in S3 and queues a reference.
+    # "Each 64 KB chunk of a payload is billed as 1 request" (aws.amazon.com/sqs/pricing/): the pointer is one.
+    _, est = _estimate("version: 1\nname: big\nrequirements: {scalability: true}\n"
+                       "traffic: {requests_per_month: 100000, request_kb: 10240}\n")
+    queue = _line(est, "queue:ingest", "Standard requests")
+    assert "× 1 (64 KB chunks of 2 KB)" in queue.basis and "S3 event notification" in queue.basis
+    # One send per body, then receives and deletes in batches of 10, plus the idle pollers' empty receives.
+    assert queue.quantity == 100_000 + 2 * 10_000 + sqs.idle_poller_receives()
+    assert not any("exceed" in w or "claim check" in w for w in est.warnings)
 
 
 def test_a_workload_without_traffic_is_priced_at_an_assumption_it_names():

@@ -1,6 +1,7 @@
 """Rendered artefacts against the real validators: checkov on every template, Mermaid's parser on every diagram.
 
-The workloads: every example, each problem id alone, each requirement id alone, and everything at once.
+The workloads: every example, each problem id alone, each requirement id alone, everything at once, and a request
+body larger than an SQS message (the claim check through S3).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ def _workloads() -> dict[str, object]:
         out[f"problem-{pid}"] = load_workload_text(f"version: 1\nname: p\nproblems: [{pid}]\n")
     for rid in CATALOG.requirements:
         out[f"requirement-{rid}"] = load_workload_text(f"version: 1\nname: r\nrequirements: {{{rid}: true}}\n")
+    # A request body larger than an SQS message, carried through S3 (a claim check).
+    out["claim-check"] = load_workload_text("version: 1\nname: c\nrequirements: {scalability: true, security: true}\n"
+                                            "traffic: {request_kb: 2048}\n")
     return out
 
 

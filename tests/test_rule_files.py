@@ -85,6 +85,28 @@ def test_service_condition_under_not_is_rejected(tmp_path):
     assert any("cannot stand under `not`" in e for e in _errors(root))
 
 
+@pytest.mark.parametrize(("value", "problem"), [
+    ("sqss", "unknown service with a message quota 'sqss' (did you mean 'sqs'?)"),
+    ("dynamodb", "unknown service with a message quota 'dynamodb' (one of sqs, sns, eventbridge, stepfunctions)"),
+    ("1024", "expected text, got 1024 (a number)"),
+])
+def test_a_payload_quota_condition_names_a_service_that_declares_one(tmp_path, value, problem):
+    root = _copy(tmp_path)
+    path = root / "reliability" / "ADV-R007.yaml"
+    path.write_text(path.read_text().replace("when:\n  service: sqs", f"when:\n  payload_over_quota: {value}"))
+    found = _errors(root)
+    assert any(f"{path}:6:23: error: when.payload_over_quota: " in e and problem in e for e in found), found
+
+
+def test_a_payload_quota_condition_may_stand_under_not(tmp_path):
+    root = _copy(tmp_path)
+    path = root / "reliability" / "ADV-R007.yaml"
+    path.write_text(path.read_text().replace("when:\n  service: sqs", "when:\n  not:\n    payload_over_quota: sqs"))
+    rule = next(r for r in load_rules(root) if r.id == "ADV-R007")
+    inner = rule.when.children[0]
+    assert rule.when.kind == "not" and (inner.kind, inner.value) == ("payload_over_quota", "sqs")
+
+
 def test_edge_to_undeclared_component_is_rejected(tmp_path):
     root = _copy(tmp_path)
     path = root / "reliability" / "ADV-R005.yaml"

@@ -99,6 +99,10 @@ def test_every_declared_edge_has_a_connector_or_a_blueprint_that_builds_it():
         # Edges a package accepts from services it joined later: its blueprint connects each of them.
         accepted = getattr(part(service_id, "blueprint"), "ACCEPTS", {})
         assert set(accepted) == set(service(service_id).accepts), service_id
+        # Edges that may travel through this service (`via`): each is an edge its ends could make directly.
+        for kind, source, target in getattr(part(service_id, "blueprint"), "VIA", {}):
+            assert (kind, target) in service(source).edges or (kind, source) in service(target).accepts, \
+                (service_id, kind, source, target)
 
 
 @pytest.mark.parametrize("module", ["advisor/render/report.py", "advisor/render/mermaid.py",

@@ -58,6 +58,9 @@ VARIANTS = {
     "decoupling-with-scalability": "version: 1\nname: x\nrequirements: {scalability: true, decoupling: {consumers: [a, b]}}\n",
     "eu-west-1-backup": "version: 1\nname: x\nregion: eu-west-1\nproblems: [disaster-recovery-gaps, scalability-issues, "
                         "no-event-driven-design, complex-integrations, limited-monitoring-governance]\n",
+    # A request body larger than an SQS message: the claim check through S3.
+    "claim-check": "version: 1\nname: x\nrequirements: {scalability: true, security: true}\n"
+                   "traffic: {requests_per_month: 2000000, request_kb: 2048}\n",
     "ap-southeast-1-pilot": "version: 1\nname: x\nregion: ap-southeast-1\nrequirements: {real-time-updates: true, "
                             "disaster-recovery: {rpo_minutes: 5, rto_minutes: 60}, security: true}\n",
 }

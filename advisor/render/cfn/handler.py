@@ -4,6 +4,12 @@ One module serves every function; the event's shape says which path runs:
 an SQS batch (idempotent conditional puts, partial batch failures), an SNS
 delivery, an API Gateway proxy request (read one item by id), or an API
 Gateway authorizer request (deny until the owner replaces the check).
+A function that reads a payload bucket (`PAYLOAD_BUCKET`) takes an SQS body
+that is an S3 event notification as a claim check: it fetches each object
+and processes it as it would a body, keyed by the object's key when it has
+no id; S3's test event is acknowledged and dropped. It reads from its own
+bucket whatever bucket a notification names, so a forged notification cannot
+point it elsewhere.
 It must stay under the 4096-character `ZipFile` limit.
 """
 
@@ -15,6 +21,7 @@ HANDLER_SOURCE = '''\
 import json
 import logging
 import os
+from urllib.parse import unquote_plus
 
 import boto3
 from botocore.exceptions import ClientError
@@ -31,18 +38,18 @@ def _client(name):
 
 
 def parse(body):
-    """A message body is a JSON object; anything else is a poison message."""
+    """A body is a JSON object; anything else is a poison message."""
     doc = json.loads(body)
     if not isinstance(doc, dict):
-        raise ValueError("message body is not a JSON object")
+        raise ValueError("not a JSON object")
     return doc
 
 
 def store(key, doc):
-    """Conditional put keyed on the message id: a duplicate is not a failure."""
-    table = os.environ.get("TABLE_NAME")
+    """Conditional put on the key: a duplicate is not a failure."""
+    table, body = os.environ.get("TABLE_NAME"), json.dumps(doc, sort_keys=True)
     if table:
-        item = {"pk": {"S": key}, "doc": {"S": json.dumps(doc, sort_keys=True)}}
+        item = {"pk": {"S": key}, "doc": {"S": body}}
         try:
             _client("dynamodb").put_item(
                 TableName=table, Item=item,
@@ -54,16 +61,32 @@ def store(key, doc):
             return
     topic = os.environ.get("TOPIC_ARN")
     if topic:
-        _client("sns").publish(TopicArn=topic, Message=json.dumps(doc, sort_keys=True))
+        _client("sns").publish(TopicArn=topic, Message=body)
+
+
+def key_of(doc, default):
+    return doc["id"] if isinstance(doc.get("id"), str) and doc["id"] else default
+
+
+def bodies(record):
+    """(key, doc) of a body or of each object an S3 notification names."""
+    doc, bucket = parse(record["body"]), os.environ.get("PAYLOAD_BUCKET")
+    if not bucket or "Records" not in doc and "Event" not in doc:  # s3:TestEvent
+        return [(key_of(doc, record["messageId"]), doc)]
+    out = []
+    for r in doc.get("Records", []):
+        key = unquote_plus(r["s3"]["object"]["key"])
+        got = parse(_client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+        out.append((key_of(got, key), got))
+    return out
 
 
 def sqs_batch(records):
     failures = []
     for record in records:
         try:
-            doc = parse(record["body"])
-            key = doc.get("id") if isinstance(doc.get("id"), str) and doc["id"] else record["messageId"]
-            store(key, doc)
+            for key, doc in bodies(record):
+                store(key, doc)
         except Exception:
             log.exception("record %s failed", record.get("messageId"))
             failures.append({"itemIdentifier": record["messageId"]})
@@ -71,11 +94,11 @@ def sqs_batch(records):
 
 
 def sns_delivery(records):
-    # Raising makes Lambda retry the asynchronous event, then use the dead-letter queue.
+    # Raising makes Lambda retry, then use the dead-letter queue.
     for record in records:
         message = record["Sns"]
         doc = parse(message["Message"])
-        store(doc.get("id") if isinstance(doc.get("id"), str) and doc["id"] else message["MessageId"], doc)
+        store(key_of(doc, message["MessageId"]), doc)
     return {"processed": len(records)}
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from advisor.architecture import Architecture
 from advisor.render.cfn.context import Builder
-from advisor.services import LATE_ORDER, part
+from advisor.services import LATE_ORDER, MODULES, part
 from advisor.workload import Workload
 
 DESCRIPTION_BYTES = 1024  # CloudFormation's limit on the template Description
@@ -53,11 +53,15 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
         if module is not None:
             module.build(b, c)
     for e in b.edges:
-        # The source's package connects the edge, else the target's (`ACCEPTS`, for edges from services it
-        # joined later); pairs neither lists are built by a blueprint (a table's stream or replicas, the
-        # alarms on every function, a budget's alert topic).
+        # An edge that travels through another service (`via: <service>`) is connected by that service's
+        # package when it knows the way (`VIA`); else the source's package connects it, else the target's
+        # (`ACCEPTS`, for edges from services it joined later); pairs none lists are built by a blueprint (a
+        # table's stream or replicas, the alarms on every function, a budget's alert topic).
         source, target = b.service_of(e.source) or "", b.service_of(e.target) or ""
-        connect = getattr(part(source, "blueprint"), "CONNECTORS", {}).get((e.kind, target)) or getattr(
+        via = e.settings.get("via")
+        connect = (getattr(part(via, "blueprint"), "VIA", {}).get((e.kind, source, target))
+                   if isinstance(via, str) and via in MODULES
+                   else None) or getattr(part(source, "blueprint"), "CONNECTORS", {}).get((e.kind, target)) or getattr(
             part(target, "blueprint"), "ACCEPTS", {}).get((e.kind, source))
         if connect is not None:
             connect(b, e)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import ClassVar, Mapping
 
 from advisor.architecture import Component
-from advisor.costing import DEFAULT_BATCH, Flows, Graph, Pricer
+from advisor.costing import DEFAULT_BATCH, Flows, Graph, Pricer, carried_kb
 from advisor.pricing.base import (
     DEFAULT_MONTH, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, chunks, fmt_number, metered, to_decimal
 )
@@ -143,11 +143,11 @@ def cost(p: Pricer) -> None:
     fifo = bool(p.override("sqs", "fifo"))
     for queue in queues:
         _, text = moved[queue.id]
-        size = p.capped("sqs", p.override("sqs", "request_size_kb") or _message_kb(p, queue),
-                            "queue messages")
+        kb, carried = _message_kb(p, queue)
+        size = p.capped("sqs", p.override("sqs", "request_size_kb") or kb, "queue messages")
         basis = {"monthly_requests": notes.get(queue.id) or f"{text}; messages: {p.flows.why('messages', queue.id, 'none')}",
                  "request_size_kb": "usage.sqs.request_size_kb" if p.override("sqs", "request_size_kb")
-                 else f"message size {fmt_number(to_decimal(size))} KB"}
+                 else f"message size {fmt_number(to_decimal(size))} KB" + (f" ({carried})" if carried else "")}
         usage = SqsUsage(monthly_requests=counts[queue.id], request_size_kb=size, fifo=fifo)
         p.emit(queue.id, price(usage, p.catalog, free_tier=p.free, month=p.month, basis=basis))
 
@@ -166,7 +166,10 @@ def _queue_requests(p: Pricer, queue: Component, messages: Decimal) -> tuple[Dec
     return moved, text
 
 
-def _message_kb(p: Pricer, queue: Component) -> Decimal:
-    if any(e.kind == "sends" for e in p.arch.edges_to(queue.id)):
-        return to_decimal(p.w.traffic["request_kb"])
-    return to_decimal(p.w.data["item_kb"])
+def _message_kb(p: Pricer, queue: Component) -> tuple[Decimal, str]:
+    """A queue's message size and, when an edge carries something in the payload's place, what it is."""
+    sends = [e for e in p.arch.edges_to(queue.id) if e.kind == "sends"]
+    if not sends:
+        return to_decimal(p.w.data["item_kb"]), ""
+    sizes = [carried_kb(e, to_decimal(p.w.traffic["request_kb"])) for e in sends]
+    return max(sizes, key=lambda size: size[0])
