@@ -605,6 +605,8 @@ def render(
     from advisor.pricing.errors import PriceNotFound
     from advisor.render import REPORT, TEMPLATE, check_targets, render as build, write_files
 
+    if check:
+        _require_cfn_lint()
     catalog, rule_set = _rule_set(rules_dirs)
     workload = _load(_workload_path(file), catalog)
     check_targets(output, [REPORT, TEMPLATE], force=force)  # before any work: fail fast, write nothing
@@ -623,14 +625,19 @@ def render(
         _lint(output / TEMPLATE, workload.region)
 
 
+def _require_cfn_lint() -> None:
+    """`--check` without cfn-lint is a usage error, raised before anything is written."""
+    import importlib.util
+
+    if importlib.util.find_spec("cfnlint") is None:
+        raise UsageError("--check runs cfn-lint, which is not installed",
+                         hint="pip install 'advisor[check]' (or pip install cfn-lint), or render without --check")
+
+
 def _lint(path: Path, region: str) -> None:
-    """Run cfn-lint when it is installed; a finding is a failed check (exit 1)."""
-    try:
-        from cfnlint.api import ManualArgs, lint
-    except ImportError:
-        _note("note: cfn-lint is not installed, so the template was not checked "
-             "(pip install 'advisor[check]' or pip install cfn-lint)")
-        return
+    """Run cfn-lint on a written template; a finding is a failed check (exit 1)."""
+    from cfnlint.api import ManualArgs, lint
+
     from advisor.errors import CheckFailed
 
     matches = lint(path.read_text(encoding="utf-8"), config=ManualArgs(regions=[region]))

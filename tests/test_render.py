@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,6 +114,18 @@ def test_hostile_free_text_changes_no_structure(cli, tmp_path):
     mermaid = re.findall(r"```mermaid\n(.*?)```", hostile_report, flags=re.S)
     assert mermaid == re.findall(r"```mermaid\n(.*?)```", plain_report, flags=re.S)
     assert "Injected heading" in hostile_report  # the text is there, as text
+
+
+def test_check_without_cfn_lint_is_exit_2_naming_the_install_and_writes_nothing(tmp_path):
+    # cfn-lint hidden from the interpreter (a None entry in sys.modules is how Python marks a module absent).
+    script = ("import sys; sys.modules['cfnlint'] = None; from advisor.cli import run; "
+              f"sys.argv = ['advisor', 'render', {str(ROOT / 'examples' / 'startup-mvp.yaml')!r}, '-o', "
+              f"{str(tmp_path / 'out')!r}, '--check']; run()")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 2, proc.stderr
+    assert "cfn-lint, which is not installed" in proc.stderr and "pip install 'advisor[check]'" in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_check_runs_cfn_lint(cli, tmp_path):
