@@ -4,7 +4,9 @@ deterministic; logical ids and resources independent of free text; intrinsics ro
 from __future__ import annotations
 
 import re
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 import yaml
@@ -22,7 +24,7 @@ from advisor.render.cfn.intrinsics import (ALL, And, Condition, Equals, GetAZs,
 from advisor.render.cfn.naming import LogicalIds, camel
 from advisor.services.stepfunctions.blueprint import LOG_DELIVERY
 from advisor.workload import load_workload, load_workload_text
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 CATALOG = load_catalog()
 
@@ -115,6 +117,67 @@ def test_cfn_lint_reports_nothing(case, runners):
     assert not errors, errors
     matches = list(runners(workload.region).validate_template(decoded))
     assert [(m.rule.id, m.message, m.linenumber) for m in matches] == []
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
+def test_reservations_leave_the_accounts_unreserved_100(case):
+    # AWS keeps 100 of an account's 1,000 default concurrent executions unreserved (Lambda quotas): a stack
+    # whose reservations exceed 900 fails to create. Reservations are parameters; their defaults count.
+    _, template, _ = _built(case)
+    params = template.get("Parameters", {})
+    total = 0
+    for res in template["Resources"].values():
+        reserved = res.get("Properties", {}).get("ReservedConcurrentExecutions") if res["Type"] == \
+            "AWS::Lambda::Function" else None
+        if reserved is not None:
+            total += params[reserved.value]["Default"] if isinstance(reserved, Ref) else reserved
+    assert total <= 900
+
+
+def test_a_rules_reservations_become_parameters_scaled_to_the_quota():
+    # An organisation rule reserves 800 for every function: with two functions, the defaults are scaled so
+    # that together they leave 100 of the account's 1,000 unreserved.
+    import textwrap
+
+    from advisor.rules import load_rule_set
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "performance-efficiency").mkdir()
+    (folder / "performance-efficiency" / "ACME-P001.yaml").write_text(textwrap.dedent("""\
+        id: ACME-P001
+        title: Reserve concurrency for every function
+        pillars: [performance-efficiency]
+        best_practices: [PERF02-BP05]
+        when: {service: lambda}
+        adds:
+          settings:
+            - service: lambda
+              set: {reserved_concurrency: 800}
+        rationale: The functions must never be starved by others in the account.
+        tradeoffs: Reserved capacity is taken from the account's other functions.
+        source: https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+        """))
+    catalog, rules = load_rule_set((folder,))
+    workload = load_workload_text("version: 1\nname: r\nproblems: [scalability-issues, high-latency]\n",
+                                  "w.yaml", catalog)
+    template = build_template(workload, recommend(workload, rules, catalog))
+    params = template["Parameters"]
+    defaults = [params[r["Properties"]["ReservedConcurrentExecutions"].value]["Default"]
+                for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert len(defaults) >= 2 and sum(defaults) <= 900 and len(set(defaults)) == 1
+
+
+def test_queue_consumers_are_sized_from_the_peak_and_the_report_gives_the_drain_time():
+    # flash-sale-orders: 3,000 requests a second at peak, all written through queue:ingest; batches of 10 at
+    # its stated 80 ms each: ceil(3,000 × 60 s × 0.08 s / (60 s × 10)) = 24 concurrent functions drain a peak
+    # minute's 180,000 messages in 60 s (ADV-U001's drain_within_s).
+    from advisor.render.report import capacity
+
+    workload, template, _ = _built(f"example:{ROOT / 'examples' / 'flash-sale-orders.yaml'}")
+    mapping = template["Resources"]["FunctionProcessorQueueMapping"]["Properties"]
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 24}
+    [said] = capacity(workload, recommend(workload))
+    assert "up to 24 concurrent functions" in said and "drains in about 60 s" in said
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
@@ -329,7 +392,10 @@ def test_checkov_skips_are_explained():
         for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert len(skip["comment"]) > 20
             skipped.setdefault(skip["id"], []).append(lid)
-    assert set(skipped) == {"CKV_AWS_18", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_120"}
+    assert set(skipped) == {"CKV_AWS_18", "CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_120"}
+    # No function reserves concurrency unless a rule asks: each says why instead.
+    functions = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+    assert set(skipped["CKV_AWS_115"]) == functions
     assert all(template["Resources"][lid]["Type"] == "AWS::S3::Bucket" for lid in skipped["CKV_AWS_18"])
     # An SNS-invoked function is asynchronous: it has a real DeadLetterConfig instead of a skip.
     updates = template["Resources"]["FunctionUpdates"]

@@ -24,6 +24,16 @@ def _flows_for(rules: list[str], arch: Architecture) -> list[str]:
     return [f.id for f in arch.flows if f.rule in rules]
 
 
+def capacity(workload: Workload, arch: Architecture) -> list[str]:
+    """What each service says of its capacity at the workload's peak (its blueprint's `capacity`)."""
+    out: list[str] = []
+    for sid in arch.services:
+        said = getattr(part(sid, "blueprint"), "capacity", None)
+        if said is not None:
+            out.extend(said(workload, arch))
+    return out
+
+
 def security_controls(arch: Architecture) -> list[str]:
     """The controls the composed architecture carries, read from its component settings: encryption and
     TLS-only policies, which any service's components may carry, then each service's own, in service order
@@ -92,6 +102,7 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
                       for d in arch.decisions],
         "warnings": list(arch.warnings),
         "security": security_controls(arch),
+        "capacity": capacity(workload, arch),
         "account_controls": [f"{c['control']}: {c['why']}." for c in ACCOUNT_LEVEL_CONTROLS],
         "resources": [{"logical_id": k, "type": v} for k, v in template_resources.items()],
         "cost": None, "cost_note": cost_note, "dr": None,

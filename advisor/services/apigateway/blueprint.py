@@ -88,9 +88,7 @@ def method(b: Builder, api_cid: str, lid: str, props: dict[str, Any]) -> str:
 
 
 def peak_rps(b: Builder, c: Component) -> float:
-    """The requests per second the API lets through: its stage's rate limit, else the workload's peak.
-
-    Also the hook a function's blueprint asks of the components that call it synchronously."""
+    """The requests per second the API lets through: its stage's rate limit, else the workload's peak."""
     throttling = c.settings.get("throttling") or {}
     if throttling.get("rate_limit_rps"):
         return float(throttling["rate_limit_rps"])

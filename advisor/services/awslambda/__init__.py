@@ -29,6 +29,8 @@ SERVICE = Service(
         Setting("ephemeral_storage_mb", "int", "/tmp size in MB", default=512, minimum=512, maximum=10_240,
                 usage="ephemeral_storage_mb", source=QUOTAS, unit="MB"),
         Setting("timeout_s", "int", "Timeout in seconds", default=30, minimum=1, maximum=900, source=QUOTAS),
+        Setting("reserved_concurrency", "int", "Concurrent executions reserved for it (a template parameter; "
+                "none unless a rule needs it)", minimum=1, maximum=900, source=QUOTAS),
         Setting("runtime", "str", "Runtime", default="python3.13", choices=("python3.12", "python3.13")),
         Setting("tracing", "str", "X-Ray tracing mode", default=_tracing, choices=("Active", "PassThrough")),
         Setting("log_retention_days", "int", "Days the function's logs are kept", default=_retention,

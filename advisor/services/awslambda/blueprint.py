@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.handler import HANDLER_SOURCE
 from advisor.render.cfn.intrinsics import GetAtt, Ref, Sub, arn
-from advisor.services import part
 
 NO_VPC = ("Calls only AWS public endpoints (SQS, DynamoDB, SNS, KMS, Logs, X-Ray); a VPC would add "
           "interface endpoints or NAT at about $7-8 a month each per AZ with no data-path benefit")
@@ -16,34 +15,27 @@ SYNC_DLQ = ("Invoked synchronously ({how}); DeadLetterConfig only covers asynchr
             "so failures are handled by {where}")
 
 
-def concurrency(b: Builder, c: Component) -> int:
-    """Reserved concurrency: twice the event source's maximum concurrency, or the sync path's peak."""
-    values = [10]
-    for e in b.edges_to(c.id, "triggers"):
-        queue = b.components.get(e.source)
-        maximum = ((queue.settings.get("consumer") or {}).get("maximum_concurrency") if queue else None) or 5
-        values.append(2 * int(maximum))
-    if b.edges_to(c.id, "invokes") or b.edges_from(c.id, "authorizes"):
-        values.append(sync_concurrency(b, c))
-    return max(values)
+# AWS keeps 100 of an account's concurrent executions unreserved (Lambda quotas), so the reservations a
+# stack makes at their defaults stay within 900 of the default quota of 1,000.
+RESERVABLE = 900
+NO_RESERVATION = ("Concurrency is bounded where it matters without reserving the account's pool: queue consumers by "
+                  "their event source mapping's MaximumConcurrency, the API path by stage throttling; a "
+                  "reservation would take capacity from the account's other functions, and reservations above the "
+                  "account's unreserved minimum of 100 make the stack fail to create")
 
 
-def sync_concurrency(b: Builder, c: Component) -> int:
-    """Concurrency for a function called synchronously: its busiest caller's peak rate × its duration,
-    doubled, within [10, 900].
-
-    A caller's blueprint may say the rate it lets through (`peak_rps(b, caller)`: an API's stage
-    throttling); a caller that does not is taken at the workload's peak."""
-    callers = {e.source for e in b.edges_to(c.id, "invokes")} | {e.target for e in b.edges_from(c.id, "authorizes")}
-    rate = max((_caller_rps(b, b.components[cid]) for cid in callers), default=b.peak_rps())
-    usage = b.workload.usage.get("lambda", {})
-    duration_s = float(usage.get("request_duration_ms") or 100) / 1000
-    return max(10, min(900, math.ceil(rate * duration_s * 2)))
-
-
-def _caller_rps(b: Builder, caller: Component) -> float:
-    hook = getattr(part(caller.service, "blueprint"), "peak_rps", None)
-    return float(hook(b, caller)) if hook is not None else b.peak_rps()
+def reserved_concurrency(b: Builder, c: Component) -> Any:
+    """A reservation only where a rule sets one: a parameter whose default is the rule's value, scaled down
+    so that the stack's reservations at their defaults leave the account's 100 unreserved."""
+    wanted = c.settings.get("reserved_concurrency")
+    if not wanted:
+        return None
+    total = sum(int(f.settings.get("reserved_concurrency") or 0) for f in b.components.values()
+                if f.service == c.service)
+    default = int(wanted) if total <= RESERVABLE else max(1, int(wanted) * RESERVABLE // total)
+    return b.parameter(b.lid(c.id, "ReservedConcurrency"), Type="Number", Default=default, MinValue=1,
+                       MaxValue=RESERVABLE, Description=f"Concurrent executions reserved for {c.id}; keep the "
+                       "stack's reservations within the account's quota less the 100 AWS keeps unreserved")
 
 
 def build(b: Builder, c: Component) -> None:
@@ -65,19 +57,23 @@ def build(b: Builder, c: Component) -> None:
         "EphemeralStorage": {"Size": int(c.settings["ephemeral_storage_mb"])},
         "Timeout": int(c.settings["timeout_s"]),
         "Role": arn(role),
-        "ReservedConcurrentExecutions": concurrency(b, c),
         "LoggingConfig": {"LogFormat": c.settings["log_format"], "LogGroup": Ref(logs),
                           **({"ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN"}
                              if c.settings["log_format"] == "JSON" else {})},
         "TracingConfig": {"Mode": tracing},
         "Environment": {"Variables": {"LOG_LEVEL": "INFO"}},
     }
+    reserved = reserved_concurrency(b, c)
+    if reserved is not None:
+        props["ReservedConcurrentExecutions"] = reserved
     if b.has_key():
         props["KmsKeyArn"] = b.key_arn()
         b.allow_key(role, "kms:Decrypt")
     b.add(lid, "AWS::Lambda::Function", props)
     b.functions.append(lid)
     b.skip_checkov(lid, "CKV_AWS_117", NO_VPC)
+    if reserved is None:
+        b.skip_checkov(lid, "CKV_AWS_115", NO_RESERVATION)
     if not b.edges_to(c.id, "delivers-to"):
         if b.edges_to(c.id, "triggers"):
             reason = SYNC_DLQ.format(how="by the SQS event source mapping",

@@ -24,6 +24,9 @@ SERVICE = Service(
         Setting("consumer", "map", "How its event source mapping consumes it (maximum_concurrency, ...)", fields=(
             Setting("maximum_concurrency", "int", "Concurrent functions the mapping may invoke", minimum=2,
                     maximum=1000, source="Lambda API reference, ScalingConfig"),
+            Setting("drain_within_s", "int", "Seconds in which a peak minute's backlog must drain: the mapping's "
+                    "maximum concurrency is sized from it, the peak and the function's duration", minimum=1,
+                    maximum=3600),
             Setting("report_batch_item_failures", "bool", "Return only the failed messages of a batch"),
             Setting("visibility_timeout_factor", "number", "Visibility timeout as a multiple of the function's",
                     minimum=1, maximum=MAX_VISIBILITY_S),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import Ref, arn
 from advisor.services.sqs import MAX_VISIBILITY_S
+from advisor.services.sqs.consumers import consumer
 
 
 def visibility_timeout(b: Builder, c: Component) -> int:
@@ -35,14 +38,17 @@ def triggers(b: Builder, e: Edge) -> None:
     b.allow(role, "ConsumeQueue", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                                    "sqs:ReceiveMessage"], [arn(queue)])
     b.allow_key(role, "kms:Decrypt")
-    consumer = b.components[e.source].settings.get("consumer") or {}
-    props = {
+    from advisor.costing import graph_of
+
+    sized = consumer(b.workload, graph_of(b.arch), b.components[e.source], e)
+    props: dict[str, Any] = {
         "EventSourceArn": arn(queue), "FunctionName": Ref(fn), "Enabled": True,
         "BatchSize": int(e.settings.get("batch_size", 10)),
         "MaximumBatchingWindowInSeconds": int(e.settings.get("batching_window_s", 0)),
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        "ScalingConfig": {"MaximumConcurrency": int(consumer.get("maximum_concurrency", 5))},
     }
+    if sized.concurrency is not None:
+        props["ScalingConfig"] = {"MaximumConcurrency": sized.concurrency}
     b.add(b.lid(e.target, "QueueMapping"), "AWS::Lambda::EventSourceMapping", props)
 
 
@@ -53,6 +59,15 @@ CONNECTORS = {
 
 
 # --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def capacity(workload: Any, arch: Any) -> list[str]:
+    """Each queue consumer's capacity against the peak and how fast a peak minute's backlog drains."""
+    from advisor.costing import graph_of
+
+    graph = graph_of(arch)
+    return [consumer(workload, graph, q, e).sentence() for q in arch.of_service("sqs")
+            for e in arch.edges_from(q.id) if e.kind == "triggers"]
 
 
 def controls(components: tuple[Component, ...]) -> list[str]:
