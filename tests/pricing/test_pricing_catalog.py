@@ -16,7 +16,9 @@ from advisor.pricing.base import CostLine
 from advisor.pricing.catalog import load_catalog, parse_catalog
 from advisor.pricing.errors import CatalogError, PriceNotFound
 
-BUNDLED = sorted(p.name for p in (files("advisor.pricing") / "prices").iterdir() if p.name.endswith(".json"))
+# uniform.json holds the prices AWS states for every Region; it is no Region's catalog.
+BUNDLED = sorted(p.name for p in (files("advisor.pricing") / "prices").iterdir()
+                 if p.name.endswith(".json") and p.name != "uniform.json")
 REQUIRED_EVERYWHERE = ("data-transfer.internet-out",)
 # Regions a workload runs in carry the request path's prices; recovery Regions may carry only what
 # replicas and backup copies need.
