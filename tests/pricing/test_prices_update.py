@@ -378,8 +378,8 @@ def test_find_catalog_order(tmp_path: Path) -> None:
 
 def test_find_catalog_missing_region_names_the_update_command(tmp_path: Path) -> None:
     with pytest.raises(PriceNotFound) as info:
-        find_catalog("sa-east-1", user_dir=tmp_path)
-    assert "sa-east-1" in str(info.value) and "advisor prices update --region sa-east-1" in str(info.value)
+        find_catalog("af-south-1", user_dir=tmp_path)
+    assert "af-south-1" in str(info.value) and "advisor prices update --region af-south-1" in str(info.value)
     with pytest.raises(PriceNotFound, match="advisor prices update --region us-east-1"):
         find_catalog("us-east-1", catalog_path=tmp_path / "nowhere", user_dir=tmp_path)
 

@@ -11,9 +11,8 @@ import pytest
 
 from advisor.services.apigateway import pricing as apigateway
 from advisor.services.awslambda import pricing as awslambda
-from advisor.services.sqs import pricing as sqs
 from advisor.pricing.base import CostLine
-from advisor.pricing.catalog import load_catalog, parse_catalog
+from advisor.pricing.catalog import bundled_regions, load_catalog, parse_catalog
 from advisor.pricing.errors import CatalogError, PriceNotFound
 
 # uniform.json holds the prices AWS states for every Region; it is no Region's catalog.
@@ -35,8 +34,10 @@ def raw(name: str) -> dict:
 
 
 def test_bundled_regions() -> None:
-    assert BUNDLED == ["ap-southeast-1.json", "eu-central-1.json", "eu-west-1.json", "us-east-1.json",
-                       "us-east-2.json", "us-west-2.json"]
+    assert BUNDLED == [f"{region}.json" for region in sorted((
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-central-1",
+        "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-south-1", "sa-east-1"))]
+    assert bundled_regions() == [name.removesuffix(".json") for name in BUNDLED]
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -87,12 +88,12 @@ def test_other_regions_cover_the_core_services_they_source() -> None:
 
 def test_missing_region_names_the_remedy() -> None:
     with pytest.raises(PriceNotFound) as info:
-        load_catalog("sa-east-1")
+        load_catalog("af-south-1")
     error = info.value
     assert error.exit_code == 2
-    assert "sa-east-1" in str(error)
+    assert "af-south-1" in str(error)
     assert "advisor prices update" in str(error)
-    assert "advisor prices update --region sa-east-1" in error.hint
+    assert "advisor prices update --region af-south-1" in error.hint
 
 
 def test_not_a_region_code_is_rejected_without_touching_files() -> None:
@@ -109,10 +110,12 @@ def test_missing_price_names_key_region_and_remedy(use1) -> None:
 
 
 def test_price_missing_in_a_region_is_an_error_not_zero() -> None:
-    # ap-southeast-1's catalog has no SQS price: pricing a queue there must fail, not cost $0.
+    # ap-southeast-1's catalog has no sourced DynamoDB price: pricing a table there must fail, not cost $0.
+    from advisor.services.dynamodb import pricing as dynamodb
+
     catalog = load_catalog("ap-southeast-1")
-    with pytest.raises(PriceNotFound, match="sqs.standard-requests.*ap-southeast-1"):
-        sqs.price(sqs.SqsUsage(monthly_requests=1000), catalog)
+    with pytest.raises(PriceNotFound, match="dynamodb.write-request-units.*ap-southeast-1"):
+        dynamodb.price(dynamodb.DynamoDbUsage(monthly_write_request_units=1000), catalog)
 
 
 def test_unused_features_do_not_need_prices() -> None:
