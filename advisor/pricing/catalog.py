@@ -5,6 +5,11 @@ architecture as a suffix where prices differ by it (`lambda.duration-arm64`, `fa
 the size in the name where it selects the price (`apigateway.cache-1.6gb`). Every price carries its unit, its volume tiers
 (`begin`/`end` as decimal strings, `end` null for the open top tier), its source and its date.
 A region or key the catalog lacks raises `PriceNotFound`; nothing is ever priced at zero by default.
+
+A price AWS states once for every Region (a KMS key, Route 53, a CloudWatch dashboard, SNS deliveries to SQS
+and Lambda) is written once, in the bundled `uniform.json`, with the statement as its source. Loading any
+Region's catalog, bundled or the user's, adds those entries as that Region's prices unless the Region's own
+file gives the key. Nothing else is borrowed from another Region: a key neither file gives stays missing.
 """
 
 import datetime
@@ -31,6 +36,7 @@ MAX_PRICE = Decimal("1e6")
 MIN_PRICE = Decimal("1e-12")
 MAX_QUANTITY = Decimal("1e18")
 MAX_DECIMAL_CHARS = 40
+UNIFORM_FILE = "uniform.json"
 
 
 class CatalogFileError(CatalogError):
@@ -181,12 +187,36 @@ def coverage(catalog: Catalog) -> Coverage:
 
 def bundled_regions() -> list[str]:
     """The regions the bundled catalog covers."""
-    return sorted(p.name[: -len(".json")] for p in _bundled_dir().iterdir() if p.name.endswith(".json"))
+    names = (p.name[: -len(".json")] for p in _bundled_dir().iterdir() if p.name.endswith(".json"))
+    return sorted(name for name in names if _REGION.match(name))  # not uniform.json, which is no Region
 
 
 def clear_catalog_cache() -> None:
     """Forget loaded catalogs (after a catalog file was rewritten in this process)."""
     _load.cache_clear()
+    _uniform_document.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _uniform_document() -> dict[str, Any]:
+    """The prices AWS states hold in every Region, always from the bundle: a user's catalog folder holds Regions."""
+    data = json.loads((_bundled_dir() / UNIFORM_FILE).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("currency") != "USD":
+        raise CatalogError(f"{UNIFORM_FILE} must be an object in USD")
+    _date(data, "as_of", UNIFORM_FILE)
+    _text(data, "source", UNIFORM_FILE)
+    if not isinstance(data.get("prices"), dict):
+        raise CatalogError(f"{UNIFORM_FILE}: 'prices' must be an object")
+    return data
+
+
+def _with_uniform(catalog: Catalog) -> Catalog:
+    """The catalog with every uniform price its own file does not give, priced as the Region's own."""
+    added = {key: _keyed(key, _entry, catalog.region, key, raw)
+             for key, raw in _uniform_document()["prices"].items() if key not in catalog.prices}
+    if not added:
+        return catalog
+    return catalog._replace(prices=MappingProxyType({**catalog.prices, **added}))
 
 
 @lru_cache(maxsize=64)
@@ -223,7 +253,7 @@ def _load(region: str, path: str | None) -> Catalog:
         raise CatalogFileError(origin, exc.message, line=line, column=column) from None
     if catalog.region != region:
         raise CatalogError(f"price catalog file for {region} declares region {catalog.region!r}")
-    return catalog
+    return _with_uniform(catalog)
 
 
 def _read(path: str) -> str:

@@ -13,10 +13,12 @@ from advisor.services.apigateway import pricing as apigateway
 from advisor.services.awslambda import pricing as awslambda
 from advisor.services.sqs import pricing as sqs
 from advisor.pricing.base import CostLine
-from advisor.pricing.catalog import load_catalog, parse_catalog
+from advisor.pricing.catalog import bundled_regions, load_catalog, parse_catalog
 from advisor.pricing.errors import CatalogError, PriceNotFound
 
-BUNDLED = sorted(p.name for p in (files("advisor.pricing") / "prices").iterdir() if p.name.endswith(".json"))
+# uniform.json holds the prices AWS states for every Region; it is no Region's catalog.
+BUNDLED = sorted(p.name for p in (files("advisor.pricing") / "prices").iterdir()
+                 if p.name.endswith(".json") and p.name != "uniform.json")
 REQUIRED_EVERYWHERE = ("data-transfer.internet-out",)
 # Regions a workload runs in carry the request path's prices; recovery Regions may carry only what
 # replicas and backup copies need.
@@ -33,8 +35,10 @@ def raw(name: str) -> dict:
 
 
 def test_bundled_regions() -> None:
-    assert BUNDLED == ["ap-southeast-1.json", "eu-central-1.json", "eu-west-1.json", "us-east-1.json",
-                       "us-east-2.json", "us-west-2.json"]
+    assert BUNDLED == [f"{region}.json" for region in sorted((
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-central-1",
+        "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-south-1", "sa-east-1"))]
+    assert bundled_regions() == [name.removesuffix(".json") for name in BUNDLED]
 
 
 @pytest.mark.parametrize("name", BUNDLED)
