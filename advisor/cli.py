@@ -764,29 +764,39 @@ app.add_typer(prices_app, name="prices")
 @prices_app.command("update")
 @handled
 def prices_update(
-    regions: list[str] = typer.Option(["us-east-1"], "--region", "-r", help="Region to refresh (repeatable)."),
+    regions: Optional[list[str]] = typer.Option(
+        None, "--region", "-r", help="Region to refresh (repeatable; default: every Region with a bundled catalog)."),
+    source: str = typer.Option("https://pricing.us-east-1.amazonaws.com", "--source",
+                               help="Base URL of the Price List bulk files, or a folder holding a copy of them."),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
                                           help="Folder to write <region>.json into (default: the user catalog folder)."),
-    endpoint: str = typer.Option("us-east-1", "--endpoint-region",
-                                 help="Region of the Price List API endpoint (us-east-1, eu-central-1 or ap-south-1)."),
 ) -> None:
-    """Fetch current prices from the AWS Price List Query API (needs AWS credentials).
+    """Fetch current prices from AWS's public Price List bulk files (no AWS credentials needed).
 
     Later runs use them: --catalog PATH first, then the user catalog this writes, then the bundled one.
+    A price that cannot be right stops the update and nothing is written.
 
     Example: advisor prices update --region us-east-1 --region eu-west-1
     """
     import datetime
 
-    from advisor.pricing.update import make_client, refresh
+    from advisor.pricing.catalog import bundled_regions
+    from advisor.pricing.update import refresh
 
     out_dir = output or _prices_dir()
     today = datetime.date.today().isoformat()
-    for done in refresh(make_client(endpoint), sorted(set(regions)), out_dir, today=today):
-        _note(f"{done.region}: {done.refreshed} prices refreshed, {done.kept} kept from the bundled catalog, "
-             f"written to {done.path}")
+    chosen = sorted(set(regions)) if regions else bundled_regions()
+    for done in refresh(source, chosen, out_dir, today=today):
+        dated = f" (effective {done.dates[0]}" + (f" to {done.dates[-1]})" if len(done.dates) > 1 else ")") \
+            if done.dates else ""
+        _note(f"{done.region}: {done.refreshed} prices from the bulk files{dated}, {done.kept} kept from the bundled "
+              f"catalog, written to {done.path}")
+        # Keys kept for the same reason (a whole service without a file for the Region, say) share a line.
+        reasons: dict[str, list[str]] = {}
         for missing in done.missing:
-            _note(f"  {missing.key}: {missing.reason}")
+            reasons.setdefault(missing.reason, []).append(missing.key)
+        for reason, keys in reasons.items():
+            _note(f"  kept {', '.join(keys)}: {reason}")
 
 
 @prices_app.command("list")

@@ -1,57 +1,167 @@
-"""`advisor prices update` and `list`: refresh through the Stubber, clean refusal without credentials."""
+"""`advisor prices update` and `list`: the bulk files from a folder and from a local server that misbehaves."""
 
 from __future__ import annotations
 
 import json
-import os
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-from botocore.stub import Stubber
+import pytest
 
-from advisor.pricing.catalog import clear_catalog_cache, find_catalog, load_catalog
-from advisor.pricing.update import refresh
+from advisor.pricing.catalog import clear_catalog_cache, find_catalog, load_catalog, parse_catalog
 from advisor.sweep import Alternative, alternative_lines
 from advisor.workload import load_workload
 from tests.conftest import ROOT
-from tests.pricing.test_prices_update import TODAY, pricing_client, stub_recorded
+
+BULK = ROOT / "tests" / "pricing" / "bulk"
 
 
-def test_refresh_writes_a_user_catalog_that_later_runs_use(tmp_path):
-    client = pricing_client()
-    with Stubber(client) as stubber:
-        stub_recorded(stubber, "us-east-1")
-        (done,) = refresh(client, ["us-east-1"], tmp_path, today=TODAY)
-        stubber.assert_no_pending_responses()
-    assert done.path == tmp_path / "us-east-1.json"
-    assert done.refreshed > 50 and not done.missing
-    written = json.loads(done.path.read_text())
-    assert written["as_of"] == TODAY and "AWS Price List Query API" in written["source"]
+def test_update_from_a_folder_writes_catalogs_that_later_runs_use(cli, tmp_path):
+    out = tmp_path / "out"
+    result = cli("prices", "update", "--source", str(BULK), "--region", "us-east-1", "--region", "eu-west-1",
+                 "--output", str(out))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir()) == ["eu-west-1.json", "us-east-1.json"]
+    assert "us-east-1: 64 prices from the bulk files (effective 2026-10-01 to 2026-11-01)" in result.err
+    assert "eu-west-1: 8 prices from the bulk files (effective 2026-11-01)" in result.err
+    assert "kept kms.keys" in result.err  # the recorded files have no KMS offer for eu-west-1
+    for region in ("us-east-1", "eu-west-1"):
+        data = json.loads((out / f"{region}.json").read_text(encoding="utf-8"))
+        parse_catalog(data)
+        assert data["source"].startswith("AWS Price List bulk files")
     clear_catalog_cache()
-    chosen = find_catalog("us-east-1", user_dir=tmp_path)
-    assert chosen.origin == str(done.path)
-    assert chosen.price("lambda.requests").source.startswith("AWS Price List")
-    # Prices the Price List cannot supply keep their bundled source.
-    assert chosen.price("cloudwatch.dashboards").source == load_catalog("us-east-1").price("cloudwatch.dashboards").source
+    chosen = find_catalog("us-east-1", user_dir=out)
+    assert chosen.origin == str(out / "us-east-1.json")
+    assert chosen.price("lambda.requests").as_of == "2026-11-01"  # the term's effectiveDate, not publicationDate
+    assert chosen.price("cloudtrail.data-events").as_of == "2026-10-01"
+    assert chosen.price("lambda.requests").source.startswith("AWS Price List bulk files: AWSLambda sku ")
+    # Prices the files cannot supply keep their bundled source.
+    assert chosen.price("cloudwatch.dashboards") == load_catalog("us-east-1").price("cloudwatch.dashboards")
+    eu = find_catalog("eu-west-1", user_dir=out)
+    assert eu.price("dynamodb.write-request-units").unit_price == Decimal("0.000000705")
+    assert eu.price("kms.keys") == load_catalog("eu-west-1").price("kms.keys")
+    # Later runs price from the written catalog.
+    cost = cli("cost", str(ROOT / "examples" / "startup-mvp.yaml"), "--region", "eu-west-1", "--format", "json",
+               "--catalog", str(out))
+    assert cost.code == 0, cost.err
 
 
-def test_update_without_credentials_is_a_clean_exit_2(cli, tmp_path, monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    result = cli("prices", "update", "--region", "us-east-1", "--output", str(tmp_path / "out"))
-    assert result.code == 2
-    assert "no AWS credentials found" in result.err
-    assert "Traceback" not in result.err
-    assert not (tmp_path / "out").exists()
+def test_update_defaults_to_every_bundled_region(cli, tmp_path):
+    result = cli("prices", "update", "--source", str(BULK), "--output", str(tmp_path))
+    assert result.code == 0, result.err
+    bundled = sorted(p.name for p in (ROOT / "advisor" / "pricing" / "prices").glob("*.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == bundled
+    assert "us-west-2: 0 prices from the bulk files" in result.err
 
 
-def test_update_refuses_an_endpoint_the_price_list_lacks(cli, tmp_path):
-    result = cli("prices", "update", "--endpoint-region", "eu-west-1", "--output", str(tmp_path))
-    assert result.code == 2
-    assert "no endpoint in eu-west-1" in result.err
+def test_update_refuses_a_missing_folder_and_plain_http(cli, tmp_path):
+    for source, said in ((str(tmp_path / "nowhere"), "does not exist"),
+                         ("http://pricing.us-east-1.amazonaws.com", "only https URLs")):
+        result = cli("prices", "update", "--source", source, "--output", str(tmp_path / "out"))
+        assert result.code == 2 and said in result.err and "Traceback" not in result.err
+        assert not (tmp_path / "out").exists()
+
+
+# --- a local server that answers what no price file should be -----------------------------------------
+
+
+def _prices_replaced(body: bytes, usd: str) -> bytes:
+    doc = json.loads(body)
+    for terms in doc.get("terms", {}).get("OnDemand", {}).values():
+        for term in terms.values():
+            for dim in term["priceDimensions"].values():
+                dim["pricePerUnit"]["USD"] = usd
+    return json.dumps(doc).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    mode = "plain"
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+    def do_GET(self):
+        path = BULK / self.path.lstrip("/")
+        offer_file = "/current/" not in self.path and self.path != "/offers/v1.0/aws/index.json"
+        if self.mode == "endless" and self.path == "/offers/v1.0/aws/index.json":
+            # No Content-Length: the body ends only when the client hangs up.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"offers": {"padding": "')
+            try:
+                while True:
+                    self.wfile.write(b"x" * 65536)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+        if not path.is_file():
+            self.send_error(404)
+            return
+        body = path.read_bytes()
+        if self.mode == "html" and self.path == "/offers/v1.0/aws/index.json":
+            body = b"<!DOCTYPE html><html><body>Service Unavailable</body></html>"
+        elif self.mode == "zeros" and offer_file:
+            body = _prices_replaced(body, "0.0000000000")
+        elif self.mode == "huge" and offer_file:
+            body = _prices_replaced(body, "1e30")
+        elif self.mode == "truncated" and offer_file and "AWSLambda" in self.path:
+            body = body[: len(body) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html" if body.startswith(b"<") else "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def price_server():
+    servers = []
+
+    def start(mode: str) -> str:
+        handler = type("Handler", (_Handler,), {"mode": mode})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _update(cli, url: str, out: Path):
+    return cli("prices", "update", "--source", url, "--region", "us-east-1", "--region", "eu-west-1",
+               "--output", str(out))
+
+
+def test_a_local_server_with_good_files_is_read(cli, tmp_path, price_server):
+    result = _update(cli, price_server("plain"), tmp_path / "out")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["eu-west-1.json", "us-east-1.json"]
+
+
+@pytest.mark.parametrize(("mode", "said"), [
+    ("zeros", "lambda.requests: price is 0 where the bundled price is 0.0000002 per requests"),
+    ("huge", "lambda.requests: price 1000000000000000000000000000000 is more than 100x the bundled 0.0000002"),
+    ("html", "index.json is an HTML page, not an AWS price file"),
+    ("truncated", "is not valid JSON (truncated or damaged)"),
+    ("endless", "index.json is larger than the 16,777,216 bytes allowed for it"),
+])
+def test_what_cannot_be_a_price_file_is_refused_and_nothing_written(cli, tmp_path, price_server, mode, said):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "us-east-1.json").write_text("previous", encoding="utf-8")
+    result = _update(cli, price_server(mode), out)
+    assert result.code == 2, result.err
+    assert said in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    # Neither Region's file is written, the previous one is untouched and no temporary file is left.
+    assert sorted(p.name for p in out.iterdir()) == ["us-east-1.json"]
+    assert (out / "us-east-1.json").read_text(encoding="utf-8") == "previous"
 
 
 def test_prices_list_shows_bundled_dates(cli):

@@ -1,13 +1,18 @@
-"""Refresh a region's price catalog from the AWS Price List Query API (`advisor prices update`).
+"""Refresh Regions' price catalogs from AWS's public Price List bulk files (`advisor prices update`).
 
-The mapping from catalog keys to Price List products is data (`QUERIES`): a service code, TERM_MATCH
-filters on the region and product attributes, and an optional usagetype suffix. Usage types carry a
-region prefix that differs by service and region (`USE1-ApiGatewayRequest`, `EU-Request`, plain `Request`
-for Lambda in us-east-1, `us-east-1-KMS-Requests`), so the suffix is matched after any region prefix and
-never as a hard-coded prefix. Prices the Price List cannot supply stay as bundled, with their own source.
+The bulk files need no account and no credentials: an offer index names each service's Region index, which
+names the service's offer file for each Region (`bulk.py` fetches them, bounded in size and time). The
+signed Price List Query API is not used: it needs AWS credentials, and the bulk files hold every SKU of
+every Region, so they serve every Region the Query API would.
 
-boto3 and botocore are imported only inside the functions that talk to AWS, so importing this module
-(and every other `advisor` command) stays cheap.
+The mapping from catalog keys to products is data (`QUERIES`): a service code, product attributes that must
+match, and an optional usagetype suffix. Usage types carry a Region prefix that differs by service and
+Region (`USE1-ApiGatewayRequest`, `EU-Request`, plain `Request` for Lambda in us-east-1,
+`us-east-1-KMS-Requests`), so the suffix is matched after any Region prefix and never as a hard-coded
+prefix. Each price is dated with its OnDemand term's `effectiveDate`. Prices the files cannot supply stay
+as the bundled catalog has them, with their own source. A price that cannot be right (not finite,
+negative, zero where AWS charges, or off the bundled price by more than a factor of 100) stops the update:
+every such key is named and nothing is written.
 """
 
 from __future__ import annotations
@@ -16,20 +21,21 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from advisor.errors import AdvisorError
 
-from .catalog import Catalog, clear_catalog_cache, load_catalog, parse_catalog
+from .bulk import MAX_INDEX_BYTES, MAX_OFFER_BYTES, OFFER_INDEX, PriceSourceError, Source
+from .catalog import Catalog, PriceEntry, clear_catalog_cache, load_catalog, parse_catalog
 from .errors import PriceNotFound
 
-PRICE_LIST_REGIONS = ("us-east-1", "eu-central-1", "ap-south-1")
-FORMAT_VERSION = "aws_v1"
-PAGE_SIZE = 100
-SOURCE_NAME = "AWS Price List Query API"
+SOURCE_NAME = "AWS Price List bulk files"
+# A fetched price this many times above, or below 1/this of, the bundled price is a damaged file or a
+# unit mix-up, not a price change: AWS's dearest Regions are about twice us-east-1.
+MAX_RATIO = Decimal(100)
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -37,15 +43,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # whole region code (`us-east-1-KMS-Keys`). Anything else before the suffix (`IA-`, `Edge-`) is a
 # different product, not a region.
 _USAGETYPE_PREFIX = re.compile(r"(?:[A-Z]{3,4}\d|EU|[a-z]{2}(?:-[a-z]+)+-\d{1,2})")
-_CREDENTIAL_HINT = (
-    "configure credentials with `aws configure` or choose a profile with AWS_PROFILE; "
-    "the Price List API is free to call but still needs signed requests"
-)
-_OFFLINE_HINT = "check the network; the bundled catalog keeps working offline"
 
 
 class PriceUpdateError(AdvisorError):
-    """Fetching prices failed for a reason the user can fix (credentials, network, permissions)."""
+    """Refreshing prices failed for a reason the user can act on; nothing was written."""
 
     exit_code = 2
 
@@ -59,9 +60,32 @@ class PriceUpdateError(AdvisorError):
         return [f"error: {self.message}"] + ([f"hint: {self.hint}"] if self.hint else [])
 
 
+class Refusal(NamedTuple):
+    """A price the files hold that cannot be right, and why."""
+
+    region: str
+    key: str
+    reason: str
+
+
+class PricesRefused(PriceUpdateError):
+    """The bulk files hold prices that cannot be right; every one is named and nothing is written."""
+
+    def __init__(self, refused: Iterable[Refusal]) -> None:
+        self.refused = tuple(refused)
+        super().__init__(f"refusing {len(self.refused)} price(s) from the bulk files, nothing written: "
+                         + "; ".join(f"{r.region} {r.key}: {r.reason}" for r in self.refused),
+                         hint="check the source (--source); the bundled and existing catalogs are unchanged")
+
+    def lines(self) -> list[str]:
+        """One line per refused price, then the hint."""
+        head = f"error: refusing {len(self.refused)} price(s) from the bulk files; nothing was written"
+        return [head] + [f"  {r.region} {r.key}: {r.reason}" for r in self.refused] + [f"hint: {self.hint}"]
+
+
 @dataclass(frozen=True)
 class PriceQuery:
-    """How one catalog key is found in the Price List and converted to the catalog's unit."""
+    """How one catalog key is found among a service's products and converted to the catalog's unit."""
 
     key: str
     service: str
@@ -73,14 +97,19 @@ class PriceQuery:
     # AWSDataTransfer products have a source and a destination instead of a regionCode.
     region_field: str = "regionCode"
 
-    def request_filters(self, region: str) -> list[dict[str, str]]:
-        """The GetProducts `Filters` for this query in a region."""
-        pairs = ((self.region_field, region),) + self.filters
-        return [{"Type": "TERM_MATCH", "Field": name, "Value": value} for name, value in pairs]
-
-    def signature(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-        """What identifies the API request, so keys sharing a request fetch it once."""
-        return (self.service, self.region_field, self.filters)
+    def matches(self, product: Mapping[str, Any], region: str) -> bool:
+        """Whether a product of the offer file is this key's product in the Region."""
+        attributes = product.get("attributes")
+        if not isinstance(attributes, Mapping):
+            return False
+        if self.usagetype is not None and not usagetype_matches(str(attributes.get("usagetype", "")),
+                                                                self.usagetype):
+            return False
+        for name, value in ((self.region_field, region),) + self.filters:
+            actual = product.get("productFamily") if name == "productFamily" else attributes.get(name)
+            if str(actual).lower() != value.lower():
+                return False
+        return True
 
 
 def _q(key: str, service: str, unit: str, units: Mapping[str, str] | tuple[str, ...], *filters: tuple[str, str],
@@ -244,21 +273,33 @@ QUERY_BY_KEY: Mapping[str, PriceQuery] = {query.key: query for query in QUERIES}
 
 
 class Missing(NamedTuple):
-    """A key the Price List did not supply, and why."""
+    """A key the bulk files did not supply, and why; its price stays as it was."""
 
     key: str
     reason: str
 
 
 @dataclass(frozen=True)
+class Offer:
+    """The part of one service's Region offer file that advisor reads: its products and OnDemand terms."""
+
+    service: str
+    where: str
+    version: str
+    published: str
+    products: Mapping[str, Mapping[str, Any]]
+    on_demand: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class FetchResult:
-    """Prices fetched for one region: catalog-format entries by key, and the keys not found."""
+    """Prices read for one Region: catalog-format entries by key, the keys not found, the prices refused."""
 
     region: str
     prices: Mapping[str, dict[str, Any]]
     missing: tuple[Missing, ...] = ()
-    requests: int = 0
-    documents: int = 0
+    refused: tuple[Refusal, ...] = ()
+    files: tuple[str, ...] = field(default_factory=tuple)
 
 
 def usagetype_matches(usagetype: str, suffix: str) -> bool:
@@ -270,198 +311,203 @@ def usagetype_matches(usagetype: str, suffix: str) -> bool:
     return _USAGETYPE_PREFIX.fullmatch(usagetype[: -len(suffix) - 1]) is not None
 
 
-def plan_queries(keys: Iterable[str] | None = None) -> list[tuple[PriceQuery, ...]]:
-    """The distinct API requests needed for the keys, in table order, each with the queries it serves."""
+def services_for(keys: Iterable[str] | None = None) -> list[str]:
+    """The service codes whose offer files the keys need, in table order."""
     wanted = set(QUERY_BY_KEY) if keys is None else set(keys)
-    groups: dict[tuple[Any, ...], list[PriceQuery]] = {}
-    for query in QUERIES:
-        if query.key in wanted:
-            groups.setdefault(query.signature(), []).append(query)
-    return [tuple(group) for group in groups.values()]
+    return list(dict.fromkeys(query.service for query in QUERIES if query.key in wanted))
 
 
-def make_client(region_name: str = "us-east-1") -> Any:
-    """A boto3 `pricing` client; the Price List endpoint exists only in us-east-1, eu-central-1 and ap-south-1."""
-    if region_name not in PRICE_LIST_REGIONS:
-        raise PriceUpdateError(
-            f"the AWS Price List API has no endpoint in {region_name}",
-            hint=f"use one of {', '.join(PRICE_LIST_REGIONS)}; any of them serves the prices of every region",
-        )
-    try:
-        import boto3
-    except ImportError:
-        raise PriceUpdateError("boto3 is not installed", hint="install it with `pip install boto3`") from None
-    try:
-        return boto3.client("pricing", region_name=region_name)
-    except Exception as exc:
-        error = _translate(exc)
-        if error is exc:
-            raise
-        raise error from None
+def read_offer(service: str, doc: Any, where: str, region: str) -> Offer:
+    """Check a Region offer file's shape and keep only the products some key of the service could use."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("products"), dict) or not isinstance(doc.get("terms"), dict):
+        raise PriceSourceError(f"{where} is not an AWS offer file (no 'products' and 'terms' objects)")
+    code = doc.get("offerCode")
+    if code is not None and code != service:
+        raise PriceSourceError(f"{where} is the offer file of {code}, not {service}")
+    on_demand = doc["terms"].get("OnDemand", {})
+    if not isinstance(on_demand, dict):
+        raise PriceSourceError(f"{where}: 'terms.OnDemand' is not an object")
+    queries = [query for query in QUERIES if query.service == service]
+    products: dict[str, Mapping[str, Any]] = {}
+    for sku, product in doc["products"].items():
+        if not isinstance(product, dict):
+            raise PriceSourceError(f"{where}: product {str(sku)[:40]!r} is not an object")
+        # Keeping only candidates lets the caller drop the tens of megabytes of the rest.
+        if any(query.matches(product, region) for query in queries):
+            products[str(sku)] = product
+    return Offer(service, where, str(doc.get("version") or ""), str(doc.get("publicationDate") or ""),
+                 products, {sku: on_demand.get(sku) for sku in products})
 
 
-def fetch_prices(client: Any, region: str, *, keys: Iterable[str] | None = None, today: str) -> FetchResult:
-    """Query the Price List for the keys (all mapped keys by default) in a region and convert them."""
+class BulkReader:
+    """Reads the offer index once, each service's Region index once, and the Regions' offer files."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self._index: dict[str, Any] | None = None
+        self._regions: dict[str, Mapping[str, Any] | str] = {}
+
+    def offer(self, service: str, region: str) -> Offer | str:
+        """The service's offer for the Region, or why there is none."""
+        regions = self._region_index(service)
+        if isinstance(regions, str):
+            return regions
+        entry = regions.get(region)
+        if entry is None:
+            return f"the {service} Region index has no offer file for {region}"
+        path = entry.get("currentVersionUrl") if isinstance(entry, dict) else None
+        if not isinstance(path, str):
+            raise PriceSourceError(f"{self.source.describe(self._region_path(service))}: {region} has no "
+                                   "'currentVersionUrl'")
+        return read_offer(service, self.source.load(path, max_bytes=MAX_OFFER_BYTES), self.source.describe(path),
+                          region)
+
+    def _offer_index(self) -> dict[str, Any]:
+        if self._index is None:
+            doc = self.source.load(OFFER_INDEX, max_bytes=MAX_INDEX_BYTES)
+            if not isinstance(doc, dict) or not isinstance(doc.get("offers"), dict):
+                raise PriceSourceError(f"{self.source.describe(OFFER_INDEX)} is not the AWS offer index "
+                                       "(no 'offers' object)")
+            self._index = doc["offers"]
+        return self._index
+
+    def _region_path(self, service: str) -> str:
+        entry = self._offer_index().get(service)
+        path = entry.get("currentRegionIndexUrl") if isinstance(entry, dict) else None
+        return path if isinstance(path, str) else ""
+
+    def _region_index(self, service: str) -> Mapping[str, Any] | str:
+        if service not in self._regions:
+            path = self._region_path(service)
+            if not path:
+                self._regions[service] = f"the offer index has no Region index for {service}"
+                return self._regions[service]
+            doc = self.source.load(path, max_bytes=MAX_INDEX_BYTES)
+            regions = doc.get("regions") if isinstance(doc, dict) else None
+            if isinstance(regions, list):  # the Savings Plans variant lists Regions instead of mapping them
+                regions = {str(r.get("regionCode")): r for r in regions if isinstance(r, dict)}
+            if not isinstance(regions, dict):
+                raise PriceSourceError(f"{self.source.describe(path)} is not a Region index (no 'regions')")
+            self._regions[service] = regions
+        return self._regions[service]
+
+
+def fetch_prices(reader: BulkReader, region: str, *, keys: Iterable[str] | None = None,
+                 reference: Catalog | None = None, today: str) -> FetchResult:
+    """Read the Region's offer files for the keys (all mapped keys by default) and convert their prices."""
     if not _REGION.match(region):
-        raise PriceUpdateError(f"{region!r} is not an AWS region code", hint="for example us-east-1 or eu-west-1")
-    if not _DATE.match(today):
-        raise ValueError(f"today must be a YYYY-MM-DD date, got {today!r}")
-    if isinstance(keys, str):
-        keys = [keys]
+        raise PriceUpdateError(f"{region!r} is not an AWS Region code", hint="for example us-east-1 or eu-west-1")
     wanted = list(dict.fromkeys(QUERY_BY_KEY if keys is None else keys))
-    missing = [Missing(key, "the Price List query table has no mapping for this key")
-               for key in wanted if key not in QUERY_BY_KEY]
-    prices: dict[str, dict[str, Any]] = {}
-    requests = documents = 0
-    for group in plan_queries(k for k in wanted if k in QUERY_BY_KEY):
-        products = _run_query(client, group[0], region)
-        requests += 1
-        documents += len(products)
-        for query in group:
-            entry, reason = _select(query, products, region, today)
-            if entry is None:
-                missing.append(Missing(query.key, reason))
-            else:
-                prices[query.key] = entry
-    order = {key: index for index, key in enumerate(wanted)}
-    missing.sort(key=lambda item: order.get(item.key, len(order)))
-    return FetchResult(region=region, prices=prices, missing=tuple(missing), requests=requests, documents=documents)
+    offers: dict[str, Offer | str] = {}
+    for service in services_for(k for k in wanted if k in QUERY_BY_KEY):
+        offers[service] = reader.offer(service, region)
+    return select_prices(region, offers, keys=wanted, reference=reference, today=today)
 
 
-def build_catalog(region: str, fetched: FetchResult | Mapping[str, Mapping[str, Any]],
-                  base: Catalog | Mapping[str, Any] | None, today: str) -> dict[str, Any]:
-    """A complete catalog document: fetched prices override, the rest and the free tier come from `base`."""
+def select_prices(region: str, offers: Mapping[str, Offer | str], *, keys: Iterable[str] | None = None,
+                  reference: Catalog | None = None, today: str) -> FetchResult:
+    """Map every key to its product in the Region's offers and convert, check and date its price."""
     if not _DATE.match(today):
         raise ValueError(f"today must be a YYYY-MM-DD date, got {today!r}")
-    fresh = fetched.prices if isinstance(fetched, FetchResult) else fetched
-    raw_base = _base_document(base)
-    if raw_base is not None and raw_base.get("region") != region:
-        raise ValueError(f"base catalog is for {raw_base.get('region')!r}, not {region!r}")
-    prices: dict[str, Any] = {}
-    for key, entry in (raw_base or {}).get("prices", {}).items():
-        prices[key] = json.loads(json.dumps(entry))
-    for key, entry in fresh.items():
-        prices[key] = json.loads(json.dumps(entry))
-    kept = len(prices) - len(fresh)
-    source = f"{SOURCE_NAME} (pricing:GetProducts), {len(fresh)} of {len(prices)} prices refreshed on {today}"
-    if kept:
-        source += f"; the other {kept} kept from the bundled catalog with their own sources"
-    data: dict[str, Any] = {
-        "region": region,
-        "currency": "USD",
-        "as_of": today,
-        "source": source,
-        "prices": dict(sorted(prices.items())),
-        "free_tier": json.loads(json.dumps((raw_base or {}).get("free_tier", {}))),
-    }
-    # Refuse to hand back a document that later runs would reject.
-    parse_catalog(data)
-    return data
-
-
-def write_catalog(data: Mapping[str, Any], path: Path) -> None:
-    """Write a catalog as deterministic JSON (sorted keys, indent 2), atomically, creating the folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        # mkstemp makes the file private; a price catalog is not a secret.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _run_query(client: Any, query: PriceQuery, region: str) -> list[dict[str, Any]]:
-    try:
-        paginator = client.get_paginator("get_products")
-        pages = paginator.paginate(
-            ServiceCode=query.service,
-            Filters=query.request_filters(region),
-            FormatVersion=FORMAT_VERSION,
-            PaginationConfig={"PageSize": PAGE_SIZE},
-        )
-        raw_items = [item for page in pages for item in page.get("PriceList", [])]
-    except PriceUpdateError:
-        raise
-    except Exception as exc:
-        error = _translate(exc)
-        if error is exc:
-            raise
-        raise error from None
-    products = []
-    for raw in raw_items:
+    wanted = list(dict.fromkeys(QUERY_BY_KEY if keys is None else keys))
+    prices: dict[str, dict[str, Any]] = {}
+    missing: list[Missing] = []
+    refused: list[Refusal] = []
+    for key in wanted:
+        query = QUERY_BY_KEY.get(key)
+        if query is None:
+            missing.append(Missing(key, "no product of the Price List is mapped to this key"))
+            continue
+        offer = offers.get(query.service, f"{query.service} was not read")
+        if isinstance(offer, str):
+            missing.append(Missing(key, offer))
+            continue
+        skus = sorted(sku for sku, product in offer.products.items() if query.matches(product, region))
+        if not skus:
+            what = f"usagetype *{query.usagetype}" if query.usagetype else "the product attributes"
+            missing.append(Missing(key, f"no {query.service} product matched {what}"))
+            continue
+        if len(skus) > 1:
+            missing.append(Missing(key, f"{len(skus)} {query.service} products matched ({', '.join(skus)}); "
+                                        "refusing to guess"))
+            continue
         try:
-            # PriceList items arrive as JSON strings, one product document each.
-            products.append(json.loads(raw) if isinstance(raw, str) else raw)
-        except json.JSONDecodeError as exc:
-            raise PriceUpdateError(f"the Price List returned a malformed {query.service} document: {exc}") from None
-    return products
+            entry = _convert(query, skus[0], offer, today)
+        except _Unusable as exc:
+            missing.append(Missing(key, str(exc)))
+            continue
+        except _Refused as exc:
+            refused.append(Refusal(region, key, str(exc)))
+            continue
+        bundled = reference.price(key) if reference is not None and reference.has(key) else None
+        why = implausible([Decimal(t["usd"]) for t in entry["tiers"]], bundled)
+        if why:
+            refused.append(Refusal(region, key, why))
+        else:
+            prices[key] = entry
+    files = tuple(o.where for o in offers.values() if isinstance(o, Offer))
+    return FetchResult(region, prices, tuple(missing), tuple(refused), files)
 
 
-def _select(query: PriceQuery, products: list[dict[str, Any]], region: str,
-            today: str) -> tuple[dict[str, Any] | None, str]:
-    matches = [doc for doc in products if _product_matches(query, doc, region)]
-    if not matches:
-        what = f"usagetype *{query.usagetype}" if query.usagetype else "the filters"
-        return None, f"no {query.service} product matched {what}"
-    if len(matches) > 1:
-        skus = ", ".join(sorted(str(doc.get("product", {}).get("sku")) for doc in matches))
-        return None, f"{len(matches)} {query.service} products matched ({skus}); refusing to guess"
-    try:
-        return _convert(query, matches[0], today), ""
-    except _Unusable as exc:
-        return None, str(exc)
-
-
-def _product_matches(query: PriceQuery, doc: Mapping[str, Any], region: str) -> bool:
-    product = doc.get("product", {})
-    attributes = product.get("attributes", {})
-    if query.usagetype is not None and not usagetype_matches(str(attributes.get("usagetype", "")), query.usagetype):
-        return False
-    # The API already filtered on these; checking again keeps recorded or hand-fed documents honest.
-    for name, value in ((query.region_field, region),) + query.filters:
-        actual = product.get("productFamily") if name == "productFamily" else attributes.get(name)
-        if str(actual).lower() != value.lower():
-            return False
-    return True
+def implausible(prices: list[Decimal], bundled: PriceEntry | None) -> str | None:
+    """Why a fetched price's tiers cannot be right next to the bundled price, or None."""
+    for usd in prices:
+        if not usd.is_finite():
+            return f"price {usd} is not a finite number"
+        if usd < 0:
+            return f"price {usd} is negative"
+    if bundled is None:
+        return None
+    known = [tier.price for tier in bundled.tiers]
+    charged = [p for p in known if p > 0]
+    if not charged:
+        return None
+    for usd in prices:
+        if usd == 0 and 0 not in known:
+            return f"price is 0 where the bundled price is {_text(charged[0])} per {bundled.unit}"
+        if usd > max(charged) * MAX_RATIO:
+            return f"price {_text(usd)} is more than {MAX_RATIO}x the bundled {_text(max(charged))}"
+        if 0 < usd < min(charged) / MAX_RATIO:
+            return f"price {_text(usd)} is less than 1/{MAX_RATIO} of the bundled {_text(min(charged))}"
+    return None
 
 
 class _Unusable(Exception):
-    pass
+    """The product holds no price for the key: it stays as it was."""
 
 
-def _convert(query: PriceQuery, doc: Mapping[str, Any], today: str) -> dict[str, Any]:
-    sku = str(doc.get("product", {}).get("sku") or "?")
-    on_demand = doc.get("terms", {}).get("OnDemand") or {}
-    if not on_demand:
+class _Refused(Exception):
+    """The product's price is unreadable or inconsistent: the update stops."""
+
+
+def _convert(query: PriceQuery, sku: str, offer: Offer, today: str) -> dict[str, Any]:
+    terms = offer.on_demand.get(sku)
+    if not terms:
         raise _Unusable(f"{query.service} sku {sku} has no OnDemand terms")
+    if not isinstance(terms, dict):
+        raise _Refused(f"{query.service} sku {sku}: OnDemand terms are not an object")
     accepted = {unit.lower(): Decimal(factor) for unit, factor in query.units.items()}
-    dims: list[tuple[Decimal, Decimal | None, Decimal]] = []
-    effective: list[str] = []
-    for term in on_demand.values():
-        if term.get("effectiveDate"):
-            effective.append(str(term["effectiveDate"]))
-        for dim in (term.get("priceDimensions") or {}).values():
+    chosen: list[tuple[Any, list[tuple[Decimal, Decimal | None, Decimal]]]] = []
+    for term in terms.values():
+        dimensions = term.get("priceDimensions") if isinstance(term, dict) else None
+        if not isinstance(dimensions, dict):
+            raise _Refused(f"{query.service} sku {sku}: an OnDemand term has no 'priceDimensions' object")
+        dims = []
+        for dim in dimensions.values():
+            if not isinstance(dim, dict):
+                raise _Refused(f"{query.service} sku {sku}: a price dimension is not an object")
             factor = accepted.get(str(dim.get("unit", "")).lower())
             if factor is None:
                 # Another unit is another charge of the same product (an upfront fee, say), not this price.
                 continue
-            try:
-                usd = Decimal(str(dim["pricePerUnit"]["USD"]))
-                begin = Decimal(str(dim.get("beginRange", "0")))
-                end_raw = str(dim.get("endRange", "Inf"))
-                end = None if end_raw in ("Inf", "") else Decimal(end_raw)
-            except (KeyError, TypeError, InvalidOperation):
-                raise _Unusable(f"{query.service} sku {sku} has an unreadable price dimension") from None
-            dims.append(_scale(begin, end, usd, factor))
-    if not dims:
-        units = ", ".join(sorted(query.units))
-        raise _Unusable(f"{query.service} sku {sku} has no OnDemand price in {units}")
+            dims.append(_dimension(query, sku, dim, factor))
+        if dims:
+            chosen.append((term, dims))
+    if not chosen:
+        raise _Unusable(f"{query.service} sku {sku} has no OnDemand price in {', '.join(sorted(query.units))}")
+    if len(chosen) > 1:
+        raise _Unusable(f"{query.service} sku {sku} has {len(chosen)} OnDemand terms; refusing to guess")
+    term, dims = chosen[0]
     dims.sort(key=lambda dim: dim[0])
     # A leading $0 tier is the free tier, which the catalog keeps as a separate allowance.
     if len(dims) > 1 and dims[0][2] == 0:
@@ -470,23 +516,47 @@ def _convert(query: PriceQuery, doc: Mapping[str, Any], today: str) -> dict[str,
     expected = Decimal(0)
     for index, (begin, end, usd) in enumerate(dims):
         if begin != expected or (end is None and index != len(dims) - 1) or (end is not None and end <= begin):
-            raise _Unusable(f"{query.service} sku {sku} has overlapping or gapped tiers")
+            raise _Refused(f"{query.service} sku {sku} has overlapping or gapped tiers")
         tiers.append({"begin": _text(begin), "end": None if end is None else _text(end), "usd": _text(usd)})
         expected = end if end is not None else expected
-    published = str(doc.get("publicationDate") or "")[:10]
-    effective_date = min(effective)[:10] if effective else ""
-    as_of = next((d for d in (published, effective_date) if _DATE.match(d)), today)
+    effective = str(term.get("effectiveDate") or "")[:10]
+    published = offer.published[:10]
+    as_of = next((d for d in (effective, published) if _DATE.match(d)), today)
     parts = [f"{SOURCE_NAME}: {query.service} sku {sku}"]
-    usagetype = doc.get("product", {}).get("attributes", {}).get("usagetype")
+    usagetype = offer.products[sku].get("attributes", {}).get("usagetype")
     if usagetype:
         parts.append(f"usagetype {usagetype}")
-    if effective_date:
-        parts.append(f"effective {effective_date}")
-    if published:
+    if _DATE.match(effective):
+        parts.append(f"effective {effective}")
+    if _DATE.match(published):
         parts.append(f"publication {published}")
-    if doc.get("version"):
-        parts.append(f"version {doc['version']}")
+    if offer.version:
+        parts.append(f"version {offer.version}")
     return {"unit": query.unit, "tiers": tiers, "source": ", ".join(parts), "as_of": as_of}
+
+
+def _dimension(query: PriceQuery, sku: str, dim: Mapping[str, Any],
+               factor: Decimal) -> tuple[Decimal, Decimal | None, Decimal]:
+    where = f"{query.service} sku {sku}"
+    price = dim.get("pricePerUnit")
+    raw = price.get("USD") if isinstance(price, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, Decimal)):
+        raise _Refused(f"{where} has no USD price ({raw!r})")
+    try:
+        usd = Decimal(str(raw).strip())
+        # The JSON offers say beginRange/endRange; AWS's documentation template says startingRange/endingRange.
+        begin = Decimal(str(dim.get("beginRange", dim.get("startingRange", "0"))).strip() or "0")
+        end_raw = str(dim.get("endRange", dim.get("endingRange", "Inf"))).strip()
+        end = None if end_raw in ("Inf", "") else Decimal(end_raw)
+    except InvalidOperation:
+        raise _Refused(f"{where} has a price or range that is not a number") from None
+    if not usd.is_finite():
+        raise _Refused(f"price {raw} is not a finite number")
+    if usd < 0:
+        raise _Refused(f"price {raw} is negative")
+    if not begin.is_finite() or begin < 0 or (end is not None and not end.is_finite()):
+        raise _Refused(f"{where} has a range that is not a finite, non-negative number")
+    return _scale(begin, end, usd, factor)
 
 
 def _scale(begin: Decimal, end: Decimal | None, usd: Decimal,
@@ -505,6 +575,73 @@ def _text(value: Decimal) -> str:
     # Plain notation without trailing zeros: "0.0000035000" -> "0.0000035", "3.33E+8" -> "333000000".
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "0") else text
+
+
+def build_catalog(region: str, fetched: FetchResult | Mapping[str, Mapping[str, Any]],
+                  base: Catalog | Mapping[str, Any] | None, today: str, *, origin: str | None = None) -> dict[str, Any]:
+    """A complete catalog document: fetched prices override, the rest and the free tier come from `base`."""
+    if not _DATE.match(today):
+        raise ValueError(f"today must be a YYYY-MM-DD date, got {today!r}")
+    fresh = fetched.prices if isinstance(fetched, FetchResult) else fetched
+    raw_base = _base_document(base)
+    if raw_base is not None and raw_base.get("region") != region:
+        raise ValueError(f"base catalog is for {raw_base.get('region')!r}, not {region!r}")
+    prices: dict[str, Any] = {}
+    for key, entry in (raw_base or {}).get("prices", {}).items():
+        prices[key] = json.loads(json.dumps(entry))
+    for key, entry in fresh.items():
+        prices[key] = json.loads(json.dumps(entry))
+    if not prices:
+        raise PriceUpdateError(f"the bulk files hold no price advisor uses in {region}, and there is no bundled "
+                               "catalog to keep", hint="check the Region code")
+    kept = len(prices) - len(fresh)
+    source = f"{SOURCE_NAME}{' at ' + origin if origin else ''}, {len(fresh)} of {len(prices)} prices read on {today}"
+    if kept:
+        source += f"; the other {kept} kept from the bundled catalog with their own sources"
+    data: dict[str, Any] = {
+        "region": region,
+        "currency": "USD",
+        "as_of": today,
+        "source": source,
+        "prices": dict(sorted(prices.items())),
+        "free_tier": json.loads(json.dumps((raw_base or {}).get("free_tier", {}))),
+    }
+    # Refuse to hand back a document that later runs would reject.
+    parse_catalog(data)
+    return data
+
+
+def write_catalogs(documents: Mapping[Path, Mapping[str, Any]]) -> None:
+    """Write catalogs as deterministic JSON: every file is staged first, then all are renamed into place."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in documents.items():
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            # The temporary file sits beside its target, so the rename cannot cross file systems.
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            # mkstemp makes the file private; a price catalog is not a secret.
+            os.chmod(tmp, 0o644)
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise PriceUpdateError(f"cannot write the price catalog: {exc.strerror or exc} "
+                               f"({exc.filename or ''})".replace(" ()", "")) from None
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
+def write_catalog(data: Mapping[str, Any], path: Path) -> None:
+    """Write one catalog atomically (see `write_catalogs`)."""
+    write_catalogs({Path(path): data})
 
 
 def _base_document(base: Catalog | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -551,70 +688,45 @@ def _document_from_catalog(base: Catalog) -> dict[str, Any]:
             "prices": prices, "free_tier": free}
 
 
-def _translate(exc: BaseException) -> BaseException:
-    # Anything that is not a botocore failure is returned unchanged, for the caller to re-raise.
-    try:
-        from botocore import exceptions as bx
-    except ImportError:
-        return exc
-    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
-        return PriceUpdateError("no AWS credentials found for the Price List API", hint=_CREDENTIAL_HINT)
-    if isinstance(exc, bx.ProfileNotFound):
-        return PriceUpdateError(f"AWS profile not found: {exc}",
-                                hint="check AWS_PROFILE against `aws configure list-profiles`")
-    # ConnectionError covers EndpointConnectionError, ConnectTimeoutError, proxy and TLS failures;
-    # HTTPClientError covers read timeouts and dropped connections.
-    if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError)):
-        return PriceUpdateError(f"cannot reach the AWS Price List API: {exc}", hint=_OFFLINE_HINT)
-    if isinstance(exc, bx.ClientError):
-        error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
-        code = str(error.get("Code") or "Unknown")
-        detail = str(error.get("Message") or "").strip()
-        if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            return PriceUpdateError(
-                "access denied by the AWS Price List API: the credentials need pricing:GetProducts",
-                hint="attach a policy that allows pricing:GetProducts (AWSPriceListServiceFullAccess has it)",
-            )
-        if code in ("UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
-                    "ExpiredTokenException", "ExpiredToken"):
-            return PriceUpdateError(f"the AWS credentials were rejected ({code})", hint=_CREDENTIAL_HINT)
-        if code in ("ThrottlingException", "Throttling"):
-            return PriceUpdateError("the AWS Price List API is throttling requests", hint="wait a minute and retry")
-        return PriceUpdateError(
-            f"the AWS Price List API refused the request ({code}{': ' + detail if detail else ''})",
-            hint="retry later; the bundled catalog keeps working meanwhile",
-        )
-    if isinstance(exc, bx.BotoCoreError):
-        return PriceUpdateError(f"AWS SDK error while fetching prices: {exc}", hint=_OFFLINE_HINT)
-    return exc
-
-
 class Refreshed(NamedTuple):
-    """What one region's refresh wrote."""
+    """What one Region's refresh wrote."""
 
     region: str
     path: Path
     refreshed: int
     kept: int
     missing: tuple[Missing, ...]
+    dates: tuple[str, ...]
 
 
-def refresh(client: Any, regions: Iterable[str], out_dir: Path, *, today: str,
+def refresh(source: Source | str, regions: Iterable[str], out_dir: Path, *, today: str,
             bundled_dir: Path | None = None) -> list[Refreshed]:
-    """Fetch each region's prices, merge them over its bundled catalog and write `out_dir/<region>.json`."""
-    written: list[Refreshed] = []
-    for region in regions:
+    """Read each Region's prices from the bulk files, merge them over its bundled catalog, check them all,
+    then write every `out_dir/<region>.json` (nothing at all when any Region fails)."""
+    wanted = list(dict.fromkeys(regions))
+    for region in wanted:
         if not _REGION.match(region):
             raise PriceUpdateError(f"{region!r} is not an AWS Region code", hint="for example us-east-1")
+    reader = BulkReader(source if isinstance(source, Source) else Source(source))
+    results: list[tuple[FetchResult, dict[str, Any]]] = []
+    refused: list[Refusal] = []
+    for region in wanted:
         try:
             base: Catalog | None = load_catalog(region, bundled_dir)
         except PriceNotFound:
-            base = None  # a Region with no bundled catalog gets what the Price List has
-        result = fetch_prices(client, region, today=today)
-        data = build_catalog(region, result, base, today)
-        path = out_dir / f"{region}.json"
-        write_catalog(data, path)
-        kept = len(data["prices"]) - len(result.prices)
-        written.append(Refreshed(region, path, len(result.prices), kept, result.missing))
+            base = None  # another partition's Region with no bundled catalog: only what the files hold
+        fetched = fetch_prices(reader, region, reference=base, today=today)
+        refused.extend(fetched.refused)
+        if not fetched.refused:
+            results.append((fetched, build_catalog(region, fetched, base, today, origin=reader.source.where)))
+    if refused:
+        raise PricesRefused(refused)
+    documents = {Path(out_dir) / f"{fetched.region}.json": data for fetched, data in results}
+    write_catalogs(documents)
     clear_catalog_cache()
-    return written
+    done = []
+    for (fetched, data), path in zip(results, documents):
+        dates = tuple(sorted({entry["as_of"] for entry in fetched.prices.values()}))
+        done.append(Refreshed(fetched.region, path, len(fetched.prices), len(data["prices"]) - len(fetched.prices),
+                              fetched.missing, dates))
+    return done
