@@ -51,8 +51,10 @@ def test_update_from_a_folder_writes_catalogs_that_later_runs_use(cli, tmp_path)
 def test_update_defaults_to_every_bundled_region(cli, tmp_path):
     result = cli("prices", "update", "--source", str(BULK), "--output", str(tmp_path))
     assert result.code == 0, result.err
-    bundled = sorted(p.name for p in (ROOT / "advisor" / "pricing" / "prices").glob("*.json"))
-    assert sorted(p.name for p in tmp_path.iterdir()) == bundled
+    from advisor.pricing.catalog import bundled_regions
+
+    # One catalog per bundled Region (uniform.json holds no Region's catalog of its own).
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{r}.json" for r in bundled_regions()]
     assert "us-west-2: 0 prices from the bulk files" in result.err
 
 
