@@ -229,8 +229,10 @@ def _defaults(spec: Spec, node: Node, ctx: Ctx, path: str) -> Any:
     return value
 
 
-def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> Workload:
-    """Validate a parsed workload and build the Workload, or raise InputError with every problem."""
+def validate_node(node: Node, filename: str, catalog: Catalog | None = None, *, moved: bool = False) -> Workload:
+    """Validate a parsed workload and build the Workload, or raise InputError with every problem. `moved`: the
+    Region was replaced from the command line (`--region`), so a recovery Region it now collides with moves to
+    the new Region's usual pair, with a warning, instead of failing the file."""
     catalog = catalog or load_catalog()
     ctx = Ctx(filename)
     if node.kind != "map":
@@ -256,16 +258,20 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None) -> 
     for req in implied:
         effective[req] = _defaults(specs[req], node, ctx, f"requirements.{req}")
     dr = effective.get("disaster-recovery")
+    warnings = []
     if dr is not None:
         dr = dict(dr)
-        if dr.get("secondary_region") == raw["region"]:
+        if dr.get("secondary_region") == raw["region"] and moved:
+            dr["secondary_region"] = catalog.regions[raw["region"]]
+            warnings.append(f"--region {raw['region']} is the file's recovery Region: this run recovers into "
+                            f"{dr['secondary_region']}, {raw['region']}'s usual pair, instead")
+        elif dr.get("secondary_region") == raw["region"]:
             where = node.value["requirements"].value["disaster-recovery"] if "requirements" in node.value else node
             raise InputError([Diagnostic(filename, where.line, where.col,
                                          "requirements.disaster-recovery.secondary_region: must differ from the workload's region",
                                          f"for {raw['region']} the usual choice is {catalog.regions[raw['region']]}")])
         dr.setdefault("secondary_region", catalog.regions[raw["region"]])
         effective["disaster-recovery"] = dr
-    warnings = []
     traffic = raw["traffic"]
     average = traffic["requests_per_month"] / (730 * 3600)
     if traffic["requests_per_month"] and traffic["peak_requests_per_second"] < average:
@@ -301,7 +307,7 @@ def load_workload(path: str, catalog: Catalog | None = None, *, region: str | No
         replaced = Node("scalar", region, where.line, where.col)
         node.value["region"] = replaced
         node.keys.setdefault("region", replaced)
-    return validate_node(node, path, catalog)
+    return validate_node(node, path, catalog, moved=region is not None)
 
 
 def load_workload_text(text: str, filename: str = "<text>", catalog: Catalog | None = None) -> Workload:

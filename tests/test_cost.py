@@ -262,3 +262,44 @@ def test_a_service_advisor_cannot_price_is_named_in_the_warnings(cli, tmp_path):
     assert cli("render", str(path), "-o", str(tmp_path / "out")).code == 0
 
 
+
+
+# The Regions the bundled catalogs cover (issue: "Price every architecture in the Regions people use").
+FOURTEEN = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+            "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-south-1",
+            "sa-east-1")
+
+
+@pytest.mark.parametrize("region", FOURTEEN)
+def test_every_example_is_priced_in_each_of_the_fourteen_regions(cli, region):
+    # Every example prices in every Region, the Region's own prices first; what it lacks is us-east-1's,
+    # marked, and exactly then the estimate says it is approximate.
+    from advisor.costing import estimate
+    from advisor.engine import recommend
+    from advisor.pricing.catalog import bundled_regions, load_catalog
+    from advisor.workload import load_workload
+
+    assert region in bundled_regions()
+    prices = load_catalog(region)
+    for path in EXAMPLES:
+        workload = load_workload(str(path), region=region)
+        est = estimate(workload, recommend(workload), prices)
+        assert est.lines and est.total > 0
+        own = [line for line in est.lines if line.price_region == line.region]
+        assert own or region != "us-east-1"
+        assert est.exact == all(line.price_region == line.region for line in est.lines if line.price_region)
+        assert any(w.startswith(f"{region} has no catalog price") for w in est.warnings) == (
+            not est.exact and any(line.region == region and line.price_region != region for line in est.lines))
+    result = cli("cost", str(ROOT / "examples" / "everything.yaml"), "--region", region, "--format", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["region"] == region
+
+
+def test_a_region_that_was_the_files_recovery_region_moves_the_recovery_to_its_pair(cli):
+    # inventory-dr recovers into us-east-2; priced with --region us-east-2, it recovers into us-east-2's usual
+    # pair (us-east-1) instead, and says so, rather than refusing the file.
+    result = cli("cost", str(ROOT / "examples" / "inventory-dr.yaml"), "--region", "us-east-2", "--format", "json")
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    assert any("recovers into us-east-1, us-east-2's usual pair" in w for w in doc["warnings"])
+    assert any(line.get("region") == "us-east-1" for line in doc["lines"])
