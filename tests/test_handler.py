@@ -218,3 +218,76 @@ def test_without_a_payload_bucket_a_body_with_records_is_a_direct_body(aws):
     body = s3_notification("req-1")
     assert index.handler({"Records": [sqs_record("m-1", body)]}, None) == {"batchItemFailures": []}
     assert items(aws) == {"m-1": json.loads(body)}
+
+
+@pytest.fixture()
+def tapped(aws, monkeypatch):
+    """A topic the handler publishes to, with a raw SQS subscription that shows every publish."""
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="events")["TopicArn"]
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName="tap")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    monkeypatch.setenv("TOPIC_ARN", topic)
+
+    def published() -> list:
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in got]
+    return published
+
+
+def _fail_once(index, service: str, method: str):
+    """Make one call of a client method raise once, as a throttled or failed AWS call would."""
+    client = index._client(service)
+    real = getattr(client, method)
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            from botocore.exceptions import ClientError
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "planted"}}, method)
+        return real(**kwargs)
+    setattr(client, method, flaky)
+    return calls
+
+
+def test_a_failed_publish_is_retried_and_never_lost(aws, tapped):
+    # The store succeeds, the publish fails: the record is reported failed, and its redelivery finds the item
+    # stored but not marked sent, so it publishes then. Before, the redelivery took the item for a duplicate and
+    # acknowledged the message: the event was never published.
+    index = load_handler()
+    record = sqs_record("m-1", json.dumps({"id": "order-1"}))
+    _fail_once(index, "sns", "publish")
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert tapped() == []
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    assert tapped() == [{"id": "order-1"}]
+    assert aws.get_item(TableName=TABLE, Key={"pk": {"S": "order-1"}})["Item"]["sent"] == {"BOOL": True}
+    # A third delivery of a sent event publishes nothing more.
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    assert tapped() == []
+
+
+def test_a_failed_store_publishes_nothing_until_it_is_stored(aws, tapped):
+    index = load_handler()
+    record = sqs_record("m-1", json.dumps({"id": "order-2"}))
+    _fail_once(index, "dynamodb", "put_item")
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert tapped() == [] and items(aws) == {}
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    assert tapped() == [{"id": "order-2"}] and items(aws) == {"order-2": {"id": "order-2"}}
+
+
+def test_a_failed_mark_publishes_again_as_at_least_once_allows(aws, tapped):
+    # Published, but the mark failed: the redelivery publishes a second time (the documented at-least-once
+    # contract; consumers stay idempotent), and then the mark holds.
+    index = load_handler()
+    record = sqs_record("m-1", json.dumps({"id": "order-3"}))
+    _fail_once(index, "dynamodb", "update_item")
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    assert tapped() == [{"id": "order-3"}, {"id": "order-3"}]
+    assert index.handler({"Records": [record]}, None) == {"batchItemFailures": []}
+    assert tapped() == []

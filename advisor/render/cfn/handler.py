@@ -4,6 +4,10 @@ One module serves every function; the event's shape says which path runs:
 an SQS batch (idempotent conditional puts, partial batch failures), an SNS
 delivery, an API Gateway proxy request (read one item by id), or an API
 Gateway authorizer request (deny until the owner replaces the check).
+A function that stores and publishes marks an item `sent` only after its
+publish succeeded: a redelivered message whose item is stored but not sent
+is published then, so no event is lost; one published but not yet marked is
+published again, as the at-least-once contract allows.
 A function that reads a payload bucket (`PAYLOAD_BUCKET`) takes an SQS body
 that is an S3 event notification as a claim check: it fetches each object
 and processes it as it would a body, keyed by the object's key when it has
@@ -26,51 +30,48 @@ from urllib.parse import unquote_plus
 import boto3
 from botocore.exceptions import ClientError
 
+env = os.environ.get
 log = logging.getLogger()
-log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+log.setLevel(env("LOG_LEVEL", "INFO"))
 _clients = {}
 
-
 def _client(name):
-    if name not in _clients:
-        _clients[name] = boto3.client(name)
-    return _clients[name]
-
+    return _clients.get(name) or _clients.setdefault(name, boto3.client(name))
 
 def parse(body):
-    """A body is a JSON object; anything else is a poison message."""
     doc = json.loads(body)
     if not isinstance(doc, dict):
         raise ValueError("not a JSON object")
     return doc
 
-
 def store(key, doc):
-    """Conditional put on the key: a duplicate is not a failure."""
-    table, body = os.environ.get("TABLE_NAME"), json.dumps(doc, sort_keys=True)
+    # put once, publish, mark it sent: a retry publishes what was not sent
+    table, body = env("TABLE_NAME"), json.dumps(doc, sort_keys=True)
+    topic, k = env("TOPIC_ARN"), {"pk": {"S": key}}
     if table:
-        item = {"pk": {"S": key}, "doc": {"S": body}}
+        db = _client("dynamodb")
         try:
-            _client("dynamodb").put_item(
-                TableName=table, Item=item,
-                ConditionExpression="attribute_not_exists(pk)")
+            db.put_item(TableName=table, Item={**k, "doc": {"S": body}},
+                        ConditionExpression="attribute_not_exists(pk)")
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            log.info(json.dumps({"duplicate": key}))
-            return
-    topic = os.environ.get("TOPIC_ARN")
+            got = db.get_item(TableName=table, Key=k, ConsistentRead=True)
+            if not topic or "sent" in got.get("Item", {}):
+                log.info(json.dumps({"duplicate": key}))
+                return
     if topic:
         _client("sns").publish(TopicArn=topic, Message=body)
-
+        if table:
+            db.update_item(TableName=table, Key=k, UpdateExpression="SET sent = :t",
+                           ExpressionAttributeValues={":t": {"BOOL": True}})
 
 def key_of(doc, default):
-    return doc["id"] if isinstance(doc.get("id"), str) and doc["id"] else default
-
+    i = doc.get("id")
+    return i if isinstance(i, str) and i else default
 
 def bodies(record):
-    """(key, doc) of a body or of each object an S3 notification names."""
-    doc, bucket = parse(record["body"]), os.environ.get("PAYLOAD_BUCKET")
+    doc, bucket = parse(record["body"]), env("PAYLOAD_BUCKET")
     if not bucket or "Records" not in doc and "Event" not in doc:  # s3:TestEvent
         return [(key_of(doc, record["messageId"]), doc)]
     out = []
@@ -79,7 +80,6 @@ def bodies(record):
         got = parse(_client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
         out.append((key_of(got, key), got))
     return out
-
 
 def sqs_batch(records):
     failures = []
@@ -92,40 +92,38 @@ def sqs_batch(records):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
-
 def sns_delivery(records):
-    # Raising makes Lambda retry, then use the dead-letter queue.
     for record in records:
         message = record["Sns"]
         doc = parse(message["Message"])
         store(key_of(doc, message["MessageId"]), doc)
     return {"processed": len(records)}
 
+def reply(code, message):
+    return {"statusCode": code, "body": json.dumps({"message": message})}
 
 def api_read(event):
-    table = os.environ.get("TABLE_NAME")
+    table = env("TABLE_NAME")
     key = (event.get("pathParameters") or {}).get("id")
     if not table or not key:
-        return {"statusCode": 400, "body": json.dumps({"message": "missing id"})}
-    db, k, mode = _client("dynamodb"), {"pk": {"S": key}}, os.environ.get("READ_CONSISTENCY", "eventual")
+        return reply(400, "missing id")
+    db, k, mode = _client("dynamodb"), {"pk": {"S": key}}, env("READ_CONSISTENCY", "eventual")
     if mode == "transactional":
         got = db.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": k}}])["Responses"][0]
     else:
         got = db.get_item(TableName=table, Key=k, ConsistentRead=mode == "strong")
     if "Item" not in got:
-        return {"statusCode": 404, "body": json.dumps({"message": "not found"})}
+        return reply(404, "not found")
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": got["Item"]["doc"]["S"]}
-
 
 def authorize(event):
     # Deny by default: replace this with your token or request validation.
     return {"principalId": "anonymous", "policyDocument": {"Version": "2012-10-17", "Statement": [
         {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": event["methodArn"]}]}}
 
-
 def handler(event, context):
-    if event.get("type") in ("TOKEN", "REQUEST") and "methodArn" in event:
+    if "methodArn" in event:
         return authorize(event)
     if "httpMethod" in event:
         return api_read(event)

@@ -89,8 +89,12 @@ def build(b: Builder, c: Component) -> None:
 
 
 def writes(b: Builder, e: Edge) -> None:
-    """function -> table: conditional puts."""
-    b.allow(b.lid(e.source, "Role"), "WriteTable", ["dynamodb:PutItem"], [GetAtt(b.lid(e.target), "Arn")])
+    """function -> table: conditional puts; a function that also publishes reads its mark back and sets it
+    once the event is sent, so a retry sends what was never sent."""
+    actions = ["dynamodb:PutItem"]
+    if b.edges_from(e.source, "publishes"):
+        actions += ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    b.allow(b.lid(e.source, "Role"), "WriteTable", actions, [GetAtt(b.lid(e.target), "Arn")])
     b.env(b.lid(e.source), "TABLE_NAME", Ref(b.lid(e.target)))
 
 
