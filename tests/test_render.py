@@ -211,3 +211,18 @@ def test_markdown_prints_numbers_as_the_json_does(cli, tmp_path, rpo):
     expected = f"for RPO {json.dumps(dr['rpo_minutes'])} min and RTO {json.dumps(dr['rto_minutes'])} min"
     assert expected in as_md.out
     assert {"0.00001": "1e-05", "2.50": "2.5", "15": "15"}[rpo] in expected and "RTO 30.0 min" in expected
+
+
+def test_the_deploy_command_deploys_the_template_as_written(cli, tmp_path):
+    # CloudFormation takes at most 51,200 bytes inline: a larger template's command uploads it through an S3
+    # bucket (`aws cloudformation deploy --s3-bucket`), and every parameter without a default gets a value.
+    for name, big in (("everything", True), ("startup-mvp", False)):
+        out = tmp_path / name
+        assert cli("render", str(ROOT / "examples" / f"{name}.yaml"), "-o", str(out)).code == 0
+        size = len((out / "template.yaml").read_bytes())
+        assert (size > 51_200) == big
+        step = next(line for line in (out / "ARCHITECTURE.md").read_text().splitlines()
+                    if "aws cloudformation deploy" in line)
+        assert ("--s3-bucket" in step) == big
+        # everything's replica needs the recovery Region's key, a parameter without a default.
+        assert ("--parameter-overrides ReplicaMainKmsKeyArn=VALUE" in step) == big

@@ -50,7 +50,8 @@ def render(workload: Any, outcome: Any, catalog: Any, prices: Any | None, price_
 
     with display_context():  # rounding for display only: the estimate above kept the default context
         view = report_view(workload, arch, catalog, estimate=estimate, cost_note=price_error, sweep=sweep,
-                           template_resources=resources)
+                           template_resources=resources, template=template,
+                           template_bytes=len(template_text.encode("utf-8")))
         report = render_template("report.md.j2", v=view)
     return Rendered({REPORT: report, TEMPLATE: template_text}, tuple(notes))
 

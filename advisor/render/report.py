@@ -54,8 +54,28 @@ def security_controls(arch: Architecture) -> list[str]:
     return out
 
 
+# CloudFormation takes a template of at most 51,200 bytes inline; a larger one must come from S3, and the
+# AWS CLI's `deploy` uploads it there when given a bucket (CloudFormation quotas; AWS CLI `deploy`).
+INLINE_TEMPLATE_BYTES = 51_200
+
+
+def deploy_command(workload: Workload, template: dict[str, Any], size: int) -> dict[str, Any]:
+    """The command that deploys the template as written: through an S3 bucket when it is too large to pass
+    inline, with a value for every parameter that has no default."""
+    required = list(template.get("Metadata", {}).get("Advisor", {}).get("RequiredParameters", []))
+    command = (f"aws cloudformation deploy --template-file template.yaml --stack-name {workload.name} "
+               "--capabilities CAPABILITY_IAM")
+    if size > INLINE_TEMPLATE_BYTES:
+        command += " --s3-bucket YOUR-ARTIFACT-BUCKET"
+    if required:
+        command += " --parameter-overrides " + " ".join(f"{name}=VALUE" for name in required)
+    return {"command": command, "bytes": size, "inline": size <= INLINE_TEMPLATE_BYTES, "required": required,
+            "limit": INLINE_TEMPLATE_BYTES}
+
+
 def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, estimate: Estimate | None,
-                cost_note: str | None, sweep: Sweep | None, template_resources: dict[str, str]) -> dict[str, Any]:
+                cost_note: str | None, sweep: Sweep | None, template_resources: dict[str, str],
+                template: dict[str, Any] | None = None, template_bytes: int = 0) -> dict[str, Any]:
     """Everything ARCHITECTURE.md shows, as plain values; free text stays text for the template to escape."""
     names = {sid: entry.title for sid, entry in catalog.services.items()}
     bps = catalog.best_practices
@@ -103,6 +123,7 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
         "warnings": list(arch.warnings),
         "security": security_controls(arch),
         "capacity": capacity(workload, arch),
+        "deploy": deploy_command(workload, template or {}, template_bytes),
         "account_controls": [f"{c['control']}: {c['why']}." for c in ACCOUNT_LEVEL_CONTROLS],
         "resources": [{"logical_id": k, "type": v} for k, v in template_resources.items()],
         "cost": None, "cost_note": cost_note, "dr": None,
