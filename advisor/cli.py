@@ -374,6 +374,69 @@ def cost(
         raise CheckFailed(f"the estimate of {money(est.total)} a month exceeds --max-monthly {money(Decimal(str(max_monthly)))}")
 
 
+class DiffFormat(str, Enum):
+    """Output formats of `diff`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+@handled
+def diff(
+    old: str = typer.Argument(..., help="The earlier workload file (- for standard input)."),
+    new: str = typer.Argument(..., help="The later workload file (- for standard input)."),
+    fmt: Optional[DiffFormat] = typer.Option(None, "--format", "-f",
+                                             help="text (default on a terminal), json (default otherwise) or markdown."),
+    max_increase: Optional[str] = typer.Option(None, "--max-increase",
+                                               help="Exit 1 when the monthly cost rises by more than this: USD (25) "
+                                               "or a percentage of the old total (10%)."),
+    free_tier: bool = typer.Option(False, "--free-tier/--no-free-tier",
+                                   help="Apply the account's always-free monthly allowances once, on both sides."),
+    catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
+    rules_dirs: Optional[list[Path]] = RULES_OPT,
+) -> None:
+    """Compare two versions of a workload: services, flows, decisions, and the monthly cost by service.
+
+    Example: advisor diff main.yaml advisor.yaml --max-increase 10% --format markdown
+    """
+    from advisor.diff import check_limit, compare, diff_json, diff_text, diff_view, parse_limit, workload_side
+    from advisor.errors import CheckFailed, InputError
+    from advisor.pipeline import run
+
+    limit = parse_limit(max_increase) if max_increase is not None else None  # a bad limit reads no file
+    if old == new == STDIN:
+        raise UsageError("only one of OLD and NEW can be standard input (-)")
+    catalog, rule_set = _rule_set(rules_dirs)
+    workloads, problems = [], []
+    for path in (old, new):  # both files checked before either is priced: every error of both at once
+        try:
+            workloads.append(_load(path, catalog))
+        except InputError as exc:
+            problems += exc.diagnostics
+    if problems:
+        raise InputError(problems)
+    sides = []
+    for path, workload in zip((old, new), workloads):
+        prices = _price_catalog(workload.region, catalog_path)
+        outcome = run(workload, rule_set, catalog, lambda _: prices, price=True, free_tier=free_tier)
+        sides.append(workload_side(path, workload, outcome))
+    result = compare(sides[0], sides[1])
+    chosen = fmt or (DiffFormat.text if _is_terminal() else DiffFormat.json)
+    if chosen is DiffFormat.json:
+        _emit_json(diff_json(result, limit))
+    elif chosen is DiffFormat.markdown:
+        from advisor.templating import render_template
+
+        sys.stdout.write(render_template("diff.md.j2", v=diff_view(result, limit)))
+    else:
+        sys.stdout.write(diff_text(diff_view(result, limit)))
+    broken = check_limit(result, limit) if limit is not None else None
+    if broken:
+        raise CheckFailed(broken)
+
+
 def _is_portfolio(files: Optional[list[str]]) -> bool:
     """Several arguments, a folder or a glob pattern mean a portfolio run."""
     if not files:

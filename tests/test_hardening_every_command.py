@@ -25,6 +25,8 @@ COMMANDS = [
     ["cost", "{file}", "--format", "table"],
     ["cost", "{file}", "--sweep", "--sweep-points", "5", "--format", "json"],
     ["cost", "{file}", "--sweep", "--sweep-points", "5", "--format", "markdown"],
+    ["diff", "{file}", "{file}", "--format", "text"],
+    ["diff", "{file}", "{file}", "--format", "markdown", "--max-increase", "0%"],
     ["render", "{file}", "-o", "{out}"],
 ]
 
