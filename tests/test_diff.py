@@ -116,8 +116,8 @@ def test_the_same_file_twice_is_no_change(cli):
     assert data["changed"] is False and data["cost"]["delta_monthly_usd"] == "0"
     assert Decimal(data["cost"]["delta_percent"]) == 0
     assert data["max_increase"] == {"limit": "0", "unit": "usd", "amount": "0", "exceeded": False}
-    text = cli("diff", str(MVP), str(MVP), "--format", "text")
-    assert text.code == 0 and "No change" in text.out
+    text = cli("diff", str(MVP), str(MVP), "--format", "text", "--max-increase", "0%")  # a rise of 0%: at the limit
+    assert text.code == 0 and "No change" in text.out and "--max-increase 0%: within the limit" in text.out
 
 
 def _delta(cli, old: Path, new: Path) -> tuple[Decimal, Decimal]:
