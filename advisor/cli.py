@@ -184,10 +184,27 @@ def _rule_dirs(given: Optional[list[Path]]) -> tuple[Path, ...]:
     return tuple(dirs)
 
 
+def _cache_dir() -> Optional[Path]:
+    """Where the validated bundled rule set is kept: ADVISOR_CACHE_DIR, else the XDG cache folder; None
+    when ADVISOR_NO_CACHE is set or no absolute folder is known."""
+    if os.environ.get("ADVISOR_NO_CACHE"):
+        return None
+    explicit = os.environ.get("ADVISOR_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG specification: a relative value is to be ignored
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "advisor"
+
+
 def _rule_set(rule_dirs: Optional[list[Path]] = None) -> Any:
     from advisor.rules import load_rule_set
 
-    return load_rule_set(_rule_dirs(rule_dirs))
+    return load_rule_set(_rule_dirs(rule_dirs), cache=_cache_dir())
 
 
 def _is_terminal() -> bool:

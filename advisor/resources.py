@@ -14,10 +14,12 @@ def data_dir(name: str) -> Path:
     packaged = _HERE / "_data" / name
     if packaged.is_dir():  # the common case: an installed wheel on a file system
         return packaged
+    checkout = _HERE.parent / name
+    if checkout.is_dir() and (_HERE.parent / "pyproject.toml").is_file():
+        return checkout  # an editable install or a source checkout keeps the folders at the top level
     from importlib.resources import files  # costs a few ms; needed only for unusual loaders
 
     resource = files("advisor") / "_data" / name
     if resource.is_dir():
         return Path(str(resource))
-    # An editable install or a source checkout keeps the folders at the top level.
-    return _HERE.parent / name
+    return checkout

@@ -357,9 +357,15 @@ def _load_rules(root: Path, catalog: Catalog) -> tuple[Rule, ...]:
     return load_rules_uncached(root, catalog)
 
 
-def load_rule_set(extra: tuple[Path, ...] = (), root: Path | None = None) -> tuple[Catalog, tuple[Rule, ...]]:
-    """The catalog and the rules: the bundled ones, plus any organisation folders in `extra`."""
+def load_rule_set(extra: tuple[Path, ...] = (), root: Path | None = None,
+                  cache: Path | None = None) -> tuple[Catalog, tuple[Rule, ...]]:
+    """The catalog and the rules: the bundled ones, plus any organisation folders in `extra`.
+
+    With `cache`, a folder, the validated bundled set is read from and kept there (see `rulecache`).
+    """
     root = root or data_dir("rules")
+    if not extra and cache is not None:
+        return _cached_rule_set(root, cache)
     catalog = load_catalog(root)
     if not extra:
         return catalog, load_rules(root, catalog)
@@ -368,6 +374,20 @@ def load_rule_set(extra: tuple[Path, ...] = (), root: Path | None = None) -> tup
     if problems:
         raise RuleError(problems)
     return catalog, load_rules_uncached(root, catalog, tuple(f for f in folders if isinstance(f, Path)))
+
+
+@lru_cache(maxsize=4)
+def _cached_rule_set(root: Path, cache: Path) -> tuple[Catalog, tuple[Rule, ...]]:
+    from advisor import rulecache
+
+    entry = rulecache.key(root)
+    found = rulecache.read(cache, root, entry)
+    if found is not None:
+        return found
+    catalog = load_catalog(root)
+    rules = load_rules(root, catalog)
+    rulecache.write(cache, root, entry, catalog, rules)
+    return catalog, rules
 
 
 def load_rules_uncached(root: Path, catalog: Catalog, extra: tuple[Path, ...] = ()) -> tuple[Rule, ...]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The CLI keeps a cache of the validated rule set; the suite keeps it in a folder of its own, never a home's.
+os.environ.setdefault("ADVISOR_CACHE_DIR", tempfile.mkdtemp(prefix="advisor-test-cache-"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 

@@ -114,9 +114,10 @@ def test_edge_to_undeclared_component_is_rejected(tmp_path):
     assert any("edge end 'queue:nowhere' is not among this rule's components" in e for e in _errors(root))
 
 
-def test_no_start_up_cache_is_read_or_written(tmp_path):
-    """The rules are read from their YAML files on every run: nothing is unpickled from, or written
-    to, the cache folders an earlier version used (ADVISOR_CACHE_DIR, XDG_CACHE_HOME, ~/.cache)."""
+def test_the_start_up_cache_holds_plain_data_and_runs_no_code(tmp_path):
+    """Only a JSON file of validated rules is kept, in ADVISOR_CACHE_DIR when set: pickles an earlier version
+    used (in ADVISOR_CACHE_DIR, XDG_CACHE_HOME or ~/.cache), planted before or after a run, are never loaded."""
+    import json
     import os
     import subprocess
     import sys
@@ -125,14 +126,15 @@ def test_no_start_up_cache_is_read_or_written(tmp_path):
 
     home, xdg, explicit = tmp_path / "home", tmp_path / "xdg", tmp_path / "explicit"
     marker = tmp_path / "unpickled"
+    planted = f"cos\nsystem\n(S'touch {marker}'\ntR."
     for folder in (home / ".cache" / "advisor", xdg / "advisor", explicit):
         folder.mkdir(parents=True)
         # A planted pickle that would leave a marker file were it ever loaded.
-        planted = f"cos\nsystem\n(S'touch {marker}'\ntR."
         (folder / "rules-00000000-0000000000000000.pickle").write_text(planted)
     before = sorted(p for p in tmp_path.rglob("*"))
     env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(xdg), ADVISOR_CACHE_DIR=str(explicit))
     env.pop("ADVISOR_DEBUG", None)
+    env.pop("ADVISOR_NO_CACHE", None)
 
     def run() -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "everything.yaml"),
@@ -140,15 +142,17 @@ def test_no_start_up_cache_is_read_or_written(tmp_path):
 
     first = run()
     assert first.returncode == 0, first.stderr
-    # Another user who can write to the cache folder replaces whatever pickle a run left there: the next run
-    # must not execute it.
-    for pickle in tmp_path.rglob("*.pickle"):
-        pickle.write_text(planted)
+    written = sorted(set(tmp_path.rglob("*")) - set(before))
+    assert [p.parent for p in written] == [explicit] and written[0].suffix == ".json"
+    assert json.loads(written[0].read_text())["rule_set"]["rules"]  # plain data
+    # Whatever a run left there is replaced by a pickle: the next run must not execute it.
+    for entry in written:
+        entry.write_text(planted)
     second = run()
     assert second.returncode == 0, second.stderr
     assert not marker.exists()
     assert second.stdout == first.stdout
-    assert sorted(p for p in tmp_path.rglob("*")) == before
+    assert sorted(p for p in tmp_path.rglob("*")) == sorted(before + written)
 
 
 def _run_with_cache_folder(folder, tmp_path):
@@ -160,13 +164,14 @@ def _run_with_cache_folder(folder, tmp_path):
 
     env = dict(os.environ, ADVISOR_CACHE_DIR=str(folder), XDG_CACHE_HOME=str(folder), HOME=str(tmp_path))
     env.pop("ADVISOR_DEBUG", None)
+    env.pop("ADVISOR_NO_CACHE", None)
     return subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "startup-mvp.yaml"),
                            "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, timeout=60)
 
 
 def test_files_advisor_did_not_write_are_never_pruned(tmp_path):
-    """An earlier version pruned every `rules-*.pickle` it took for a stale cache of its own."""
+    """An earlier version pruned every `rules-*.pickle` it took for a stale cache of its own; today's prunes nothing."""
     folder = tmp_path / "cache"
     folder.mkdir()
     mine = {"rules-mine.pickle": "a user's file", "rules-00000000-0000000000000000.pickle": "another",
@@ -177,7 +182,9 @@ def test_files_advisor_did_not_write_are_never_pruned(tmp_path):
         result = _run_with_cache_folder(folder, tmp_path)
         assert result.returncode == 0, result.stderr
         assert {name: (folder / name).read_text() for name in mine if (folder / name).exists()} == mine
-        assert sorted(p.name for p in folder.iterdir()) == sorted(mine)
+        # Beside them, only the one entry advisor writes.
+        added = sorted(p.name for p in folder.iterdir() if p.name not in mine)
+        assert len(added) == 1 and added[0].startswith("rules-") and added[0].endswith(".json")
 
 
 def test_a_fifo_in_the_cache_folder_is_never_opened(tmp_path):
