@@ -397,10 +397,16 @@ def test_checkov_skips_are_explained():
     functions = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
     assert set(skipped["CKV_AWS_115"]) == functions
     assert all(template["Resources"][lid]["Type"] == "AWS::S3::Bucket" for lid in skipped["CKV_AWS_18"])
-    # An SNS-invoked function is asynchronous: it has a real DeadLetterConfig instead of a skip.
-    updates = template["Resources"]["FunctionUpdates"]
-    assert "DeadLetterConfig" in updates["Properties"]
-    assert "FunctionUpdates" not in skipped["CKV_AWS_116"]
+    # An SNS-invoked function is asynchronous: its failures go to an on-failure destination (a queue), which
+    # AWS recommends over DeadLetterConfig; the skip names the destination.
+    resources = template["Resources"]
+    config = resources["FunctionUpdatesAsyncConfig"]["Properties"]
+    assert config["FunctionName"] == Ref("FunctionUpdates")
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == GetAtt("FunctionUpdatesAsyncDlq", "Arn")
+    assert "DeadLetterConfig" not in resources["FunctionUpdates"]["Properties"]
+    [reason] = [s["comment"] for s in resources["FunctionUpdates"]["Metadata"]["checkov"]["skip"]
+                if s["id"] == "CKV_AWS_116"]
+    assert "FunctionUpdatesAsyncDlq" in reason
 
 
 class _NodeDumper(yaml.CSafeDumper):

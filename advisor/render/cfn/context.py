@@ -19,6 +19,10 @@ from advisor.services import service
 from advisor.workload import Workload
 
 DLQ_RETENTION_S = 14 * 24 * 3600
+# cfn-lint-serverless ES6000 asks every queue for a redrive policy and exempts a queue another queue's
+# RedrivePolicy names only when that policy is written as an intrinsic; it flags every dead-letter queue here.
+DLQ_NEEDS_NO_REDRIVE = ("This is a dead-letter queue, where failed messages end: a redrive policy on it would move "
+                        "them on again. Its depth alarm says when one arrives; redrive them after a fix")
 
 
 # Connectors run in this order of edge kinds (authorizers before the methods that use them), then by kind and ends.
@@ -155,6 +159,18 @@ class Builder:
             skips.append({"id": check, "comment": reason})
             skips.sort(key=lambda s: s["id"])
 
+    def skip_cfn_lint(self, lid: str, rule: str, reason: str) -> None:
+        """Suppress a cfn-lint rule on one resource where it misfires or where the template makes a judgement call:
+        the rule id in `Metadata.cfn-lint.config.ignore_checks` (where cfn-lint reads it) and the reason beside it
+        under `Metadata.cfn-lint.reasons`."""
+        meta = self.resources[lid].setdefault("Metadata", {}).setdefault("cfn-lint", {})
+        checks = meta.setdefault("config", {}).setdefault("ignore_checks", [])
+        if rule not in checks:
+            checks.append(rule)
+            checks.sort()
+        meta.setdefault("reasons", {})[rule] = reason
+        meta["reasons"] = dict(sorted(meta["reasons"].items()))
+
     def note(self, section: str, text: str) -> None:
         items = self.notes.setdefault(section, [])
         if text not in items:
@@ -221,6 +237,7 @@ class Builder:
         self.queue_statements.setdefault(lid, []).append(deny_insecure(arn(lid), "sqs:*"))
         if is_dlq:
             self.dlqs.append(lid)
+            self.skip_cfn_lint(lid, "ES6000", DLQ_NEEDS_NO_REDRIVE)
         return lid
 
     def dead_letter_queue(self, lid: str) -> str:
