@@ -446,3 +446,24 @@ def test_event_feeding_dumper_writes_what_the_node_tree_would(value):
     assert fast == yaml.dump(emitter.ordered(template), Dumper=_NodeDumper, default_flow_style=False,
                              sort_keys=False, allow_unicode=True, width=120, indent=2)
     assert load_template(fast) == template
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
+def test_every_dead_letter_queue_has_a_depth_alarm_that_notifies(case):
+    # Whether or not the workload asked for monitoring (ADV-O006): a dead-letter queue is a queue that some
+    # redrive policy, destination or target's DeadLetterConfig names, and each has an alarm on its depth
+    # whose actions notify the alarm topic.
+    _, template, _ = _built(case)
+    resources = template["Resources"]
+    text = str(to_json(resources))
+    dlqs = {lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"
+            and "RedrivePolicy" not in r["Properties"]}
+    assert all(f"'Fn::GetAtt': ['{lid}', 'Arn']" in text for lid in dlqs)
+    watched = {}
+    for r in resources.values():
+        p = r["Properties"]
+        if r["Type"] == "AWS::CloudWatch::Alarm" and p["MetricName"] == "ApproximateNumberOfMessagesVisible":
+            watched[p["Dimensions"][0]["Value"].value.partition(".")[0]] = p
+    assert set(watched) == dlqs
+    for alarm in watched.values():
+        assert alarm["AlarmActions"] == [Ref("TopicAlarms")] and alarm["Threshold"] == 1
