@@ -159,7 +159,12 @@ def check_one_truth(workload, arch, est, template) -> None:
     for trail in arch.of_service("cloudtrail"):
         audited = [e.target for e in arch.edges_from(trail.id) if e.kind == "audits"]
         selectors = props(trail.id).get("AdvancedEventSelectors", [])
-        data = [s for s in selectors if s["FieldSelectors"][0]["Equals"] == ["Data"]]
+        data = [s for s in selectors if isinstance(s, dict) and s["FieldSelectors"][0]["Equals"] == ["Data"]]
+        # The trail of the account's management events is deployed at the parameter's default, and priced so; the
+        # estimate says it prices the trail as created and what reusing an organisation's trail changes.
+        assert template["Parameters"]["CreateAccountTrail"]["Default"] == "true"
+        said = [w for w in est.warnings if w.startswith(f"{trail.id} is priced as created")]
+        assert len(said) == 1 and "CreateAccountTrail=false" in said[0]
         assert len(data) == len(audited)
         events = _lines(est, trail.id, "Data events")
         traffic = sum(line.quantity for t in audited for line in _lines(est, t, "Write request units")

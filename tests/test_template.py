@@ -467,3 +467,34 @@ def test_every_dead_letter_queue_has_a_depth_alarm_that_notifies(case):
     assert set(watched) == dlqs
     for alarm in watched.values():
         assert alarm["AlarmActions"] == [Ref("TopicAlarms")] and alarm["Threshold"] == 1
+
+
+def test_the_account_trail_is_created_only_while_its_parameter_says_so():
+    # A trail of management events belongs to the account: with CreateAccountTrail=false (an organisation trail
+    # already records them) the stack creates neither the trail nor its bucket; true is the default.
+    workload = load_workload_text("version: 1\nname: x\nrequirements: {monitoring-governance: {audit: true}}\n")
+    template = build_template(workload, recommend(workload))
+    param = template["Parameters"]["CreateAccountTrail"]
+    assert param["Default"] == "true" and param["AllowedValues"] == ["true", "false"]
+    assert template["Conditions"]["CreatesAccountTrail"] == Equals(Ref("CreateAccountTrail"), "true")
+    conditioned = {lid for lid, r in template["Resources"].items() if r.get("Condition") == "CreatesAccountTrail"}
+    assert conditioned == {"TrailMain", "BucketTrail", "BucketTrailPolicy", "BucketTrailAccessLogs",
+                           "BucketTrailAccessLogsPolicy"}
+    assert template["Resources"]["TrailMain"]["Properties"]["IsMultiRegionTrail"] is True
+    [switch] = template["Metadata"]["Advisor"]["AccountLevelParameters"]
+    assert switch["Parameter"] == "CreateAccountTrail" and "neither the trail nor its bucket" in switch["WhenFalse"]
+
+
+def test_a_trail_of_the_workloads_own_data_events_stays_without_the_account_trail():
+    # The security requirement audits the table's item calls: those data events are the workload's own, so the
+    # trail stays when the account's trail is reused, recording them alone in this Region.
+    _, template, _ = _built("requirement:security")
+    trail = template["Resources"]["TrailMain"]
+    assert "Condition" not in trail and "Condition" not in template["Resources"]["BucketTrail"]
+    props = trail["Properties"]
+    assert props["IsMultiRegionTrail"] == If("CreatesAccountTrail", True, False)
+    assert props["IncludeGlobalServiceEvents"] == If("CreatesAccountTrail", True, False)
+    management, data = props["AdvancedEventSelectors"]
+    assert management == If("CreatesAccountTrail", {"Name": "management events", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]}]}, Ref("AWS::NoValue"))
+    assert data["FieldSelectors"][0] == {"Field": "eventCategory", "Equals": ["Data"]}

@@ -80,6 +80,13 @@ class Builder:
         self.conditions: dict[str, Any] = {}
         self.outputs: dict[str, dict[str, Any]] = {}
         self.notes: dict[str, list[str]] = {}
+        # Resources a component's blueprint made (logical id -> component), and the components created only under
+        # a condition (component -> condition name): `finish` gives each of their resources that Condition.
+        self.building: str | None = None
+        self.owners: dict[str, str] = {}
+        self.component_conditions: dict[str, str] = {}
+        # Account-level controls the stack creates only while a parameter says so, for the report.
+        self.account_switches: list[dict[str, str]] = []
         self.role_statements: dict[str, list[Statement]] = {}
         self.queue_statements: dict[str, list[Statement]] = {}
         self.topic_statements: dict[str, list[Statement]] = {}
@@ -150,7 +157,13 @@ class Builder:
         res.update({k: v for k, v in attrs.items() if v is not None})
         res["Properties"] = props
         self.resources[lid] = res
+        if self.building is not None:
+            self.owners[lid] = self.building
         return lid
+
+    def only_if(self, component: str, condition: str) -> None:
+        """Create every resource of a component (its blueprint's and their policies) only under a condition."""
+        self.component_conditions[component] = condition
 
     def skip_checkov(self, lid: str, check: str, reason: str) -> None:
         meta = self.resources[lid].setdefault("Metadata", {})
@@ -255,6 +268,12 @@ class Builder:
         return lid
 
     # ---------------------------------------------------------------- finish
+    def _policy(self, of: str, lid: str, rtype: str, props: dict[str, Any]) -> None:
+        """A resource policy, owned by the component that owns the resource it is for."""
+        self.add(lid, rtype, props)
+        if of in self.owners:
+            self.owners[lid] = self.owners[of]
+
     def finish(self) -> None:
         for role, statements in sorted(self.role_statements.items()):
             if not statements:
@@ -262,17 +281,17 @@ class Builder:
             doc = {"Version": "2012-10-17", "Statement": _merge(statements)}
             self.resources[role]["Properties"]["Policies"] = [{"PolicyName": "least-privilege", "PolicyDocument": doc}]
         for queue, statements in sorted(self.queue_statements.items()):
-            self.add(self.policy_id(queue), "AWS::SQS::QueuePolicy", {
+            self._policy(queue, self.policy_id(queue), "AWS::SQS::QueuePolicy", {
                 "Queues": [Ref(queue)],
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
         for topic, statements in sorted(self.topic_statements.items()):
-            self.add(self.policy_id(topic), "AWS::SNS::TopicPolicy", {
+            self._policy(topic, self.policy_id(topic), "AWS::SNS::TopicPolicy", {
                 "Topics": [Ref(topic)],
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
         for bucket, statements in sorted(self.bucket_statements.items()):
-            self.add(self.policy_id(bucket), "AWS::S3::BucketPolicy", {
+            self._policy(bucket, self.policy_id(bucket), "AWS::S3::BucketPolicy", {
                 "Bucket": Ref(bucket),
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
@@ -282,6 +301,10 @@ class Builder:
                              {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")})
             key["Properties"]["KeyPolicy"] = {"Version": "2012-10-17",
                                               "Statement": _merge([root, *self.key_statements])}
+        for lid, owner in sorted(self.owners.items()):
+            condition = self.component_conditions.get(owner)
+            if condition is not None:
+                self.resources[lid]["Condition"] = condition
 
 
 def _merge(statements: list[Statement]) -> list[dict[str, Any]]:
