@@ -156,6 +156,18 @@ def check_one_truth(workload, arch, est, template) -> None:
             assert _lines(est, replica.id, "Data storage")
             assert bool(_lines(est, replica.id, "Point-in-time recovery")) == replica.settings["point_in_time_recovery"]
 
+    for pool in arch.of_service("cognito"):
+        # The feature plan priced is the one deployed, and threat protection only with the plan that has it.
+        p = props(pool.id)
+        tier = pool.settings["tier"]
+        assert p["UserPoolTier"] == tier.upper()
+        assert ("UserPoolAddOns" in p) == (tier == "plus" and pool.settings["advanced_security"] != "OFF")
+        billed = _lines(est, pool.id, "Monthly active users")
+        assert billed and all(f"({tier.capitalize()} plan)" in line.item for line in billed)
+        outputs = template["Outputs"]
+        assert outputs[camel(pool.id) + "Id"]["Value"].value == camel(pool.id)
+        assert outputs[camel(pool.id) + "ClientId"]["Value"].value == camel(pool.id) + "Client"
+
     for trail in arch.of_service("cloudtrail"):
         audited = [e.target for e in arch.edges_from(trail.id) if e.kind == "audits"]
         selectors = props(trail.id).get("AdvancedEventSelectors", [])

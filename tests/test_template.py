@@ -498,3 +498,16 @@ def test_a_trail_of_the_workloads_own_data_events_stays_without_the_account_trai
     assert management == If("CreatesAccountTrail", {"Name": "management events", "FieldSelectors": [
         {"Field": "eventCategory", "Equals": ["Management"]}]}, Ref("AWS::NoValue"))
     assert data["FieldSelectors"][0] == {"Field": "eventCategory", "Equals": ["Data"]}
+
+
+def test_the_user_pool_is_on_the_plan_its_features_need_with_outputs_for_the_pool_and_client():
+    # Lite has every feature the pool uses; threat protection (users in compliance scope, ADV-S009) needs Plus.
+    # The plan is always stated: a new pool left without one would be Essentials, which the estimate would not price.
+    for case, tier, addons in (("variant:auth-cognito-sync-only", "LITE", None),
+                               ("variant:everything-at-once", "PLUS", {"AdvancedSecurityMode": "ENFORCED"})):
+        _, template, _ = _built(case)
+        pool = template["Resources"]["UserpoolMain"]["Properties"]
+        assert pool["UserPoolTier"] == tier and pool.get("UserPoolAddOns") == addons
+        outputs = template["Outputs"]
+        assert outputs["UserpoolMainId"]["Value"] == Ref("UserpoolMain")
+        assert outputs["UserpoolMainClientId"]["Value"] == Ref("UserpoolMainClient")
