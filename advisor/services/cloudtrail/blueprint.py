@@ -16,7 +16,11 @@ from advisor.render.cfn.intrinsics import NO_VALUE, Equals, GetAtt, If, Ref, Sub
 
 PARAMETER = "CreateAccountTrail"
 CONDITION = "CreatesAccountTrail"
-MANAGEMENT = {"Name": "management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
+
+
+def management_events() -> dict[str, Any]:
+    """The selector of every management event (a new dict for each template)."""
+    return {"Name": "management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
 
 
 def account_trail(b: Builder) -> str:
@@ -57,7 +61,7 @@ def build(b: Builder, c: Component) -> None:
         # The workload's own data events stay when the account's trail is reused: this Region's, alone.
         props["IsMultiRegionTrail"] = If(created, props["IsMultiRegionTrail"], False)
         props["IncludeGlobalServiceEvents"] = If(created, True, False)
-        props["AdvancedEventSelectors"] = [If(created, MANAGEMENT, NO_VALUE)]
+        props["AdvancedEventSelectors"] = [If(created, management_events(), NO_VALUE)]
         reused = (f"the trail stays, in this Region only, recording the data events of {', '.join(audited)} "
                   "(the workload's own); the management events are the organisation trail's")
     else:
@@ -94,7 +98,8 @@ def writes(b: Builder, e: Edge) -> None:
 
 
 def audits(b: Builder, e: Edge) -> None:
-    """trail -> table: record the table's data events (management events are always on)."""
+    """trail -> table: record the table's data events (beside the management events, while the stack creates
+    the account's trail)."""
     props = b.resources[b.lid(e.source)]["Properties"]
     selectors = props["AdvancedEventSelectors"]
     selectors.append({"Name": f"data events on {e.target}", "FieldSelectors": [
