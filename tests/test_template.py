@@ -392,7 +392,7 @@ def test_checkov_skips_are_explained():
         for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert len(skip["comment"]) > 20
             skipped.setdefault(skip["id"], []).append(lid)
-    assert set(skipped) == {"CKV_AWS_18", "CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_120"}
+    assert set(skipped) == {"CKV_AWS_18", "CKV_AWS_67", "CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_120"}
     # No function reserves concurrency unless a rule asks: each says why instead.
     functions = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
     assert set(skipped["CKV_AWS_115"]) == functions
@@ -498,6 +498,8 @@ def test_a_trail_of_the_workloads_own_data_events_stays_without_the_account_trai
     assert management == If("CreatesAccountTrail", {"Name": "management events", "FieldSelectors": [
         {"Field": "eventCategory", "Equals": ["Management"]}]}, Ref("AWS::NoValue"))
     assert data["FieldSelectors"][0] == {"Field": "eventCategory", "Equals": ["Data"]}
+    [skip] = trail["Metadata"]["checkov"]["skip"]
+    assert skip["id"] == "CKV_AWS_67" and "CreateAccountTrail=true" in skip["comment"]
 
 
 def test_the_user_pool_is_on_the_plan_its_features_need_with_outputs_for_the_pool_and_client():

@@ -16,6 +16,11 @@ from advisor.render.cfn.intrinsics import NO_VALUE, Equals, GetAtt, If, Ref, Sub
 
 PARAMETER = "CreateAccountTrail"
 CONDITION = "CreatesAccountTrail"
+# checkov CKV_AWS_67 reads IsMultiRegionTrail as a literal true only.
+SINGLE_REGION_WHEN_REUSED = ("Multi-Region while the stack creates the account's trail (CreateAccountTrail=true, the "
+                             "default); with false the organisation's trail covers every Region, and this one "
+                             "records only the data events of the workload's own tables, in their Region, without "
+                             "taking a trail slot (five a Region) in every other Region")
 
 
 def management_events() -> dict[str, Any]:
@@ -79,6 +84,8 @@ def build(b: Builder, c: Component) -> None:
         b.key_allow_service("cloudtrail.amazonaws.com", "CloudTrailDescribe",
                             {"StringEquals": {"aws:SourceArn": trail_arn(lid)}}, actions=("kms:DescribeKey",))
     b.add(lid, "AWS::CloudTrail::Trail", props, DependsOn=[b.policy_id(b.lid(bucket))])
+    if audited:
+        b.skip_checkov(lid, "CKV_AWS_67", SINGLE_REGION_WHEN_REUSED)
 
 
 # --- connectors: what an edge leaving this service's components adds ------------------------------
