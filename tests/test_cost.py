@@ -253,12 +253,24 @@ def test_sweep_range_is_checked(cli):
     assert result.code == 2 and "--sweep-range" in result.err
 
 
-def test_a_service_advisor_cannot_price_is_named_in_the_warnings(cli, tmp_path):
+def test_a_service_advisor_cannot_price_is_named_in_the_warnings(cli, tmp_path, monkeypatch):
+    # Every bundled service is priced; one whose package had no cost step would be named, never a silent zero.
+    import advisor.services
+    from advisor.costing import graph_of, _unpriced
+    from advisor.engine import recommend
+    from advisor.workload import load_workload_text
+
+    workload = load_workload_text("version: 1\nname: c\nrequirements:\n  security: {auth: cognito}\n")
+    graph = graph_of(recommend(workload))
+    assert _unpriced(graph) == ()
+    monkeypatch.setattr("advisor.costing.priced", lambda s: s != "cognito")
+    assert advisor.services.priced("cognito")
+    [said] = _unpriced(graph)
+    assert said.startswith("cognito is not priced by advisor yet") and "userpool:main" in said
     path = tmp_path / "cognito.yaml"
     path.write_text("version: 1\nname: c\nrequirements:\n  security: {auth: cognito}\n")
     data = json.loads(cli("cost", str(path), "--format", "json").out)
-    assert any(w.startswith("cognito is not priced by advisor yet") and "userpool:main" in w for w in data["warnings"])
-    assert not any(line["service"] == "cognito" for line in data["lines"])
+    assert any(line["service"] == "cognito" for line in data["lines"])
     assert cli("render", str(path), "-o", str(tmp_path / "out")).code == 0
 
 

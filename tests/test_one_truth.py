@@ -156,10 +156,27 @@ def check_one_truth(workload, arch, est, template) -> None:
             assert _lines(est, replica.id, "Data storage")
             assert bool(_lines(est, replica.id, "Point-in-time recovery")) == replica.settings["point_in_time_recovery"]
 
+    for pool in arch.of_service("cognito"):
+        # The feature plan priced is the one deployed, and threat protection only with the plan that has it.
+        p = props(pool.id)
+        tier = pool.settings["tier"]
+        assert p["UserPoolTier"] == tier.upper()
+        assert ("UserPoolAddOns" in p) == (tier == "plus" and pool.settings["advanced_security"] != "OFF")
+        billed = _lines(est, pool.id, "Monthly active users")
+        assert billed and all(f"({tier.capitalize()} plan)" in line.item for line in billed)
+        outputs = template["Outputs"]
+        assert outputs[camel(pool.id) + "Id"]["Value"].value == camel(pool.id)
+        assert outputs[camel(pool.id) + "ClientId"]["Value"].value == camel(pool.id) + "Client"
+
     for trail in arch.of_service("cloudtrail"):
         audited = [e.target for e in arch.edges_from(trail.id) if e.kind == "audits"]
         selectors = props(trail.id).get("AdvancedEventSelectors", [])
-        data = [s for s in selectors if s["FieldSelectors"][0]["Equals"] == ["Data"]]
+        data = [s for s in selectors if isinstance(s, dict) and s["FieldSelectors"][0]["Equals"] == ["Data"]]
+        # The trail of the account's management events is deployed at the parameter's default, and priced so; the
+        # estimate says it prices the trail as created and what reusing an organisation's trail changes.
+        assert template["Parameters"]["CreateAccountTrail"]["Default"] == "true"
+        said = [w for w in est.warnings if w.startswith(f"{trail.id} is priced as created")]
+        assert len(said) == 1 and "CreateAccountTrail=false" in said[0]
         assert len(data) == len(audited)
         events = _lines(est, trail.id, "Data events")
         traffic = sum(line.quantity for t in audited for line in _lines(est, t, "Write request units")

@@ -271,11 +271,11 @@ def test_kms_requests_follow_the_sqs_and_sns_formulas():
     # "R = B / D * (2 * P)", P publishing principals per topic (developer guides, estimating AWS KMS costs);
     # B the month's seconds, D the 300 s data-key reuse period. order-fanout: three queues, each fed by
     # the topic and read by its function (2 + 1 each), one topic the integration workflow publishes to (2),
-    # and three functions and the workflow, whose log groups use the key (1 each): 15 a period, 8,760
-    # periods in 730 hours.
+    # the alarm topic CloudWatch publishes to (2), and three functions and the workflow, whose log groups use
+    # the key (1 each): 17 a period, 8,760 periods in 730 hours.
     _, est = _example("order-fanout")
     requests = next(line for line in est.lines if line.service == "kms" and line.item == "Requests")
-    assert requests.quantity == 15 * 730 * 3600 // 300
+    assert requests.quantity == 17 * 730 * 3600 // 300
 
 
 def test_the_sns_guide_example_one_topic_one_publisher():

@@ -1,7 +1,9 @@
-"""Rendered artefacts against the real validators: checkov on every template, Mermaid's parser on every diagram.
+"""Rendered artefacts against the real validators: AWS's serverless rules for cfn-lint and checkov on every
+template, Mermaid's parser on every diagram.
 
-The workloads: every example, each problem id alone, each requirement id alone, everything at once, and a request
-body larger than an SQS message (the claim check through S3).
+The workloads: every example, each problem id alone, each requirement id alone, the template variants (everything
+at once, each authoriser, each DR strategy, Regions other than us-east-1), and a request body larger than an SQS
+message (the claim check through S3).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from advisor.pipeline import run
 from advisor.render import render
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import EXAMPLES
+from tests.test_template import VARIANTS
 from tests.validators import require_checkov, require_mermaid
 
 CATALOG = load_catalog()
@@ -30,6 +33,8 @@ def _workloads() -> dict[str, object]:
     # A request body larger than an SQS message, carried through S3 (a claim check).
     out["claim-check"] = load_workload_text("version: 1\nname: c\nrequirements: {scalability: true, security: true}\n"
                                             "traffic: {request_kb: 2048}\n")
+    for name, text in VARIANTS.items():
+        out[f"variant-{name}"] = load_workload_text(text, f"{name}.yaml")
     return out
 
 
@@ -45,6 +50,91 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, str]]:
         template.write_text(result.files["template.yaml"], encoding="utf-8")
         out[name] = (template, result.files["ARCHITECTURE.md"])
     return out
+
+
+# The serverless rules this project's templates suppress, each only where it misfires or where the workload made
+# the call: a dead-letter queue asked for a redrive policy (ES6000), an SQS event source mapping asked for an
+# on-failure destination Lambda does not support for queues (ES1001), a log group named in LoggingConfig rather
+# than by LogGroupName (WS1004), tracing the workload did not ask for (WS1000, WS5000).
+SUPPRESSED = {"ES6000", "ES1001", "WS1004", "WS1000", "WS5000"}
+
+
+def _serverless_findings(runners, path: Path, keep_suppressions: bool = True) -> list[tuple[str, str, str]]:
+    """(rule, resource, message) for every finding of cfn-lint with AWS's serverless rules on one template."""
+    from cfnlint.decode.decode import decode_str
+
+    decoded, errors = decode_str(path.read_text(encoding="utf-8"))
+    assert not errors, errors
+    if not keep_suppressions:
+        for resource in decoded["Resources"].values():
+            resource.get("Metadata", {}).pop("cfn-lint", None)
+    region = decoded["Metadata"]["Advisor"]["Region"]
+    return sorted((m.rule.id, str(m.path[1]) if len(m.path) > 1 else "", m.message)
+                  for m in runners(region).validate_template(decoded))
+
+
+@pytest.fixture(scope="module")
+def serverless_runners():
+    """One cfn-lint runner per Region with AWS's serverless rules appended (`-a cfn_lint_serverless.rules`)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    made = {}
+
+    def get(region: str):
+        if region not in made:
+            made[region] = Runner(ConfigMixIn(regions=[region], append_rules=["cfn_lint_serverless.rules"]))
+        return made[region]
+    return get
+
+
+def test_the_serverless_rules_are_installed_beside_cfn_lint():
+    # A missing package would make `-a cfn_lint_serverless.rules` load nothing, and the test below pass vacuously.
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    rules = {rule.id for rule in Runner(ConfigMixIn(regions=["us-east-1"],
+                                                    append_rules=["cfn_lint_serverless.rules"])).rules.values()}
+    assert {"ES1001", "ES1007", "ES2000", "ES4000", "ES6000", "ES7000", "WS1000", "WS1004", "WS5000"} <= rules
+
+
+def test_the_serverless_rules_find_nothing(rendered, serverless_runners):
+    findings = {name: _serverless_findings(serverless_runners, path) for name, (path, _) in rendered.items()}
+    assert {name: found for name, found in findings.items() if found} == {}
+
+
+def test_every_serverless_suppression_is_needed_and_explained(rendered, serverless_runners):
+    # Without its template's suppressions each template reports exactly the findings it suppresses: no suppression
+    # is stale, none hides a rule the project does not explain, and each carries its reason beside it.
+    from cfnlint.decode.decode import decode_str
+
+    seen = set()
+    for name, (path, _) in rendered.items():
+        template, _ = decode_str(path.read_text(encoding="utf-8"))
+        suppressed = set()
+        for lid, resource in template["Resources"].items():
+            meta = resource.get("Metadata", {}).get("cfn-lint")
+            if not meta:
+                continue
+            checks = list(meta["config"]["ignore_checks"])
+            assert sorted(checks) == sorted(meta["reasons"]), (name, lid)
+            assert all(len(meta["reasons"][rule]) > 40 for rule in checks), (name, lid)
+            props = resource["Properties"]
+            # Each where it is explained: a queue without a redrive policy (a dead-letter queue), a mapping that
+            # reads a queue, a function without active tracing, a state machine without tracing.
+            if "ES6000" in checks:
+                assert resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" not in props, (name, lid)
+            if "ES1001" in checks:
+                assert props["EventSourceArn"]["Fn::GetAtt"][0].startswith("Queue"), (name, lid)
+            if "WS1000" in checks:
+                assert props["TracingConfig"]["Mode"] != "Active", (name, lid)
+            if "WS5000" in checks:
+                assert props["TracingConfiguration"]["Enabled"] is False, (name, lid)
+            suppressed |= {(rule, lid) for rule in checks}
+        unsuppressed = {(rule, lid) for rule, lid, _ in _serverless_findings(serverless_runners, path, False)}
+        assert unsuppressed == suppressed, name
+        seen |= {rule for rule, _ in suppressed}
+    assert seen == SUPPRESSED
 
 
 def test_checkov_finds_nothing_but_explained_judgement_calls(rendered):

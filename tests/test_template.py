@@ -392,15 +392,21 @@ def test_checkov_skips_are_explained():
         for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert len(skip["comment"]) > 20
             skipped.setdefault(skip["id"], []).append(lid)
-    assert set(skipped) == {"CKV_AWS_18", "CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_120"}
+    assert set(skipped) == {"CKV_AWS_18", "CKV_AWS_67", "CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_120"}
     # No function reserves concurrency unless a rule asks: each says why instead.
     functions = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
     assert set(skipped["CKV_AWS_115"]) == functions
     assert all(template["Resources"][lid]["Type"] == "AWS::S3::Bucket" for lid in skipped["CKV_AWS_18"])
-    # An SNS-invoked function is asynchronous: it has a real DeadLetterConfig instead of a skip.
-    updates = template["Resources"]["FunctionUpdates"]
-    assert "DeadLetterConfig" in updates["Properties"]
-    assert "FunctionUpdates" not in skipped["CKV_AWS_116"]
+    # An SNS-invoked function is asynchronous: its failures go to an on-failure destination (a queue), which
+    # AWS recommends over DeadLetterConfig; the skip names the destination.
+    resources = template["Resources"]
+    config = resources["FunctionUpdatesAsyncConfig"]["Properties"]
+    assert config["FunctionName"] == Ref("FunctionUpdates")
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == GetAtt("FunctionUpdatesAsyncDlq", "Arn")
+    assert "DeadLetterConfig" not in resources["FunctionUpdates"]["Properties"]
+    [reason] = [s["comment"] for s in resources["FunctionUpdates"]["Metadata"]["checkov"]["skip"]
+                if s["id"] == "CKV_AWS_116"]
+    assert "FunctionUpdatesAsyncDlq" in reason
 
 
 class _NodeDumper(yaml.CSafeDumper):
@@ -440,3 +446,70 @@ def test_event_feeding_dumper_writes_what_the_node_tree_would(value):
     assert fast == yaml.dump(emitter.ordered(template), Dumper=_NodeDumper, default_flow_style=False,
                              sort_keys=False, allow_unicode=True, width=120, indent=2)
     assert load_template(fast) == template
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
+def test_every_dead_letter_queue_has_a_depth_alarm_that_notifies(case):
+    # Whether or not the workload asked for monitoring (ADV-O006): a dead-letter queue is a queue that some
+    # redrive policy, destination or target's DeadLetterConfig names, and each has an alarm on its depth
+    # whose actions notify the alarm topic.
+    _, template, _ = _built(case)
+    resources = template["Resources"]
+    text = str(to_json(resources))
+    dlqs = {lid for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"
+            and "RedrivePolicy" not in r["Properties"]}
+    assert all(f"'Fn::GetAtt': ['{lid}', 'Arn']" in text for lid in dlqs)
+    watched = {}
+    for r in resources.values():
+        p = r["Properties"]
+        if r["Type"] == "AWS::CloudWatch::Alarm" and p["MetricName"] == "ApproximateNumberOfMessagesVisible":
+            watched[p["Dimensions"][0]["Value"].value.partition(".")[0]] = p
+    assert set(watched) == dlqs
+    for alarm in watched.values():
+        assert alarm["AlarmActions"] == [Ref("TopicAlarms")] and alarm["Threshold"] == 1
+
+
+def test_the_account_trail_is_created_only_while_its_parameter_says_so():
+    # A trail of management events belongs to the account: with CreateAccountTrail=false (an organisation trail
+    # already records them) the stack creates neither the trail nor its bucket; true is the default.
+    workload = load_workload_text("version: 1\nname: x\nrequirements: {monitoring-governance: {audit: true}}\n")
+    template = build_template(workload, recommend(workload))
+    param = template["Parameters"]["CreateAccountTrail"]
+    assert param["Default"] == "true" and param["AllowedValues"] == ["true", "false"]
+    assert template["Conditions"]["CreatesAccountTrail"] == Equals(Ref("CreateAccountTrail"), "true")
+    conditioned = {lid for lid, r in template["Resources"].items() if r.get("Condition") == "CreatesAccountTrail"}
+    assert conditioned == {"TrailMain", "BucketTrail", "BucketTrailPolicy", "BucketTrailAccessLogs",
+                           "BucketTrailAccessLogsPolicy"}
+    assert template["Resources"]["TrailMain"]["Properties"]["IsMultiRegionTrail"] is True
+    [switch] = template["Metadata"]["Advisor"]["AccountLevelParameters"]
+    assert switch["Parameter"] == "CreateAccountTrail" and "neither the trail nor its bucket" in switch["WhenFalse"]
+
+
+def test_a_trail_of_the_workloads_own_data_events_stays_without_the_account_trail():
+    # The security requirement audits the table's item calls: those data events are the workload's own, so the
+    # trail stays when the account's trail is reused, recording them alone in this Region.
+    _, template, _ = _built("requirement:security")
+    trail = template["Resources"]["TrailMain"]
+    assert "Condition" not in trail and "Condition" not in template["Resources"]["BucketTrail"]
+    props = trail["Properties"]
+    assert props["IsMultiRegionTrail"] == If("CreatesAccountTrail", True, False)
+    assert props["IncludeGlobalServiceEvents"] == If("CreatesAccountTrail", True, False)
+    management, data = props["AdvancedEventSelectors"]
+    assert management == If("CreatesAccountTrail", {"Name": "management events", "FieldSelectors": [
+        {"Field": "eventCategory", "Equals": ["Management"]}]}, Ref("AWS::NoValue"))
+    assert data["FieldSelectors"][0] == {"Field": "eventCategory", "Equals": ["Data"]}
+    [skip] = trail["Metadata"]["checkov"]["skip"]
+    assert skip["id"] == "CKV_AWS_67" and "CreateAccountTrail=true" in skip["comment"]
+
+
+def test_the_user_pool_is_on_the_plan_its_features_need_with_outputs_for_the_pool_and_client():
+    # Lite has every feature the pool uses; threat protection (users in compliance scope, ADV-S009) needs Plus.
+    # The plan is always stated: a new pool left without one would be Essentials, which the estimate would not price.
+    for case, tier, addons in (("variant:auth-cognito-sync-only", "LITE", None),
+                               ("variant:everything-at-once", "PLUS", {"AdvancedSecurityMode": "ENFORCED"})):
+        _, template, _ = _built(case)
+        pool = template["Resources"]["UserpoolMain"]["Properties"]
+        assert pool["UserPoolTier"] == tier and pool.get("UserPoolAddOns") == addons
+        outputs = template["Outputs"]
+        assert outputs["UserpoolMainId"]["Value"] == Ref("UserpoolMain")
+        assert outputs["UserpoolMainClientId"]["Value"] == Ref("UserpoolMainClient")

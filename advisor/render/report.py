@@ -125,6 +125,10 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
         "capacity": capacity(workload, arch),
         "deploy": deploy_command(workload, template or {}, template_bytes),
         "account_controls": [f"{c['control']}: {c['why']}." for c in ACCOUNT_LEVEL_CONTROLS],
+        "account_parameters": [
+            f"{s['Parameter']} (default {s['Default']}) creates {s['Creates']}; where the organisation already "
+            f"has one, deploy with {s['Parameter']}=false: {s['WhenFalse']}."
+            for s in (template or {}).get("Metadata", {}).get("Advisor", {}).get("AccountLevelParameters", [])],
         "resources": [{"logical_id": k, "type": v} for k, v in template_resources.items()],
         "cost": None, "cost_note": cost_note, "dr": None,
     }

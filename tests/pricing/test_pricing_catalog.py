@@ -26,7 +26,7 @@ PRIMARY_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1")
 REQUIRED_IN_PRIMARY = ("lambda.requests", "lambda.duration-x86_64")
 US_EAST_1_SERVICES = (
     "lambda", "apigateway", "sqs", "sns", "dynamodb", "cloudwatch", "cloudtrail", "kms", "eventbridge",
-    "stepfunctions", "s3", "backup", "data-transfer", "fargate", "alb", "xray", "route53",
+    "stepfunctions", "s3", "backup", "data-transfer", "fargate", "alb", "xray", "route53", "cognito",
 )
 
 
@@ -214,6 +214,7 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
         "fargate": {"tasks": 2, "vcpu": "0.5", "memory_gb": 1, "load_balancer_lcu": 1},
         "xray": {"monthly_traces_recorded": 2000000, "monthly_traces_retrieved": 3000000},
         "route53": {"hosted_zones": 1, "monthly_latency_queries": 5000000, "health_checks": 60},
+        "cognito": {"monthly_active_users": 2000000, "tier": "lite"},
     }
     from advisor.pricing.base import FreeTier
 

@@ -316,7 +316,7 @@ def test_caller_basis_is_carried_on_lines(use1) -> None:
 def test_registry_is_explicit_and_typed(use1) -> None:
     assert set(SERVICES) == {
         "lambda", "apigateway", "sqs", "sns", "dynamodb", "cloudwatch", "cloudtrail", "kms", "eventbridge",
-        "stepfunctions", "s3", "backup", "data-transfer", "fargate", "xray", "route53",
+        "stepfunctions", "s3", "backup", "data-transfer", "fargate", "xray", "route53", "cognito",
     }
     assert lookup("sqs").usage is sqs.SqsUsage
     lines = price_usage("sqs", sqs.SqsUsage(monthly_requests=1000000), use1)
@@ -324,7 +324,7 @@ def test_registry_is_explicit_and_typed(use1) -> None:
     with pytest.raises(TypeError):
         price_usage("sqs", sns.SnsUsage(), use1)
     with pytest.raises(KeyError, match="known"):
-        lookup("cognito")
+        lookup("identitypool")
 
 
 def test_component_attribution(use1) -> None:

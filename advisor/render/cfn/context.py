@@ -19,6 +19,10 @@ from advisor.services import service
 from advisor.workload import Workload
 
 DLQ_RETENTION_S = 14 * 24 * 3600
+# cfn-lint-serverless ES6000 asks every queue for a redrive policy and exempts a queue another queue's
+# RedrivePolicy names only when that policy is written as an intrinsic; it flags every dead-letter queue here.
+DLQ_NEEDS_NO_REDRIVE = ("This is a dead-letter queue, where failed messages end: a redrive policy on it would move "
+                        "them on again. Its depth alarm says when one arrives; redrive them after a fix")
 
 
 # Connectors run in this order of edge kinds (authorizers before the methods that use them), then by kind and ends.
@@ -76,6 +80,13 @@ class Builder:
         self.conditions: dict[str, Any] = {}
         self.outputs: dict[str, dict[str, Any]] = {}
         self.notes: dict[str, list[str]] = {}
+        # Resources a component's blueprint made (logical id -> component), and the components created only under
+        # a condition (component -> condition name): `finish` gives each of their resources that Condition.
+        self.building: str | None = None
+        self.owners: dict[str, str] = {}
+        self.component_conditions: dict[str, str] = {}
+        # Account-level controls the stack creates only while a parameter says so, for the report.
+        self.account_switches: list[dict[str, str]] = []
         self.role_statements: dict[str, list[Statement]] = {}
         self.queue_statements: dict[str, list[Statement]] = {}
         self.topic_statements: dict[str, list[Statement]] = {}
@@ -146,7 +157,13 @@ class Builder:
         res.update({k: v for k, v in attrs.items() if v is not None})
         res["Properties"] = props
         self.resources[lid] = res
+        if self.building is not None:
+            self.owners[lid] = self.building
         return lid
+
+    def only_if(self, component: str, condition: str) -> None:
+        """Create every resource of a component (its blueprint's and their policies) only under a condition."""
+        self.component_conditions[component] = condition
 
     def skip_checkov(self, lid: str, check: str, reason: str) -> None:
         meta = self.resources[lid].setdefault("Metadata", {})
@@ -154,6 +171,18 @@ class Builder:
         if not any(s["id"] == check for s in skips):
             skips.append({"id": check, "comment": reason})
             skips.sort(key=lambda s: s["id"])
+
+    def skip_cfn_lint(self, lid: str, rule: str, reason: str) -> None:
+        """Suppress a cfn-lint rule on one resource where it misfires or where the template makes a judgement call:
+        the rule id in `Metadata.cfn-lint.config.ignore_checks` (where cfn-lint reads it) and the reason beside it
+        under `Metadata.cfn-lint.reasons`."""
+        meta = self.resources[lid].setdefault("Metadata", {}).setdefault("cfn-lint", {})
+        checks = meta.setdefault("config", {}).setdefault("ignore_checks", [])
+        if rule not in checks:
+            checks.append(rule)
+            checks.sort()
+        meta.setdefault("reasons", {})[rule] = reason
+        meta["reasons"] = dict(sorted(meta["reasons"].items()))
 
     def note(self, section: str, text: str) -> None:
         items = self.notes.setdefault(section, [])
@@ -221,6 +250,7 @@ class Builder:
         self.queue_statements.setdefault(lid, []).append(deny_insecure(arn(lid), "sqs:*"))
         if is_dlq:
             self.dlqs.append(lid)
+            self.skip_cfn_lint(lid, "ES6000", DLQ_NEEDS_NO_REDRIVE)
         return lid
 
     def dead_letter_queue(self, lid: str) -> str:
@@ -238,6 +268,12 @@ class Builder:
         return lid
 
     # ---------------------------------------------------------------- finish
+    def _policy(self, of: str, lid: str, rtype: str, props: dict[str, Any]) -> None:
+        """A resource policy, owned by the component that owns the resource it is for."""
+        self.add(lid, rtype, props)
+        if of in self.owners:
+            self.owners[lid] = self.owners[of]
+
     def finish(self) -> None:
         for role, statements in sorted(self.role_statements.items()):
             if not statements:
@@ -245,17 +281,17 @@ class Builder:
             doc = {"Version": "2012-10-17", "Statement": _merge(statements)}
             self.resources[role]["Properties"]["Policies"] = [{"PolicyName": "least-privilege", "PolicyDocument": doc}]
         for queue, statements in sorted(self.queue_statements.items()):
-            self.add(self.policy_id(queue), "AWS::SQS::QueuePolicy", {
+            self._policy(queue, self.policy_id(queue), "AWS::SQS::QueuePolicy", {
                 "Queues": [Ref(queue)],
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
         for topic, statements in sorted(self.topic_statements.items()):
-            self.add(self.policy_id(topic), "AWS::SNS::TopicPolicy", {
+            self._policy(topic, self.policy_id(topic), "AWS::SNS::TopicPolicy", {
                 "Topics": [Ref(topic)],
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
         for bucket, statements in sorted(self.bucket_statements.items()):
-            self.add(self.policy_id(bucket), "AWS::S3::BucketPolicy", {
+            self._policy(bucket, self.policy_id(bucket), "AWS::S3::BucketPolicy", {
                 "Bucket": Ref(bucket),
                 "PolicyDocument": {"Version": "2012-10-17", "Statement": _merge(statements)},
             })
@@ -265,6 +301,10 @@ class Builder:
                              {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")})
             key["Properties"]["KeyPolicy"] = {"Version": "2012-10-17",
                                               "Statement": _merge([root, *self.key_statements])}
+        for lid, owner in sorted(self.owners.items()):
+            condition = self.component_conditions.get(owner)
+            if condition is not None:
+                self.resources[lid]["Condition"] = condition
 
 
 def _merge(statements: list[Statement]) -> list[dict[str, Any]]:

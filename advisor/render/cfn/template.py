@@ -51,7 +51,9 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
     for c in b.components.values():
         module = part(c.service, "blueprint")
         if module is not None:
+            b.building = c.id
             module.build(b, c)
+            b.building = None
     for e in b.edges:
         # An edge that travels through another service (`via: <service>`) is connected by that service's
         # package when it knows the way (`VIA`); else the source's package connects it, else the target's
@@ -103,6 +105,8 @@ def _metadata(b: Builder, workload: Workload, arch: Architecture, description: s
             "SecondaryRegion": arch.dr.secondary_region, "RpoMinutes": arch.dr.rpo_minutes,
             "RtoMinutes": arch.dr.rto_minutes, "Notes": sorted(b.notes.get("dr", [])),
         }
+    if b.account_switches:
+        meta["AccountLevelParameters"] = list(b.account_switches)
     if b.notes.get("outside_template"):
         meta["OutsideTemplate"] = sorted(b.notes["outside_template"])
     required = sorted(k for k, v in b.parameters.items() if "Default" not in v)

@@ -13,6 +13,14 @@ NO_VPC = ("Calls only AWS public endpoints (SQS, DynamoDB, SNS, KMS, Logs, X-Ray
           "interface endpoints or NAT at about $7-8 a month each per AZ with no data-path benefit")
 SYNC_DLQ = ("Invoked synchronously ({how}); DeadLetterConfig only covers asynchronous invocations, "
             "so failures are handled by {where}")
+# cfn-lint-serverless WS1004 looks for a log group whose LogGroupName refers to the function; this one names the
+# function's log group in LoggingConfig instead, which needs no name and no reference back (a cycle).
+OWN_LOG_GROUP = ("The function logs to its own log group {logs}, with RetentionInDays set, named in "
+                 "LoggingConfig.LogGroup; the rule only recognises a log group whose LogGroupName refers to the "
+                 "function, and that reference would form a cycle with LoggingConfig")
+TRACING_OFF = ("X-Ray tracing is on only where the workload asks for it (monitoring-governance: {{tracing: true}}, "
+               "ADV-O003): traces bill per million recorded beyond the free tier and this workload did not ask "
+               "for them; the estimate prices what is deployed")
 
 
 # AWS keeps 100 of an account's concurrent executions unreserved (Lambda quotas), so the reservations a
@@ -72,6 +80,9 @@ def build(b: Builder, c: Component) -> None:
     b.add(lid, "AWS::Lambda::Function", props)
     b.functions.append(lid)
     b.skip_checkov(lid, "CKV_AWS_117", NO_VPC)
+    b.skip_cfn_lint(lid, "WS1004", OWN_LOG_GROUP.format(logs=logs))
+    if tracing != "Active":
+        b.skip_cfn_lint(lid, "WS1000", TRACING_OFF.format())
     if reserved is None:
         b.skip_checkov(lid, "CKV_AWS_115", NO_RESERVATION)
     if not b.edges_to(c.id, "delivers-to"):

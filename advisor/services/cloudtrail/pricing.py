@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, Mapping
 
-from advisor.costing import Pricer, scaled_count
+from advisor.architecture import Component
+from advisor.costing import Graph, Pricer, scaled_count
 from advisor.pricing.base import (
     DEFAULT_MONTH, KB_PER_GB, ZERO, Basis, CostLine, FreeTier, Month, UsageFields, ceil, field_lines, fmt_number
 )
@@ -62,6 +63,7 @@ def cost(p: Pricer) -> None:
     """This service's cost lines in an estimate."""
     u = p.usage.get("cloudtrail", {})
     for trail in p.arch.of_service("cloudtrail"):
+        p.warn(_as_created(p, trail))
         # The trail logs data events of the tables it audits: every item call, reads and writes (CloudTrail
         # pricing: "Data Events ... are charged at $0.10 per 100,000 events", the first delivery included).
         audited = [e.target for e in p.arch.edges_from(trail.id) if e.kind == "audits"]
@@ -89,3 +91,29 @@ def cost(p: Pricer) -> None:
                     f"{trail.id}'s log files: {fmt_number(p.kms_requests)} management events (the KMS requests) and "
                     f"{fmt_number(data_events)} data events × {fmt_number(TRAIL_EVENT_KB)} KB / 1024², one month's "
                     "logs; one file about every 5 minutes")
+
+
+def _as_created(p: Pricer, trail: Component) -> str:
+    """What the estimate says of a trail the template creates only while CreateAccountTrail is true (its
+    default): that it is priced as created, and what deploying with false changes."""
+    audited = [e.target for e in p.arch.edges_from(trail.id) if e.kind == "audits"]
+    buckets = [e.target for e in p.arch.edges_from(trail.id) if e.kind == "writes"]
+    key = "cloudtrail.management-events-additional"
+    extra = (f"; kept as a second copy, they would bill ${p.catalog.price(key).tiers[0].price * 100_000:.2f} "
+             "per 100,000" if p.catalog.has(key) else "")
+    if audited:
+        reused = (f"it stays in this Region only, recording the data events of {', '.join(audited)}, and "
+                  f"{', '.join(buckets)} holds those alone")
+    else:
+        reused = f"neither it nor {', '.join(buckets)} is created and their lines drop"
+    return (f"{trail.id} is priced as created: the template's CreateAccountTrail parameter defaults to true, and "
+            "its management events are free as the account's first copy. Where an organisation trail already "
+            f"records them, deploy with CreateAccountTrail=false: {reused}{extra}")
+
+
+def why_free(graph: Graph, trail: Component) -> str | None:
+    """A trail without data events bills nothing: its management events are the account's free first copy."""
+    if any(e.kind == "audits" for e in graph.edges_from(trail.id)):
+        return None
+    return ("records the account's management events, free as their first copy (created while CreateAccountTrail "
+            "is true, its default); its log files are priced on its bucket")

@@ -1,5 +1,6 @@
 """userpool:* (cognito): a user pool (e-mail sign-in, admin-created users, optional TOTP MFA, deletion
-protection) and an app client without a secret; the authorizes connector wires it to the API."""
+protection) at its feature plan, with threat protection on the Plus plan, and an app client without a secret; its
+id and the client's are outputs; the authorizes connector wires it to the API."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ def build(b: Builder, c: Component) -> None:
     }
     if mfa == "OFF":
         del props["EnabledMfas"]
-    if c.settings.get("advanced_security"):
-        props["UserPoolTier"] = "PLUS"
+    # The feature plan is stated, never left to the default (Essentials for a new pool), so the estimate prices it.
+    props["UserPoolTier"] = str(c.settings["tier"]).upper()
+    if c.settings["tier"] == "plus" and c.settings.get("advanced_security", "OFF") != "OFF":
         props["UserPoolAddOns"] = {"AdvancedSecurityMode": str(c.settings["advanced_security"])}
     b.add(lid, "AWS::Cognito::UserPool", props, DeletionPolicy="Retain", UpdateReplacePolicy="Retain")
     client = b.lid(c.id, "Client")

@@ -78,21 +78,34 @@ def fans_out(b: Builder, e: Edge) -> None:
                         raw=bool(e.settings.get("raw_message_delivery", True)))
 
 
+# Lambda retries a failed asynchronous invocation twice (its default, stated so the template says it).
+ASYNC_RETRIES = 2
+ON_FAILURE_DESTINATION = ("Invoked asynchronously by SNS: an invocation that still fails after Lambda's retries goes "
+                          "to an on-failure destination (AWS::Lambda::EventInvokeConfig, the queue {dlq}), which AWS "
+                          "recommends over DeadLetterConfig since its record carries the error and the request; both "
+                          "would deliver every failure twice")
+
+
 def delivers_to(b: Builder, e: Edge) -> None:
-    """topic -> function: a Lambda subscription, the invoke permission, and a dead-letter queue for the
-    asynchronous invocations that still fail after Lambda's retries."""
+    """topic -> function: a Lambda subscription, the invoke permission, and an on-failure destination (a
+    dead-letter queue) for the asynchronous invocations that still fail after Lambda's retries."""
     topic, fn = b.lid(e.source), b.lid(e.target)
     subscription(b, e.source, b.lid(e.target, topic + "Subscription"), "lambda", GetAtt(fn, "Arn"))
+    # The permission and the invoke config name the function alike, by its name.
     b.add(b.lid(e.target, topic + "Permission"), "AWS::Lambda::Permission", {
-        "Action": "lambda:InvokeFunction", "FunctionName": GetAtt(fn, "Arn"), "Principal": "sns.amazonaws.com",
+        "Action": "lambda:InvokeFunction", "FunctionName": Ref(fn), "Principal": "sns.amazonaws.com",
         "SourceArn": Ref(topic)})
     dlq = b.lid(e.target, "AsyncDlq")
     if dlq not in b.resources:
         b.dead_letter_queue(dlq)
         role = b.lid(e.target, "Role")
+        # Lambda sends to a destination with the function's own role.
         b.allow(role, "DeadLetters", ["sqs:SendMessage"], [arn(dlq)])
         b.allow_key(role, "kms:Decrypt", "kms:GenerateDataKey")
-        b.resources[fn]["Properties"]["DeadLetterConfig"] = {"TargetArn": arn(dlq)}
+        b.add(b.lid(e.target, "AsyncConfig"), "AWS::Lambda::EventInvokeConfig", {
+            "FunctionName": Ref(fn), "Qualifier": "$LATEST", "MaximumRetryAttempts": ASYNC_RETRIES,
+            "DestinationConfig": {"OnFailure": {"Destination": arn(dlq)}}})
+        b.skip_checkov(fn, "CKV_AWS_116", ON_FAILURE_DESTINATION.format(dlq=dlq))
 
 
 # (edge kind, target service) -> connector

@@ -10,6 +10,12 @@ from advisor.render.cfn.intrinsics import Ref, arn
 from advisor.services.sqs import MAX_VISIBILITY_S
 from advisor.services.sqs.consumers import consumer
 
+# cfn-lint-serverless ES1001 asks every event source mapping for an on-failure destination, which Lambda supports
+# for stream and Kafka sources only ("Lambda event source mappings: failure destinations").
+QUEUE_REDRIVES = ("An SQS event source mapping takes no on-failure destination (Lambda supports one for stream and "
+                  "Kafka sources only); a message that keeps failing goes to the queue's dead-letter queue {dlq} "
+                  "through its redrive policy, and batch item failures retry only the failed messages")
+
 
 def visibility_timeout(b: Builder, c: Component) -> int:
     """At least the factor (6) × the slowest consumer's timeout, plus its batching window."""
@@ -49,7 +55,8 @@ def triggers(b: Builder, e: Edge) -> None:
     }
     if sized.concurrency is not None:
         props["ScalingConfig"] = {"MaximumConcurrency": sized.concurrency}
-    b.add(b.lid(e.target, "QueueMapping"), "AWS::Lambda::EventSourceMapping", props)
+    mapping = b.add(b.lid(e.target, "QueueMapping"), "AWS::Lambda::EventSourceMapping", props)
+    b.skip_cfn_lint(mapping, "ES1001", QUEUE_REDRIVES.format(dlq=b.lid(e.source, "Dlq")))
 
 
 # (edge kind, target service) -> connector

@@ -9,6 +9,7 @@ from typing import Any
 from advisor.architecture import Component, Edge
 from advisor.render.cfn.context import Builder, service_source
 from advisor.render.cfn.intrinsics import GetAtt, Ref, arn
+from advisor.services.awslambda.blueprint import TRACING_OFF
 from advisor.services.stepfunctions.workflow import (DEAD_LETTERS, definition,
                                                      target)
 
@@ -48,6 +49,8 @@ def build(b: Builder, c: Component) -> None:
         b.allow(role, "WriteTraces", ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords",
                                       "xray:PutTraceSegments"], ["*"])
     b.add(lid, "AWS::StepFunctions::StateMachine", props)
+    if not c.settings["tracing"]:
+        b.skip_cfn_lint(lid, "WS5000", TRACING_OFF.format())
     b.output(b.lid(c.id, "Arn"), Ref(lid), f"ARN of the {c.id} state machine")
 
 
