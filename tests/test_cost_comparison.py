@@ -397,3 +397,16 @@ def test_chart_values_are_the_sweep_costs_on_a_log_axis():
 def test_a_design_without_a_request_tier_gets_no_always_on_chart(cli, tmp_path):
     md = _report(cli, ROOT / "examples" / "inventory-dr.yaml", tmp_path)
     assert "No always-on comparison: the design has no" in md and "xychart" not in md
+
+
+def test_the_starter_file_shows_a_profile_that_validates(cli, tmp_path):
+    made = cli("init", "--name", "w", "--problem", "scalability-issues", cwd=tmp_path)
+    assert made.code == 0, made.err
+    starter = (tmp_path / "advisor.yaml").read_text()
+    assert "  # hourly_profile: [" in starter
+    (tmp_path / "advisor.yaml").write_text(starter.replace("  # hourly_profile:", "  hourly_profile:"))
+    result = cli("validate", "advisor.yaml", cwd=tmp_path)
+    assert result.code == 0, result.err
+    data = json.loads(cli("cost", "advisor.yaml", "--format", "json", "--sweep", "--sweep-points", "5", cwd=tmp_path).out)
+    assert data["sweep"]["alternative"]["hourly_profile"] == "stated"
+    assert not any("hourly_profile" in n for a in data["alternatives"] for n in a["notes"])
