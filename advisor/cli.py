@@ -365,25 +365,35 @@ def cost(
 
         raise PricesNotExact(est.borrowed())
     swept = None
+    from advisor.sweep import Alternative, alternatives as price_alternatives
+
+    alternative = Alternative(rps_per_task=Decimal(str(rps_per_task)))
+    from advisor.pricing.errors import PriceNotFound
+
+    try:
+        others = price_alternatives(workload, arch, prices, est, alternative=alternative, free_tier=free_tier)
+    except PriceNotFound as exc:  # a catalog of the user's without the load balancer's prices, say
+        others = ()
+        warnings.append(f"the alternatives are not priced: {exc.message}")
     if low_high is not None:
-        from advisor.sweep import Alternative, factors, sweep
+        from advisor.sweep import factors, sweep
 
         scales = factors(low_high[0], low_high[1], sweep_points)
-        swept = sweep(workload, arch, prices, scales, free_tier=free_tier,
-                      alternative=Alternative(rps_per_task=Decimal(str(rps_per_task))), today=est)
+        swept = sweep(workload, arch, prices, scales, free_tier=free_tier, alternative=alternative, today=est)
     chosen = fmt or (CostFormat.table if _is_terminal() else CostFormat.json)
     if chosen is CostFormat.json:
-        _emit_json(estimate_json(est, warnings=warnings, sweep=swept))
+        _emit_json(estimate_json(est, warnings=warnings, sweep=swept, alternatives=others))
     elif chosen is CostFormat.csv:
         sys.stdout.write(estimate_csv(est, sweep=swept))
     elif chosen is CostFormat.markdown:
         from advisor.templating import render_template
 
-        sys.stdout.write(render_template("cost.md.j2", v=estimate_view(est, warnings=warnings, sweep=swept)))
+        sys.stdout.write(render_template("cost.md.j2", v=estimate_view(est, warnings=warnings, sweep=swept,
+                                                                       alternatives=others)))
     else:
         from advisor.termviews import print_estimate
 
-        view = estimate_view(est, warnings=warnings, sweep=swept)
+        view = estimate_view(est, warnings=warnings, sweep=swept, alternatives=others)
         print_estimate(_console(), view, chart(swept) if swept else "")
     if max_monthly is not None and est.total > Decimal(str(max_monthly)):
         from advisor.errors import CheckFailed

@@ -272,13 +272,15 @@ class Pricer:
     """Prices each component with its service module, sharing one free-tier ledger."""
 
     def __init__(self, workload: Workload, arch: Graph, catalog: Catalog, *, free_tier: bool,
-                 scale: Decimal, month: Month) -> None:
+                 scale: Decimal, month: Month, flows: Flows | None = None) -> None:
         self.w = workload
         self.arch = arch
         self.catalog = catalog
         self.month = month
         self.scale = scale
-        self.flows = Flows(workload, arch, scale)
+        # `flows`: quantities already worked out for this workload and scale on a graph of the same shape (a
+        # variant that changes a setting no flow step reads, such as the API type).
+        self.flows = flows if flows is not None else Flows(workload, arch, scale)
         # One ledger per estimate: the free allowances when asked for, and always the account's climb up the tiers.
         self.free = FreeTier.from_catalog(catalog) if free_tier else FreeTier(())
         self.lines: list[CostLine] = []
@@ -356,9 +358,10 @@ class Pricer:
     def logs(self, component: str, events: Decimal, what: str) -> None:
         self.log_events[component] = (events, what)
 
-    def run(self, *, request_tier: bool = False) -> list[CostLine]:
+    def run(self, *, request_tier: bool = False, upto: str | None = None) -> list[CostLine]:
         """Price every component with its service's `cost` step, in the registry's order so that the free tier
-        and the volume tiers apply deterministically (`request_tier`: only the request tier's steps and lines)."""
+        and the volume tiers apply deterministically (`request_tier`: only the request tier's steps and lines;
+        `upto`: the steps up to that service's, and only its lines, the same as a whole estimate's)."""
         self.log_events = {}
         self.stored: dict[str, list[tuple[Decimal, Decimal, str]]] = {}
         # The request tier is priced first, so its lines, free tier included, are the same whether or
@@ -369,6 +372,8 @@ class Pricer:
             module = part(service_id, "pricing")
             assert module is not None
             module.cost(self)
+            if service_id == upto:
+                return [line for line in self.lines if line.service == upto]
         if "traffic" in self.w.assumed:
             t = self.w.traffic
             self.warn(f"the workload gives no traffic: the estimate assumes {fmt_number(to_decimal(t['requests_per_month']))}"
@@ -447,16 +452,21 @@ def budget_check(workload: Workload, arch: Architecture, find_prices: Callable[[
 
 
 def request_tier_cost(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
-                      scale: Decimal | int = 1, month: Month = DEFAULT_MONTH) -> Decimal:
-    """The monthly amount of the API Gateway, SQS and Lambda lines alone, as `estimate` would price them."""
-    pricer = Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
-    return sum((line.monthly_usd for line in pricer.run(request_tier=True)), ZERO)
+                      scale: Decimal | int = 1, month: Month = DEFAULT_MONTH, flows: Flows | None = None) -> Decimal:
+    """The monthly amount of the API Gateway, SQS and Lambda lines alone, as `estimate` would price them (their
+    exact sum, as the estimate's total is); `flows` as for `Pricer`."""
+    pricer = Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month,
+                    flows=flows)
+    lines = pricer.run(request_tier=True)
+    with localcontext(EXACT):
+        return +sum((line.monthly_usd for line in lines), ZERO)
 
 
 def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
-             scale: Decimal | int = 1, month: Month = DEFAULT_MONTH) -> Estimate:
-    """Price the architecture for the workload's traffic (times `scale`)."""
-    pricer = Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month)
+             scale: Decimal | int = 1, month: Month = DEFAULT_MONTH, flows: Flows | None = None) -> Estimate:
+    """Price the architecture for the workload's traffic (times `scale`); `flows` as for `Pricer`."""
+    pricer = Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month,
+                    flows=flows)
     lines = tuple(pricer.run())
     est = Estimate(
         workload=workload.name, region=catalog.region, currency=catalog.currency, free_tier=free_tier,

@@ -11,7 +11,7 @@ from advisor.pricing.base import CostLine, decimal_text, fmt_number, to_cents
 
 
 if TYPE_CHECKING:
-    from advisor.sweep import Sweep
+    from advisor.sweep import Crossing, Priced, Sweep
 
 
 def display_context() -> Any:
@@ -39,8 +39,10 @@ def unit_price_text(price: Decimal) -> str:
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
-def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
-    """The stable JSON contract of `cost --format json`; money as unrounded decimal strings."""
+def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None,
+                  alternatives: "tuple[Priced, ...] | None" = None) -> dict[str, Any]:
+    """The stable JSON contract of `cost --format json`; money as unrounded decimal strings. The alternatives,
+    when given, sit in their own block: none of their lines is in `lines` or the total."""
     out: dict[str, Any] = {
         "workload": est.workload,
         "region": est.region,
@@ -53,9 +55,25 @@ def estimate_json(est: Estimate, *, warnings: list[str], sweep: Sweep | None = N
         "warnings": warnings,
         "unbilled": [{"component": c, "service": svc, "reason": why} for c, svc, why in est.unbilled],
     }
+    if alternatives is not None:
+        out["alternatives"] = [alternative_json(a, est.region) for a in alternatives]
     if sweep is not None:
         out["sweep"] = sweep_json(sweep)
     return out
+
+
+def alternative_json(alt: "Priced", region: str) -> dict[str, Any]:
+    """One alternative design at today's traffic: its own lines, what of the estimate it replaces, its total."""
+    return {
+        "id": alt.id,
+        "title": alt.title,
+        "replaces": list(alt.replaces),
+        "lines": [_line_json(line, region) for line in alt.lines],
+        "monthly_usd": decimal_text(alt.monthly_usd),
+        "replaced_monthly_usd": decimal_text(alt.replaced_usd),
+        "total_monthly_usd": decimal_text(alt.total_usd),
+        "notes": list(alt.notes),
+    }
 
 
 def _line_json(line: CostLine, region: str) -> dict[str, Any]:
@@ -77,21 +95,26 @@ def _line_json(line: CostLine, region: str) -> dict[str, Any]:
 
 
 def sweep_json(sweep: Sweep) -> dict[str, Any]:
-    """The sweep's points and break-even point as JSON."""
+    """The sweep's points, its first break-even point and every crossing as JSON."""
     alt = sweep.alternative
     return {
         "alternative": {
-            "description": f"ALB + always-on Fargate tasks ({alt.vcpu} vCPU, {alt.memory_gb} GB, {alt.architecture}; "
-                           f"{alt.rps_per_task} requests/s each, at least 2) replacing " + ", ".join(sweep.replaced),
+            "description": f"ALB + Fargate tasks ({alt.vcpu} vCPU, {alt.memory_gb} GB, {alt.architecture}; "
+                           f"{alt.rps_per_task} requests/s each, at least 2, scaled hour by hour) replacing "
+                           + ", ".join(sweep.replaced),
             "rps_per_task": decimal_text(alt.rps_per_task),
+            "hourly_profile": "stated" if sweep.profile_stated else "assumed",
         },
+        "http_api": None if sweep.http is None else {"gives_up": list(sweep.http.gives_up)},
         "points": [
             {
                 "scale": decimal_text(p.scale),
                 "requests_per_month": decimal_text(p.requests_per_month),
                 "total_monthly_usd": decimal_text(p.total),
+                "http_api_total_monthly_usd": None if p.http_total is None else decimal_text(p.http_total),
                 "alternative_monthly_usd": decimal_text(p.alternative_total),
                 "alternative_tasks": p.alternative_tasks,
+                "alternative_task_hours": decimal_text(p.alternative_task_hours),
                 "by_service": {k: decimal_text(v) for k, v in p.by_service.items()},
             }
             for p in sweep.points
@@ -101,7 +124,36 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
             "requests_per_month": decimal_text(sweep.break_even.requests_per_month),
             "monthly_usd": decimal_text(sweep.break_even.monthly_usd),
         },
+        "crossings": [_crossing_json(c) for c in sweep.crossings],
     }
+
+
+def _crossing_json(c: "Crossing") -> dict[str, Any]:
+    return {
+        "line": c.line,
+        "scale": decimal_text(c.scale),
+        "requests_per_month": decimal_text(c.requests_per_month),
+        "monthly_usd": decimal_text(c.monthly_usd),
+        "alternative_monthly_usd": decimal_text(c.alternative_monthly_usd),
+        "cheaper_above": c.cheaper_above,
+    }
+
+
+def scale_text(scale: Decimal) -> str:
+    """A scale factor to three significant figures, written plainly (1000, not 1e+3)."""
+    return format(Decimal(f"{scale:.3g}").normalize(), "f")
+
+
+LINE_NAMES = {"pay-per-use": "pay-per-use (as deployed)", "pay-per-use-http-api": "pay-per-use with HTTP APIs",
+              "always-on": "always-on alternative"}
+
+
+def crossing_text(c: "Crossing") -> str:
+    """One crossing in words, for the Markdown, the terminal and the report."""
+    above = LINE_NAMES[c.cheaper_above]
+    return (f"{LINE_NAMES[c.line]} and the always-on alternative cross at {scale_text(c.scale)}× today's traffic "
+            f"({fmt_number(c.requests_per_month.quantize(1))} requests a month, {money(c.monthly_usd)}); "
+            f"above it the {above} is cheaper")
 
 
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -120,7 +172,7 @@ def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
     """One row per line, with unrounded decimals; RFC 4180 quoting.
 
     With a sweep, a blank row and a second section follow, one row per point, then a third section with
-    the break-even point (only its header when there is none in the range).
+    the break-even point (only its header when there is none in the range) and a fourth with every crossing.
     """
     import csv
     import io
@@ -139,24 +191,33 @@ def estimate_csv(est: Estimate, *, sweep: Sweep | None = None) -> str:
     if sweep is not None:
         writerow([])
         writerow(["scale", "requests_per_month", "total_monthly_usd", "alternative_monthly_usd",
-                         "alternative_tasks", "cheaper"])
+                         "alternative_tasks", "cheaper", "alternative_task_hours", "http_api_total_monthly_usd"])
         for p in sweep.points:
             writerow([decimal_text(p.scale), decimal_text(p.requests_per_month), decimal_text(p.total),
                              decimal_text(p.alternative_total), p.alternative_tasks,
-                             "pay-per-use" if p.total <= p.alternative_total else "always-on"])
+                             "pay-per-use" if p.total <= p.alternative_total else "always-on",
+                             decimal_text(p.alternative_task_hours),
+                             "" if p.http_total is None else decimal_text(p.http_total)])
         be = sweep.break_even
         writerow([])
         writerow(["break_even_scale", "break_even_requests_per_month", "break_even_monthly_usd"])
         if be is not None:
             writerow([decimal_text(be.scale), decimal_text(be.requests_per_month),
                              decimal_text(be.monthly_usd)])
+        writerow([])
+        writerow(["crossing_line", "crossing_scale", "crossing_requests_per_month", "crossing_monthly_usd",
+                  "crossing_alternative_monthly_usd", "cheaper_above"])
+        for c in sweep.crossings:
+            writerow([c.line, decimal_text(c.scale), decimal_text(c.requests_per_month), decimal_text(c.monthly_usd),
+                      decimal_text(c.alternative_monthly_usd), c.cheaper_above])
     return buffer.getvalue()
 
 
-def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
+def estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None,
+                  alternatives: "tuple[Priced, ...] | None" = None) -> dict[str, Any]:
     """Rows for the terminal table and the Markdown template, rounded for reading."""
     with display_context():
-        return _estimate_view(est, warnings=warnings, sweep=sweep)
+        return _estimate_view(est, warnings=warnings, sweep=sweep, alternatives=alternatives)
 
 
 def total_text(est: Estimate) -> str:
@@ -183,36 +244,54 @@ def prices_origin(est: Estimate) -> str:
     return f"{head} The total is approximate: {borrowed}."
 
 
-def _estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None) -> dict[str, Any]:
+def _row(line: CostLine) -> dict[str, Any]:
+    return {
+        "service": line.service,
+        "component": line.component or "",
+        "item": line.item,
+        "quantity": fmt_number(line.quantity.quantize(Decimal("0.0001")) if line.quantity % 1 else line.quantity),
+        "unit": line.unit,
+        "unit_price": unit_price_text(line.unit_price),
+        "monthly": money(line.monthly_usd),
+        "basis": line.basis,
+    }
+
+
+def _estimate_view(est: Estimate, *, warnings: list[str], sweep: Sweep | None = None,
+                   alternatives: "tuple[Priced, ...] | None" = None) -> dict[str, Any]:
     groups: list[dict[str, Any]] = []
     for service, amount in est.by_service().items():
-        rows = [{
-            "component": line.component or "",
-            "item": line.item,
-            "quantity": fmt_number(line.quantity.quantize(Decimal("0.0001")) if line.quantity % 1 else line.quantity),
-            "unit": line.unit,
-            "unit_price": unit_price_text(line.unit_price),
-            "monthly": money(line.monthly_usd),
-            "basis": line.basis,
-        } for line in est.lines if line.service == service]
+        rows = [_row(line) for line in est.lines if line.service == service]
         groups.append({"service": service, "subtotal": money(amount), "rows": rows})
     view: dict[str, Any] = {
         "workload": est.workload, "region": est.region, "free_tier": est.free_tier, "as_of": est.prices_as_of,
         "source": est.prices_source, "groups": groups, "total": total_text(est), "warnings": warnings,
         "origin": prices_origin(est), "exact": est.exact,
-        "sweep": None,
+        "sweep": None, "alternatives": [],
     }
+    for alt in alternatives or ():
+        view["alternatives"].append({
+            "id": alt.id, "title": alt.title, "replaces": ", ".join(alt.replaces), "rows": [_row(x) for x in alt.lines],
+            "monthly": money(alt.monthly_usd), "replaced": money(alt.replaced_usd), "total": money(alt.total_usd),
+            "notes": list(alt.notes),
+        })
     if sweep is not None:
         view["sweep"] = {
             "points": [{"scale": f"{p.scale.normalize():f}", "requests": fmt_number(p.requests_per_month.quantize(1)),
                         "total": money(p.total), "alternative": money(p.alternative_total),
+                        "http": "" if p.http_total is None else money(p.http_total),
+                        "tasks": p.alternative_tasks,
                         "cheaper": "pay-per-use" if p.total <= p.alternative_total else "always-on"}
                        for p in sweep.points],
+            "http": sweep.http is not None,
+            "http_gives_up": " and ".join(sweep.http.gives_up) if sweep.http else "",
+            "profile": "stated" if sweep.profile_stated else "assumed",
             "break_even": None if sweep.break_even is None else {
                 "scale": f"{sweep.break_even.scale:.4g}",
                 "requests": fmt_number(sweep.break_even.requests_per_month.quantize(1)),
                 "monthly": money(sweep.break_even.monthly_usd),
             },
+            "crossings": [crossing_text(c) for c in sweep.crossings],
         }
     return view
 
@@ -221,11 +300,13 @@ def chart(sweep: Sweep, *, width: int = 60, height: int = 14) -> str:
     """A Unicode line chart of monthly cost against traffic, both axes logarithmic."""
     import math
 
-    points = [p for p in sweep.points if p.total > 0 and p.alternative_total > 0]
+    points = [p for p in sweep.points if p.total > 0 and p.alternative_total > 0
+              and (p.http_total is None or p.http_total > 0)]
     if len(points) < 2:
         return ""
     xs = [math.log10(p.scale) for p in points]
-    values = [float(p.total) for p in points] + [float(p.alternative_total) for p in points]
+    http = [float(p.http_total) for p in points if p.http_total is not None]
+    values = [float(p.total) for p in points] + [float(p.alternative_total) for p in points] + http
     low, high = math.log10(min(values)), math.log10(max(values))
     if high - low < 1e-9:
         high = low + 1
@@ -238,11 +319,13 @@ def chart(sweep: Sweep, *, width: int = 60, height: int = 14) -> str:
             grid[row][col] = "◆" if grid[row][col] not in (" ", mark) else mark
 
     place([float(p.alternative_total) for p in points], "─")
+    if len(http) == len(points):
+        place(http, "○")
     place([float(p.total) for p in points], "●")
     labels = [f"${10 ** (high - (high - low) * r / (height - 1)):>10,.2f} │" for r in range(height)]
     lines = [labels[r] + "".join(grid[r]) for r in range(height)]
     lines.append(" " * 12 + "└" + "─" * width)
     lines.append(" " * 13 + f"{points[0].scale.normalize():f}×".ljust(width - 8) + f"{points[-1].scale.normalize():f}×")
-    lines.append(" " * 13 + "● pay-per-use   ─ always-on alternative   ◆ both")
+    legend = "● pay-per-use   " + ("○ with HTTP APIs   " if len(http) == len(points) else "")
+    lines.append(" " * 13 + legend + "─ always-on alternative   ◆ both")
     return "\n".join(lines)
-

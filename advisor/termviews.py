@@ -67,6 +67,9 @@ def print_estimate(out: Console, view: dict[str, Any], plot: str) -> None:
                       end_section=True)
     out.print(table)
     out.print(escape(view["origin"]))
+    for alt in view["alternatives"]:
+        out.print(f"alternative, {escape(alt['title'])}: {alt['total']} a month ({alt['monthly']} in place of "
+                  f"{alt['replaced']} of {escape(alt['replaces'])}; its lines in --format json or markdown)")
     if view["sweep"]:
         out.print(plot, markup=False)
         be = view["sweep"]["break_even"]
@@ -75,6 +78,8 @@ def print_estimate(out: Console, view: dict[str, Any], plot: str) -> None:
                       f"{be['monthly']}) the always-on alternative becomes cheaper")
         else:
             out.print("no break-even in this range: pay-per-use stays cheaper throughout")
+        for crossing in view["sweep"]["crossings"]:
+            out.print(f"crossing: {escape(crossing)}")
     for warning in view["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 

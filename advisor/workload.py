@@ -94,6 +94,7 @@ TRAFFIC_DEFAULTS: Mapping[str, Any] = MappingProxyType({
     "requests_per_month": 1_000_000, "peak_requests_per_second": 10, "request_kb": 1, "response_kb": 1,
     "writes_per_request": 1, "reads_per_request": 1,
 })
+HOURS_PER_DAY = 24
 DATA_DEFAULTS: Mapping[str, Any] = MappingProxyType({"item_kb": 1, "storage_gb": 1})
 
 
@@ -127,6 +128,11 @@ def workload_spec(catalog: Catalog) -> Obj:
                                         default=TRAFFIC_DEFAULTS["writes_per_request"]),
             "reads_per_request": Field(Num("Item reads per API request", maximum=100),
                                        default=TRAFFIC_DEFAULTS["reads_per_request"]),
+            "hourly_profile": Field(ListOf(Num("Relative requests in this hour", maximum=1e15),
+                                           "Requests in each hour of a typical day, as 24 relative weights from "
+                                           "00:00 to 23:00 (say, percent of the day's requests): the always-on "
+                                           "alternative scales its tasks to it", min_items=HOURS_PER_DAY,
+                                           max_items=HOURS_PER_DAY)),
         }, "Traffic that drives the estimate", what="traffic key"), default=dict(TRAFFIC_DEFAULTS)),
         "data": Field(Obj({
             "item_kb": Field(kb_spec("Average item size", DYNAMODB_ITEM_KB), default=DATA_DEFAULTS["item_kb"]),
@@ -279,6 +285,7 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None, *, 
             f"traffic.peak_requests_per_second ({traffic['peak_requests_per_second']:g}) is below the monthly "
             f"average ({average:.1f} requests per second)"
         )
+    warnings += _profile_checks(traffic, node, filename)
     return Workload(
         file=filename,
         name=raw["name"],
@@ -293,6 +300,27 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None, *, 
         warnings=tuple(warnings),
         assumed=tuple(section for section in ("traffic", "data") if section not in node.value),
     )
+
+
+def _profile_checks(traffic: Mapping[str, Any], node: Node, filename: str) -> list[str]:
+    """An hourly profile must have traffic in some hour; one whose busiest hour averages more than the stated
+    peak is kept, with a warning (the fleet is then sized for that hour's average)."""
+    profile = traffic.get("hourly_profile")
+    if profile is None:
+        return []
+    total = sum(profile)
+    if total <= 0:
+        where = node.value["traffic"].value["hourly_profile"]
+        raise InputError([Diagnostic(filename, where.line, where.col,
+                                     "traffic.hourly_profile: every hour is 0",
+                                     "give each hour's share of a day's requests, e.g. percentages that add up to 100")])
+    busiest = max(range(HOURS_PER_DAY), key=lambda h: (profile[h], -h))
+    per_second = traffic["requests_per_month"] / (730 / HOURS_PER_DAY) * profile[busiest] / total / 3600
+    if per_second > traffic["peak_requests_per_second"]:
+        return [f"the busiest hour of traffic.hourly_profile ({busiest:02d}:00) averages {per_second:.1f} requests "
+                f"per second, above traffic.peak_requests_per_second ({traffic['peak_requests_per_second']:g}): "
+                "the always-on alternative is sized for that hour's average"]
+    return []
 
 
 def load_workload(path: str, catalog: Catalog | None = None, *, region: str | None = None) -> Workload:

@@ -174,17 +174,21 @@ def test_prices_list_shows_bundled_dates(cli):
 
 
 def test_alternative_sized_by_hand():
-    # startup-mvp at 10x: 8,000,000 requests, peak 400 requests/s -> max(2, ceil(400/250)) = 2 tasks of
-    # 0.5 vCPU / 1 GB arm64 for 730 h: 730 vCPU-h x $0.03238 = $23.6374, 1,460 GB-h x $0.00356 = $5.1976;
-    # ALB 730 h x $0.0225 = $16.425; LCU = max(8M / 2,628,000 s / 25, 8M x 4 KB / 1024² / 730 h)
-    # = 0.12176 -> x 730 h x $0.008.
+    # startup-mvp at 10x: 8,000,000 requests, peak 400 requests/s. Without an hourly profile the busiest hour
+    # runs at the peak: 400/s for an hour is more than the day's 263,014 requests, so that hour carries them all
+    # and sizes max(2, ceil(400/250)) = 2 tasks; the other 23 hours, idle, 2 tasks each. 48 task-hours a day ×
+    # 730/24 days = 1,460 task-hours of 0.5 vCPU / 1 GB arm64: 730 vCPU-h x $0.03238 = $23.6374, 1,460 GB-h x
+    # $0.00356 = $5.1976; ALB 730 h x $0.0225 = $16.425; LCU: that hour's 263,014 new connections / 3,600 s / 25
+    # (more than its 1.0 GB processed), x 730/24 days = 8M / 3,600 / 25 LCU-hours x $0.008; public IPv4: two
+    # load balancer nodes x 730 h and one per task-hour, 2,920 address-hours x $0.005 = $14.60.
     w = load_workload(str(ROOT / "examples" / "startup-mvp.yaml"))
-    lines, tasks = alternative_lines(w, load_catalog("us-east-1"), Decimal(10), Alternative())
-    assert tasks == 2
+    lines, fleet = alternative_lines(w, load_catalog("us-east-1"), Decimal(10), Alternative())
+    assert fleet.peak_tasks == 2 and fleet.task_hours == 1460
     amounts = {line.item: line.monthly_usd for line in lines}
     assert amounts["vCPU (arm64)"] == Decimal("23.6374")
     assert amounts["Memory (arm64)"] == Decimal("5.19760")
     assert amounts["Application Load Balancer"] == Decimal("16.425")
-    lcu = Decimal(8_000_000) / Decimal(2_628_000) / 25
-    assert sum(amounts.values()) == Decimal("23.6374") + Decimal("5.19760") + Decimal("16.425") + lcu * 730 * Decimal(
-        "0.008")
+    assert amounts["Public IPv4 addresses (load balancer nodes)"] + amounts["Public IPv4 addresses (tasks)"] == Decimal(
+        "14.6")
+    lcu = Decimal(8_000_000) / 3600 / 25
+    assert abs(amounts["Load balancer capacity units"] - lcu * Decimal("0.008")) < Decimal("1e-20")

@@ -177,7 +177,8 @@ def valid_value(spec) -> st.SearchStrategy:
             return st.from_regex(SLUG, fullmatch=True)
         return st.text(max_size=min(spec.max_length, 40))
     if isinstance(spec, ListOf):
-        return st.lists(valid_value(spec.item), min_size=spec.min_items, max_size=min(spec.max_items, 5),
+        return st.lists(valid_value(spec.item), min_size=spec.min_items,
+                        max_size=max(spec.min_items, min(spec.max_items, 5)),
                         unique=spec.unique)
     if isinstance(spec, Obj):
         required = {k: valid_value(f.spec) for k, f in spec.fields.items() if f.required}

@@ -153,7 +153,32 @@ def test_every_mermaid_block_parses(rendered):
     from tests.validators.mermaid import mermaid_blocks, parse_all
 
     blocks = [(name, block) for name, (_, report) in rendered.items() for block in mermaid_blocks(report)]
-    assert len(blocks) >= 3 * len(rendered)  # architecture, at least one flow, the cost chart
+    # The architecture, at least one flow and, unless the design has nothing an always-on fleet would replace
+    # (and the report says so), the cost chart.
+    charts = [(name, block) for name, block in blocks if block.startswith("xychart")]
+    for name, (_, report) in rendered.items():
+        expected = 0 if "No always-on comparison:" in report else 1
+        assert sum(n == name for n, _ in charts) == expected, name
+    assert len(blocks) >= 2 * len(rendered) + len(charts)
     verdicts = parse_all([block for _, block in blocks])
     failures = [(name, verdict, block) for (name, block), verdict in zip(blocks, verdicts) if verdict]
     assert failures == []
+
+
+def test_every_cost_chart_names_its_lines_in_its_legend(rendered):
+    require_mermaid()
+    from tests.validators.mermaid import mermaid_blocks
+    from tests.validators.xychart import read_all
+
+    charts = [(name, block) for name, (_, report) in rendered.items() for block in mermaid_blocks(report)
+              if block.startswith("xychart")]
+    assert charts
+    for (name, _), chart in zip(charts, read_all([block for _, block in charts])):
+        assert "error" not in chart, name
+        lines = [p for p in chart["plots"] if p["type"] == "line"]
+        # Mermaid draws a legend of the titled plots; every plot has its title, the always-on line last.
+        assert chart["showLegend"] and all(p["title"] for p in chart["plots"]), name
+        assert lines[0]["title"] == "Pay-per-use, as deployed" and lines[-1]["title"] == "Always-on, ALB and Fargate"
+        marked = [c for c in chart["x"]["categories"] if c.endswith("crossing")]
+        bars = [p for p in chart["plots"] if p["type"] == "bar"]
+        assert len(bars) == (1 if marked else 0), name

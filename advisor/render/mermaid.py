@@ -7,12 +7,12 @@ node ids are generated, never taken from text, and carry a prefix so that none i
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from typing import Iterable
 
 from advisor.architecture import Architecture, Flow
-from advisor.pricing.base import to_cents
 from advisor.services import part
 
 _ID = re.compile(r"[^A-Za-z0-9_]")
@@ -108,21 +108,45 @@ def flow_flowchart(flow: Flow, arch: Architecture, service_names: dict[str, str]
     return "\n".join(lines) + "\n"
 
 
-def cost_chart(scales: Iterable[Decimal], pay_per_use: Iterable[Decimal], always_on: Iterable[Decimal],
-               title: str) -> str:
-    """A Mermaid xychart of monthly cost against traffic; numbers as plain decimals."""
-    scales, pay, alt = list(scales), list(pay_per_use), list(always_on)
-    top = max(pay + alt) if pay or alt else Decimal(1)
-    categories = ", ".join(label(f"{float(s):.3g}x") for s in scales)
-    return (
-        "xychart-beta\n"
-        f"    title {label(title)}\n"
-        f"    x-axis {label('traffic, times today')} [{categories}]\n"
-        f"    y-axis {label('USD per month')} 0 --> {_plain(top * Decimal('1.05'))}\n"
-        f"    line [{', '.join(_plain(v) for v in pay)}]\n"
-        f"    line [{', '.join(_plain(v) for v in alt)}]\n"
-    )
+LOG_FLOOR = Decimal("0.01")  # a cent a month: the least a logarithmic cost axis shows
+COST_AXIS = "USD per month, log scale: 0 = $1, 1 = $10, 2 = $100, 3 = $1,000"
 
 
-def _plain(value: Decimal) -> str:
-    return f"{to_cents(value):f}"
+def cost_chart(categories: Iterable[str], lines: Iterable[tuple[str, Iterable[Decimal]]], title: str,
+               marks: tuple[str, Iterable[Decimal | None]] | None = None) -> str:
+    """A Mermaid xychart of monthly cost against traffic on a logarithmic cost axis (log10 of USD, so that a
+    few dollars and a few thousand both show), one titled line per series (Mermaid draws the titles as the
+    legend) and, with `marks`, a titled bar at each category whose mark is not None (the crossings), drawn
+    first so the lines stay on top."""
+    names, rows = [], []
+    for name, values in lines:
+        names.append(name)
+        rows.append([_log(v) for v in values])
+    every = [x for row in rows for x in row] or [Decimal(0)]
+    low, high = math.floor(min(every)), math.ceil(max(every))
+    if high <= low:
+        high = low + 1
+    out = [
+        "xychart-beta",
+        f"    title {label(title)}",
+        f"    x-axis {label('traffic, times today')} [{', '.join(label(c) for c in categories)}]",
+        f"    y-axis {label(COST_AXIS)} {low} --> {high}",
+    ]
+    if marks is not None:
+        bars = [Decimal(low) if v is None else _log(v) for v in marks[1]]
+        out.append(f"    bar {label(marks[0])} [{', '.join(_decimal(x) for x in bars)}]")
+    for name, row in zip(names, rows):
+        out.append(f"    line {label(name)} [{', '.join(_decimal(x) for x in row)}]")
+    return "\n".join(out) + "\n"
+
+
+def _log(value: Decimal) -> Decimal:
+    return max(value, LOG_FLOOR).log10()
+
+
+def _decimal(value: Decimal) -> str:
+    """A plain decimal to three places, as Mermaid reads numbers (no exponent, no negative zero)."""
+    shown = value.quantize(Decimal("0.001"))
+    return "0" if shown == 0 else f"{shown:f}"
+
+

@@ -8,11 +8,12 @@ from typing import Any
 from advisor.architecture import Architecture
 from advisor.catalog import Catalog
 from advisor.costing import Estimate
-from advisor.costviews import money, prices_origin, total_text
+from advisor.costviews import crossing_text, money, prices_origin, scale_text, total_text
+from advisor.pricing.base import fmt_number
 from advisor.render import mermaid
 from advisor.render.cfn import ACCOUNT_LEVEL_CONTROLS
 from advisor.services import part, service
-from advisor.sweep import Sweep
+from advisor.sweep import ALWAYS_ON, HTTP_LINE, PAY_PER_USE, Crossing, Point, Sweep
 from advisor.workload import Workload
 
 def _decisions_for(reasons: set[str], arch: Architecture) -> list[str]:
@@ -57,6 +58,70 @@ def security_controls(arch: Architecture) -> list[str]:
 # CloudFormation takes a template of at most 51,200 bytes inline; a larger one must come from S3, and the
 # AWS CLI's `deploy` uploads it there when given a bucket (CloudFormation quotas; AWS CLI `deploy`).
 INLINE_TEMPLATE_BYTES = 51_200
+
+
+CHART_LINES = {PAY_PER_USE: "Pay-per-use, as deployed", HTTP_LINE: "Pay-per-use with HTTP APIs",
+               ALWAYS_ON: "Always-on, ALB and Fargate"}
+CROSSING_MARK = "Crossing"
+
+
+def cost_comparison(sweep: Sweep) -> dict[str, Any]:
+    """The report's cost chart (a logarithmic cost axis, one titled line per design, a bar at each crossing),
+    the legend table under it and every crossing in words. The crossings join the sweep's points as categories
+    of their own, so each is marked where it is."""
+    at: dict[Decimal, tuple[Point, list[Crossing]]] = {p.scale: (p, []) for p in sweep.points}
+    for c in sweep.crossings:
+        at.setdefault(c.scale, (c.at, []))[1].append(c)
+    ordered = sorted(at.items())
+    categories = [f"{scale_text(scale)}x" + (" crossing" if crossings else "") for scale, (_, crossings) in ordered]
+    series = [(PAY_PER_USE, [p.total for _, (p, _) in ordered])]
+    if sweep.http is not None:
+        series.append((HTTP_LINE, [p.http_total if p.http_total is not None else p.total for _, (p, _) in ordered]))
+    series.append((ALWAYS_ON, [p.alternative_total for _, (p, _) in ordered]))
+    marks = None
+    if sweep.crossings:
+        marks = (CROSSING_MARK, [max(c.monthly_usd for c in crossings) if crossings else None
+                                 for _, (_, crossings) in ordered])
+    chart = mermaid.cost_chart(categories, [(CHART_LINES[k], v) for k, v in series],
+                               "Monthly cost against traffic, log scale", marks)
+    alt = sweep.alternative
+    day = ("the workload's hourly profile" if sweep.profile_stated
+           else "a day whose busiest hour runs at the peak (no hourly profile stated)")
+    what = {
+        PAY_PER_USE: "this design as the template deploys it",
+        HTTP_LINE: "the same design with HTTP APIs in place of REST APIs, giving up "
+                   + " and ".join(sweep.http.gives_up if sweep.http else ()),
+        ALWAYS_ON: (f"an Application Load Balancer in front of Fargate tasks ({fmt_number(alt.vcpu)} vCPU, "
+                    f"{fmt_number(alt.memory_gb)} GB, {alt.architecture}) in two Availability Zones, scaled hour by "
+                    f"hour to {day} at {fmt_number(alt.rps_per_task)} requests a second per task, with its load "
+                    "balancer capacity units and public IPv4 addresses, in place of API Gateway, SQS and Lambda"),
+    }
+    legend = []
+    for key, _ in series:
+        mine = [c for c in sweep.crossings if c.line == key] if key != ALWAYS_ON else []
+        legend.append({"name": CHART_LINES[key], "kind": "line", "what": what[key],
+                       "crossings": ", ".join(f"{scale_text(c.scale)}×" for c in mine) or ("—" if key == ALWAYS_ON else "none")})
+    if marks is not None:
+        legend.append({"name": CROSSING_MARK, "kind": "bar", "what": "marks each crossing, as high as the cost there",
+                       "crossings": ", ".join(f"{scale_text(c.scale)}×" for c in sweep.crossings)})
+    return {
+        "chart": chart, "legend": legend,
+        "crossings": [crossing_text(c) for c in sweep.crossings],
+        "points": [{"scale": f"{p.scale.normalize():f}", "total": money(p.total),
+                    "alternative": money(p.alternative_total)} for p in sweep.points],
+    }
+
+
+def api_grounds(sweep: Sweep | None) -> dict[str, Any] | None:
+    """Why the API is a REST API, what an HTTP API would give up, and its cost today where it can be had."""
+    if sweep is None or sweep.api is None:
+        return None
+    today = next((p for p in sweep.points if p.scale == 1), None)
+    http = None
+    if sweep.http is not None and today is not None and today.http_total is not None:
+        http = {"total": money(today.http_total), "saves": money(today.total - today.http_total)}
+    return {"needed": list(sweep.api.needs), "given_up": list(sweep.api.gives_up), "http_also": sweep.api.also,
+            "http": http}
 
 
 def deploy_command(workload: Workload, template: dict[str, Any], size: int) -> dict[str, Any]:
@@ -137,17 +202,18 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
             "total": total_text(estimate), "as_of": estimate.prices_as_of, "origin": prices_origin(estimate),
             "free_tier": estimate.free_tier,
             "services": [{"id": s, "amount": money(v)} for s, v in estimate.by_service().items()],
-            "chart": None, "break_even": None,
+            "chart": None, "break_even": None, "no_comparison": None, "api": None,
         }
-        if sweep is not None:
-            view["cost"]["chart"] = mermaid.cost_chart(
-                [p.scale for p in sweep.points], [p.total for p in sweep.points],
-                [p.alternative_total for p in sweep.points], "Monthly cost against traffic")
-            view["cost"]["points"] = [{"scale": f"{p.scale.normalize():f}", "total": money(p.total),
-                                       "alternative": money(p.alternative_total)} for p in sweep.points]
+        view["cost"]["api"] = api_grounds(sweep)
+        if sweep is not None and not any(arch.of_service(s) for s in sweep.replaced):
+            named = [names.get(s, s) for s in sweep.replaced]
+            view["cost"]["no_comparison"] = (f"the design has no {', '.join(named[:-1])} or {named[-1]} for an "
+                                             "always-on fleet to replace")
+        elif sweep is not None:
+            view["cost"].update(cost_comparison(sweep))
             if sweep.break_even is not None:
                 view["cost"]["break_even"] = {
-                    "scale": f"{sweep.break_even.scale:.3g}",
+                    "scale": scale_text(sweep.break_even.scale),
                     "requests": f"{sweep.break_even.requests_per_month.quantize(Decimal(1)):,}",
                     "monthly": money(sweep.break_even.monthly_usd),
                 }

@@ -26,7 +26,7 @@ PRIMARY_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-1")
 REQUIRED_IN_PRIMARY = ("lambda.requests", "lambda.duration-x86_64")
 US_EAST_1_SERVICES = (
     "lambda", "apigateway", "sqs", "sns", "dynamodb", "cloudwatch", "cloudtrail", "kms", "eventbridge",
-    "stepfunctions", "s3", "backup", "data-transfer", "fargate", "alb", "xray", "route53", "cognito",
+    "stepfunctions", "s3", "backup", "data-transfer", "fargate", "alb", "xray", "route53", "cognito", "vpc",
 )
 
 

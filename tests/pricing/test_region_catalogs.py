@@ -96,7 +96,7 @@ def test_uniform_prices_are_us_east_1_keys_each_with_its_statement() -> None:
     assert "region" not in UNIFORM
     assert set(UNIFORM["prices"]) == {
         "cloudwatch.dashboards", "kms.keys", "route53.health-checks", "route53.hosted-zones", "route53.latency-queries",
-        "sns.lambda-deliveries", "sns.sqs-deliveries",
+        "sns.lambda-deliveries", "sns.sqs-deliveries", "vpc.public-ipv4-address-hours",
     }
     for key, given in UNIFORM["prices"].items():
         assert given["unit"] == use1.price(key).unit, key

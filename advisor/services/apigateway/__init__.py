@@ -1,7 +1,8 @@
 """Amazon API Gateway: the public entry, a REST API with request validation and access logs."""
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
+from advisor.architecture import Component, Edge
 from advisor.services.awslambda import LOG_RETENTION_DAYS
 from advisor.services.base import Need, Service, Setting
 from advisor.spec import Field, count_spec, kb_spec
@@ -34,6 +35,44 @@ def _usage_check(usage: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+# Why the template's API is a REST API. What only REST APIs offer (API Gateway developer guide, "Choose between REST
+# APIs and HTTP APIs", docs.aws.amazon.com/apigateway/latest/developerguide/http-api-vs-rest.html): request
+# validation, X-Ray tracing, caching, edge-optimised and private endpoints, AWS WAF, usage plans; and AWS service
+# integrations beyond the first-class ones. What both offer, and so is no reason for REST: IAM authorisation, Amazon
+# Cognito (through a JWT authorizer on an HTTP API), Lambda authorizers, Lambda proxy integrations, access logs,
+# throttling, and direct integrations with SQS (SQS-SendMessage), EventBridge, Kinesis Data Streams, Step Functions
+# and AppConfig (HTTP API integration subtype reference, .../http-api-develop-integrations-aws-services-reference.html).
+HTTP_ALSO = ("an HTTP API also sends straight to SQS through its SQS-SendMessage integration and accepts IAM "
+             "authorisation, so neither is a reason for REST")
+HTTP_INTEGRATIONS = "SQS, EventBridge, Kinesis Data Streams, Step Functions and AppConfig"
+
+
+class RestReason(NamedTuple):
+    """A feature of an API that only a REST API offers; `needed`: an HTTP API could not serve this design at all
+    (rather than serving it without the feature)."""
+
+    feature: str
+    needed: bool
+
+
+def rest_only(api: Component, edges: Iterable[Edge]) -> tuple[RestReason, ...]:
+    """What this API uses that only a REST API has: the grounds for deploying it as one."""
+    out = []
+    if api.settings.get("request_validation", True):
+        out.append(RestReason("request body validation against the item model", False))
+    if api.settings.get("tracing", True):
+        out.append(RestReason("X-Ray tracing of the stage", False))
+    if api.settings.get("cache_size_gb"):
+        out.append(RestReason("the stage cache the workload asks for", True))
+    endpoint = api.settings.get("endpoint_type", "REGIONAL")
+    if endpoint != "REGIONAL":
+        out.append(RestReason(f"an {endpoint.lower()} endpoint (HTTP APIs are regional only)", True))
+    if any(e.source == api.id and e.settings.get("via") == "s3" for e in edges):
+        out.append(RestReason(f"the claim check's S3 PutObject integration (HTTP APIs integrate directly only with "
+                              f"{HTTP_INTEGRATIONS})", True))
+    return tuple(out)
+
+
 SERVICE = Service(
     id="apigateway", name="Amazon API Gateway",
     settings=(
@@ -59,9 +98,10 @@ SERVICE = Service(
     ),
     undeployable={
         "type": (lambda v: v != "rest",
-                 "advisor's template deploys a REST API (request validation, X-Ray tracing and the direct SQS "
-                 "integration it configures), so an estimate for another API type would not price what it deploys",
-                 "remove usage.apigateway.type or set it to rest"),
+                 "advisor's template deploys a REST API because it validates request bodies against a model and "
+                 "traces the stage with X-Ray, which only REST APIs do (an HTTP API also sends straight to SQS and "
+                 "accepts IAM authorisation); an estimate for another API type would not price what it deploys",
+                 "remove usage.apigateway.type or set it to rest; `advisor cost --sweep` prices an HTTP API beside it"),
     },
     needs=(Need((("sends", "sqs"), ("invokes", "lambda")), "an API serves POST /items to a queue or GET /items/{id} "
                 "through a function"),),
