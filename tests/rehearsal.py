@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -556,3 +557,24 @@ def _check_capabilities(deploy: Deploy, template: dict[str, Any]) -> None:
                              f"[CAPABILITY_NAMED_IAM] ({named})")
     if "Transform" in template and "CAPABILITY_AUTO_EXPAND" not in caps:
         raise RehearsalError(f"{deploy.stack_name}: Requires capabilities : [CAPABILITY_AUTO_EXPAND]")
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.rehearsal DIR...`: rehearse each rendered folder in a fresh emulator; exit 1 on the
+    first refusal, naming it."""
+    for folder in argv:
+        with emulator():
+            try:
+                stacks = rehearse(Path(folder))
+            except RehearsalError as exc:
+                print(f"{folder}: {exc}", file=sys.stderr)
+                return 1
+        for stack in stacks:
+            print(f"{folder}: {stack.deploy.template_file} -> {stack.deploy.stack_name} in {stack.region}: "
+                  f"{stack.status}, {len(stack.resources)} resources"
+                  + (f", {len(stack.skipped)} types moto skips" if stack.skipped else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
