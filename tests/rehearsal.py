@@ -1,25 +1,29 @@
-"""The deploy rehearsal: a rendered folder's `aws cloudformation deploy` commands, run in the order its report
-gives them against moto's CloudFormation in process (no network, no account).
+"""The deploy rehearsal: a rendered folder's deploy commands, run in the order its report gives them against
+moto's CloudFormation in process (no network, no account).
 
-What it does for each command, as the AWS CLI and CloudFormation would:
-- the template must be one `render` wrote (every `template*.yaml` of the folder has exactly one command);
+The commands are those of the report's `Deploying` section when it has one (else of the whole report):
+every `aws cloudformation deploy`, and every `NAME=$(...)` that reads a value a later command gives (a stack's
+output through `describe-stacks --query`, a table's stream through `dynamodb describe-table`). For each
+deploy, as the AWS CLI and CloudFormation would:
+- every `template*.yaml` render wrote is deployed, and only those; a second deploy of a stack updates it,
+  keeping the values of parameters it does not give;
 - a template over 51,200 bytes needs `--s3-bucket` (the CLI refuses it otherwise) and goes through a bucket
-  made in the stack's Region, by TemplateURL; a larger one than 1 MB is refused as CloudFormation does;
-- `--parameter-overrides` are the report's, with a placeholder (`VALUE`) replaced by a realistic value: a
-  KMS key or backup vault made in the emulator in the Region the parameter names, an amount inside the
-  parameter's limits;
-  `$(aws cloudformation describe-stacks ... --query ...OutputKey=='K'... --output text)` reads an output of a
-  stack deployed before it. Every value must pass the parameter's constraints, every name must be declared
-  and every parameter without a default must be given (CloudFormation's checks; moto makes only the last);
+  made in the stack's Region, by TemplateURL; one over 1 MB is refused as CloudFormation refuses it;
+- `--parameter-overrides` are the report's, a placeholder (`VALUE`) replaced by a realistic value: a KMS
+  key or backup vault made in the emulator in the Region the parameter names, an amount inside the
+  parameter's limits. Every value must pass the parameter's constraints, every name must be declared and
+  every parameter without a default must have a value (CloudFormation's checks; moto makes only the last);
 - `--capabilities` must acknowledge IAM resources (CAPABILITY_NAMED_IAM for named ones) and transforms;
-- the stack must reach CREATE_COMPLETE with no failed event, every resource the template creates listed
-  and every output resolved.
+- the stack must reach CREATE_COMPLETE (UPDATE_COMPLETE) with no failed event, every resource the template
+  creates listed, every output resolved and every role's policies valid in IAM's grammar.
 
 moto does not model every resource type (tests/deploy_rehearsal.yaml lists the ones advisor's templates use,
 with why and what covers them instead). A resource of such a type is created as a stand-in that holds no
 state, so that `Ref` and `Fn::GetAtt` to it resolve as CloudFormation resolves them, with the attribute name
 checked against the type's CloudFormation resource schema (the one cfn-lint ships); without it, moto rejects
 any `Fn::GetAtt` to such a resource, which CloudFormation accepts.
+
+`python -m tests.rehearsal DIR...` rehearses rendered folders from the command line.
 """
 
 from __future__ import annotations
@@ -43,11 +47,11 @@ from cfnlint.decode import cfn_yaml
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from moto import mock_aws
 from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
 GAPS = Path(__file__).with_name("deploy_rehearsal.yaml")
 
@@ -71,7 +75,7 @@ IAM_NAMES = {"AWS::IAM::AccessKey": None, "AWS::IAM::Group": "GroupName",
 OPTIONS: dict[str, int | None] = {"--template-file": 1, "--stack-name": 1, "--region": 1, "--s3-bucket": 1,
                                   "--s3-prefix": 1, "--capabilities": None, "--parameter-overrides": None,
                                   "--tags": None, "--no-fail-on-empty-changeset": 0}
-PLACEHOLDER = re.compile(r"^(VALUE|YOUR-[A-Z0-9-]+|<[^<>]+>)$")
+PLACEHOLDER = re.compile(r"^(VALUE|YOUR-[A-Za-z0-9-]+|<[^<>]+>)$")
 REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
 # A budget a small team would set; any amount inside the parameter's MinValue/MaxValue passes CloudFormation.
 REALISTIC_NUMBER = 100
@@ -114,7 +118,7 @@ class Stack:
 
 def unmodelled_types() -> set[str]:
     """Every resource type of CloudFormation's schemas that moto's CloudFormation cannot create."""
-    return {t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")} - set(_MOTO_MODELS)
+    return set(PROVIDER_SCHEMA_MANAGER.get_resource_types("us-east-1")) - set(_MOTO_MODELS)
 
 
 def gaps() -> dict[str, Any]:
@@ -125,27 +129,42 @@ def gaps() -> dict[str, Any]:
 # --- the report's commands -------------------------------------------------------------------------
 
 
-def deploy_commands(report: str) -> list[str]:
-    """Every `aws cloudformation deploy` command of a report, in its order, from code spans or fenced blocks."""
-    text = re.sub(r"\\\n[ \t]*", " ", report)  # a shell line continuation inside a fenced block
+SHELL_FENCES = {"", "sh", "bash", "shell", "console"}
+CODE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<fence>.*?)^```|`(?P<span>[^`\n]+)`", re.M | re.S)
+ASSIGN = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=\$\((?P<command>.*)\)$", re.S)
+
+
+def deploy_section(report: str) -> tuple[str, bool]:
+    """The report's `Deploying` section when it has one (a failover runbook elsewhere deploys only when failing
+    over), else the whole report; and whether it was the section."""
+    heading = re.search(r"^(#{1,6})\s+Deploying\b.*$", report, re.M)
+    if heading is None:
+        return report, False
+    rest = report[heading.end():]
+    after = re.search(rf"^#{{1,{len(heading.group(1))}}}\s", rest, re.M)
+    return rest[:after.start()] if after else rest, True
+
+
+def report_commands(report: str) -> list[str]:
+    """The commands that deploy the report's stacks, in its order: every `aws cloudformation deploy` and every
+    `NAME=$(...)` giving a later command a value, from code spans and shell blocks. Inside a `Deploying`
+    section any other command in a shell block fails: the rehearsal must be taught it, never skip it."""
+    text, strict = deploy_section(report)
     commands = []
-    for match in re.finditer(r"aws cloudformation deploy\b", text):
-        depth, quote, end = 0, "", match.start()
-        while end < len(text):
-            ch = text[end]
-            if quote:
-                quote = "" if ch == quote else quote
-            elif ch in "'\"":
-                quote = ch
-            elif text.startswith("$(", end):
-                depth += 1
-                end += 1
-            elif ch == ")" and depth:
-                depth -= 1
-            elif ch in "`\n" and not depth:
-                break
-            end += 1
-        commands.append(text[match.start():end].strip())
+    for match in CODE.finditer(text):
+        if match.group("fence") is not None:
+            if match.group("info").strip() not in SHELL_FENCES:
+                continue  # a diagram, not commands
+            body = re.sub(r"\\\n[ \t]*", " ", match.group("fence"))  # shell line continuations
+            lines = [line.strip() for line in body.splitlines()]
+            lines = [line for line in lines if line and not line.startswith("#")]
+        else:
+            lines = [match.group("span").strip()]
+        for line in lines:
+            if line.startswith("aws cloudformation deploy ") or ASSIGN.match(line):
+                commands.append(line)
+            elif strict and match.group("fence") is not None:
+                raise RehearsalError(f"the rehearsal cannot run this deploy step: {line}")
     return commands
 
 
@@ -216,9 +235,19 @@ def parse_deploy(command: str) -> Deploy:
 _MOTO_MODELS = dict(parsing.get_model_map())
 
 
+# The resource part of an ARN where it is not the type's name in lower case (a global table's ARN is its
+# table's, in each Region it has a replica).
+ARN_KINDS = {"AWS::DynamoDB::GlobalTable": "table"}
+STREAM_LABEL = "/stream/2026-01-01T00:00:00.000"
+
+
 def _arn(type_name: str, region: str, account: str, name: str) -> str:
     service, kind = type_name.split("::")[1:]
-    return f"arn:aws:{service.lower()}:{region}:{account}:{kind.lower()}/{name}"
+    return f"arn:aws:{service.lower()}:{region}:{account}:{ARN_KINDS.get(type_name, kind.lower())}/{name}"
+
+
+# The stand-ins made since the emulator started, for commands that read them back (a replica's stream).
+_MADE: list[StandIn] = []
 
 
 class StandIn:
@@ -246,10 +275,25 @@ class StandIn:
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
                                         account_id: str, region_name: str, **kwargs: Any) -> StandIn:
-        return cls(resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        made = cls(resource_name, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        _MADE.append(made)
+        return made
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: StandIn, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> StandIn:
+        _MADE.remove(original_resource)
+        return cls.create_from_cloudformation_json(original_resource.name, cloudformation_json, account_id,
+                                                   region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str) -> None:
+        return None
 
     def __init__(self, name: str, properties: dict[str, Any], account: str, region: str) -> None:
-        self.account, self.region = account, region
+        self.name, self.properties, self.account, self.region = name, properties, account, region
         ids = [p.rsplit("/", 1)[-1] for p in self._schema().schema.get("primaryIdentifier", [])]
         # Ref gives the resource's own identifier (the last of its primary identifier; the ones before it name
         # its parent): the name the template set, else an ARN or a name CloudFormation makes.
@@ -264,7 +308,7 @@ class StandIn:
         if not self.has_cfn_attr(attr):
             raise UnformattedGetAttTemplateException()
         arn = _arn(self.type_name, self.region, self.account, self.physical_resource_id)
-        return arn if attr == "Arn" else f"{arn}/stream/2026-01-01T00:00:00.000" if attr == "StreamArn" \
+        return arn if attr == "Arn" else arn + STREAM_LABEL if attr == "StreamArn" \
             else f"{self.physical_resource_id}-{attr}"
 
 
@@ -300,6 +344,7 @@ def emulator() -> Iterator[None]:
     stand_ins = {t: type(f"StandIn_{t.replace('::', '_')}", (StandIn,), {"type_name": t})
                  for t in unmodelled_types()}
     models = {**_MOTO_MODELS, **stand_ins}
+    _MADE.clear()
     with mock_aws(), mock.patch.object(parsing, "get_model_map", lambda: models), \
             mock.patch.object(parsing.ResourceMap, "__getitem__", _in_dependency_order):
         yield
@@ -313,31 +358,72 @@ def load_template(path: Path) -> dict[str, Any]:
     return cfn_yaml.loads(path.read_text(encoding="utf-8"))
 
 
+class Shell:
+    """What the report's commands share as they run: its shell variables and the stacks deployed so far."""
+
+    def __init__(self, folder: Path, home: str) -> None:
+        self.folder, self.home = folder, home
+        self.variables: dict[str, str] = {}
+        self.stacks: dict[tuple[str, str], Stack] = {}  # (Region, stack name) -> its latest state
+
+    def run(self, command: str) -> None:
+        """One command of the report."""
+        assign = ASSIGN.match(command)
+        if assign:
+            self.variables[assign.group("name")] = self.evaluate(assign.group("command"), self.home)
+        else:
+            stack = _deploy(self, parse_deploy(command))
+            self.stacks[stack.region, stack.deploy.stack_name] = stack
+
+    def expand(self, text: str) -> str:
+        """`$NAME` and `${NAME}` replaced by the variables an earlier command set; an unset one fails."""
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2)
+            if name not in self.variables:
+                raise RehearsalError(f"${name} is used before a command sets it")
+            return self.variables[name]
+        return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", one, text)
+
+    def evaluate(self, command: str, region: str) -> str:
+        """What a command inside `$(...)` prints: a stack's output, or a table's latest stream."""
+        words = shlex.split(self.expand(command))
+        opts = dict(zip(words[3::2], words[4::2]))
+        where = opts.get("--region", region)
+        if words[:3] == ["aws", "cloudformation", "describe-stacks"]:
+            return _output_of(command, opts, where, self)
+        if words[:3] == ["aws", "dynamodb", "describe-table"] and opts.get("--query") == "Table.LatestStreamArn" \
+                and opts.get("--output") == "text" and "--table-name" in opts:
+            return _latest_stream(opts["--table-name"], where)
+        raise RehearsalError(f"the rehearsal cannot evaluate $({command})")
+
+
 def rehearse(folder: Path) -> list[Stack]:
-    """Run the folder's deploy commands in the report's order against the emulator (call inside emulator())."""
+    """Run the folder's deploy commands in the report's order against the emulator (call inside emulator());
+    every template render wrote must be deployed, and only those. The stacks, in the order first deployed."""
     report = (folder / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    commands = [parse_deploy(c) for c in deploy_commands(report)]
-    written = sorted(p.name for p in folder.glob("template*.yaml"))
-    given = [c.template_file for c in commands]
-    if sorted(given) != written:
-        raise RehearsalError(f"the report's deploy commands take {given}, render wrote {written}")
+    commands = report_commands(report)
     home = str(load_template(folder / "template.yaml")["Metadata"]["Advisor"]["Region"])
-    stacks: list[Stack] = []
-    for deploy in commands:
-        stacks.append(_deploy(folder, deploy, home, stacks))
-    return stacks
+    written = sorted(p.name for p in folder.glob("template*.yaml"))
+    given = sorted({parse_deploy(c).template_file for c in commands if not ASSIGN.match(c)})
+    if given != written:
+        raise RehearsalError(f"the report's deploy commands take {given}, render wrote {written}")
+    shell = Shell(folder, home)
+    for command in commands:
+        shell.run(command)
+    return list(shell.stacks.values())
 
 
-def _deploy(folder: Path, deploy: Deploy, home: str, before: list[Stack]) -> Stack:
-    path = folder / deploy.template_file
+def _deploy(shell: Shell, deploy: Deploy) -> Stack:
+    path = shell.folder / deploy.template_file
     body = path.read_bytes()
     template = load_template(path)
     # Without --region the CLI deploys to the configured Region: the one the report names for the workload.
-    region = deploy.region or home
+    region = deploy.region or shell.home
     meant = template.get("Metadata", {}).get("Advisor", {}).get("Region")
     if meant is not None and meant != region:
         raise RehearsalError(f"{deploy.template_file} is for {meant} but its command deploys it to {region}")
-    parameters = _parameters(deploy, template, region, before)
+    previous = shell.stacks.get((region, deploy.stack_name))
+    parameters = _parameters(deploy, template, region, shell, previous)
     _check_capabilities(deploy, template)
 
     cfn = boto3.client("cloudformation", region_name=region)
@@ -351,11 +437,13 @@ def _deploy(folder: Path, deploy: Deploy, home: str, before: list[Stack]) -> Sta
     else:
         source = {"TemplateBody": body.decode("utf-8")}
     try:
-        # CreateStack rather than the CLI's change set: for a new stack both create the same resources, and
-        # moto's change-set path skips the output validation and DependsOn order its CreateStack has.
-        cfn.create_stack(StackName=deploy.stack_name, Parameters=[
-            {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-            Capabilities=list(deploy.capabilities), **source)
+        # CreateStack (UpdateStack for a stack deployed before) rather than the CLI's change set: both create the
+        # same resources, and moto's change-set path skips the output validation and DependsOn order its
+        # CreateStack has.
+        call = cfn.update_stack if previous else cfn.create_stack
+        call(StackName=deploy.stack_name, Parameters=[{"ParameterKey": k, "ParameterValue": v}
+                                                      for k, v in parameters.items()],
+             Capabilities=list(deploy.capabilities), **source)
         described = cfn.describe_stacks(StackName=deploy.stack_name)["Stacks"][0]
         events = cfn.describe_stack_events(StackName=deploy.stack_name)["StackEvents"]
         listed = cfn.list_stack_resources(StackName=deploy.stack_name)["StackResourceSummaries"]
@@ -367,7 +455,7 @@ def _deploy(folder: Path, deploy: Deploy, home: str, before: list[Stack]) -> Sta
     status = described["StackStatus"]
     failed = [f"{e['LogicalResourceId']}: {e['ResourceStatus']} {e.get('ResourceStatusReason', '')}"
               for e in events if e["ResourceStatus"].endswith("FAILED")]
-    if status != "CREATE_COMPLETE" or failed:
+    if status != ("UPDATE_COMPLETE" if previous else "CREATE_COMPLETE") or failed:
         raise RehearsalError(f"{deploy.stack_name} in {region}: {status}; {failed}")
     # moto lists a resource whose condition is false as an empty entry.
     resources = {r["LogicalResourceId"]: (r["ResourceType"], r["PhysicalResourceId"]) for r in listed
@@ -440,14 +528,18 @@ def _upload(deploy: Deploy, body: bytes, region: str) -> str:
 # --- parameters ------------------------------------------------------------------------------------
 
 
-def _parameters(deploy: Deploy, template: dict[str, Any], region: str, before: list[Stack]) -> dict[str, str]:
+def _parameters(deploy: Deploy, template: dict[str, Any], region: str, shell: Shell,
+                previous: Stack | None) -> dict[str, str]:
     declared = template.get("Parameters", {})
     values: dict[str, str] = {}
     for name, given in deploy.overrides:
         if name not in declared:
             # CloudFormation: "Parameters: [X] do not exist in the template".
             raise RehearsalError(f"{deploy.stack_name}: parameter {name} does not exist in {deploy.template_file}")
-        values[name] = _value(deploy, name, given, declared[name], region, before)
+        values[name] = _value(deploy, name, given, declared[name], region, shell)
+    if previous is not None:
+        # The CLI keeps a deployed stack's value for a parameter the command does not give.
+        values = {**{k: v for k, v in previous.parameters.items() if k in declared}, **values}
     missing = sorted(n for n, d in declared.items() if "Default" not in d and n not in values)
     if missing:
         raise RehearsalError(f"{deploy.stack_name}: parameters {missing} have no default and no value in: "
@@ -457,13 +549,13 @@ def _parameters(deploy: Deploy, template: dict[str, Any], region: str, before: l
     return values
 
 
-def _value(deploy: Deploy, name: str, given: str, decl: dict[str, Any], region: str, before: list[Stack]) -> str:
+def _value(deploy: Deploy, name: str, given: str, decl: dict[str, Any], region: str, shell: Shell) -> str:
     sub = re.fullmatch(r"__SUBSTITUTION_(\d+)__", given)
     if sub:
-        return _output_of(deploy.substitutions[int(sub.group(1))], region, before)
+        return shell.evaluate(deploy.substitutions[int(sub.group(1))], region)
     if PLACEHOLDER.match(given):
         return realistic(name, decl, region)
-    return given
+    return shell.expand(given)
 
 
 def _make_key(name: str, region: str) -> str:
@@ -496,25 +588,35 @@ def realistic(name: str, decl: dict[str, Any], region: str) -> str:
                          "rehearsal one in tests/rehearsal.py")
 
 
-def _output_of(command: str, region: str, before: list[Stack]) -> str:
+def _output_of(command: str, opts: dict[str, str], region: str, shell: Shell) -> str:
     """`aws cloudformation describe-stacks --stack-name S [--region R] --query "Stacks[0].Outputs[?OutputKey=='K']
     .OutputValue" --output text`: the output K of a stack deployed earlier in the report's order."""
-    words = shlex.split(command)
-    if words[:3] != ["aws", "cloudformation", "describe-stacks"]:
-        raise RehearsalError(f"the rehearsal reads only describe-stacks outputs, not: {command}")
-    opts = dict(zip(words[3::2], words[4::2]))
     key = re.search(r"OutputKey\s*==\s*[`']([^`']+)[`']", opts.get("--query", ""))
     if key is None or opts.get("--output") != "text" or "--stack-name" not in opts:
         raise RehearsalError(f"not a query for one output: {command}")
-    stack, where = opts["--stack-name"], opts.get("--region", region)
-    if not any(s.deploy.stack_name == stack and s.region == where for s in before):
-        raise RehearsalError(f"{command} reads stack {stack} in {where}, which the report deploys later or never")
-    outputs = boto3.client("cloudformation", region_name=where).describe_stacks(
-        StackName=stack)["Stacks"][0].get("Outputs") or []
-    found = [o["OutputValue"] for o in outputs if o["OutputKey"] == key.group(1)]
-    if not found:
-        raise RehearsalError(f"stack {stack} in {where} has no output {key.group(1)}")
-    return str(found[0])
+    stack = shell.stacks.get((region, opts["--stack-name"]))
+    if stack is None:
+        raise RehearsalError(f"{command} reads stack {opts['--stack-name']} in {region}, which the report deploys "
+                             "later or never")
+    if key.group(1) not in stack.outputs:
+        raise RehearsalError(f"stack {stack.deploy.stack_name} in {region} has no output {key.group(1)}")
+    return stack.outputs[key.group(1)]
+
+
+def _latest_stream(table: str, region: str) -> str:
+    """`aws dynamodb describe-table --table-name T --query Table.LatestStreamArn`: from moto's DynamoDB, or for
+    a replica of a global table (a stand-in) in that Region, the stream ARN CloudFormation would give it."""
+    try:
+        found = boto3.client("dynamodb", region_name=region).describe_table(TableName=table)["Table"]
+        return str(found["LatestStreamArn"])
+    except (ClientError, KeyError):
+        pass
+    for made in _MADE:
+        replicas = [r.get("Region") for r in made.properties.get("Replicas", [])]
+        if made.type_name == "AWS::DynamoDB::GlobalTable" and made.physical_resource_id == table \
+                and region in replicas and made.properties.get("StreamSpecification"):
+            return _arn(made.type_name, region, made.account, table) + STREAM_LABEL
+    raise RehearsalError(f"no table {table} with a stream in {region}")
 
 
 def _check_value(deploy: Deploy, name: str, value: str, decl: dict[str, Any]) -> None:

@@ -27,8 +27,8 @@ from advisor.render.cfn.naming import camel  # noqa: E402
 from advisor.services.sqs.consumers import consumer  # noqa: E402
 from advisor.workload import load_workload  # noqa: E402
 from tests.conftest import EXAMPLES, ROOT, run_cli  # noqa: E402
-from tests.rehearsal import (INLINE_BYTES, RehearsalError, Stack, deploy_commands, emulator, gaps,  # noqa: E402
-                             load_template, parse_deploy, rehearse, unmodelled_types)
+from tests.rehearsal import (ASSIGN, INLINE_BYTES, RehearsalError, Stack, emulator, gaps, load_template,  # noqa: E402
+                             parse_deploy, rehearse, report_commands, unmodelled_types)
 
 CATALOG = load_catalog()
 # The whole rehearsal (render and deploy every example) must fit a minute of CPU to stay in the test suite.
@@ -501,49 +501,88 @@ def test_every_template_written_has_one_command_in_the_report(tmp_path):
     assert "is for us-east-2" in _refused(tmp_path / "region")
 
 
-def test_a_later_stack_can_take_an_output_of_an_earlier_one(tmp_path):
-    # The recovery Region's stack first, then the primary with its key: the order the report gives.
-    recovery = {"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*",
-                                                "Resource": "*"}]}}}},
-                "Outputs": {"KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}},
-                "Metadata": {"Advisor": {"Region": "us-east-2"}}}
+_KEY = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}}}
+
+
+def _recovery_folder(folder: Path, deploying: list[list[str]]) -> None:
+    """A disaster-recovery folder as render writes one: the recovery Region's template (its key first; the rest
+    once the replica's table and stream are known), the primary's global table with a replica there, and a
+    report whose failover runbook deploys too, before its `Deploying` section."""
+    recovery = {"Metadata": {"Advisor": {"Region": "us-east-2"}},
+                "Parameters": {"TableName": {"Type": "String", "Default": ""},
+                               "StreamArn": {"Type": "String", "Default": ""}},
+                "Conditions": {"Serves": {"Fn::Not": [{"Fn::Equals": [{"Ref": "TableName"}, ""]}]}},
+                "Resources": {"Key": _KEY, "Reader": {"Type": "AWS::SSM::Parameter", "Condition": "Serves",
+                                                      "Properties": {"Name": "stream", "Type": "String",
+                                                                     "Value": {"Ref": "StreamArn"}}}},
+                "Outputs": {"KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}}}
     primary = {"Parameters": {"ReplicaKeyArn": {"Type": "String", "AllowedPattern": "^arn:aws:kms:us-east-2:.*$"}},
-               "Resources": _QUEUE}
-    query = "\"Stacks[0].Outputs[?OutputKey=='KeyArn'].OutputValue\""
-    commands = [
-        "aws cloudformation deploy --template-file template.us-east-2.yaml --stack-name dr --region us-east-2",
-        "aws cloudformation deploy --template-file template.yaml --stack-name app --parameter-overrides "
-        f"ReplicaKeyArn=$(aws cloudformation describe-stacks --region us-east-2 --stack-name dr --query {query} "
-        "--output text)"]
-    _write_folder(tmp_path / "ordered", {"template.yaml": primary, "template.us-east-2.yaml": recovery}, commands)
+               "Resources": {"Table": {"Type": "AWS::DynamoDB::GlobalTable", "Properties": {
+                   "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                   "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
+                   "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+                   "Replicas": [{"Region": "us-east-1"}, {"Region": "us-east-2", "SSESpecification": {
+                       "KMSMasterKeyId": {"Ref": "ReplicaKeyArn"}}}]}}},
+               "Outputs": {"TableName": {"Value": {"Ref": "Table"}}}}
+    _write_folder(folder, {"template.yaml": primary, "template.us-east-2.yaml": recovery})
+    steps = "".join(f"**Step {i}.**\n\n```sh\n" + "\n".join(step) + "\n```\n\n" for i, step in enumerate(deploying, 1))
+    (folder / "ARCHITECTURE.md").write_text(
+        "# x\n\n```mermaid\nflowchart LR\n  a --> b\n```\n\n## Disaster recovery\n\n### Failover runbook\n\n"
+        "```sh\naws cloudformation deploy --region us-east-2 --template-file template.us-east-2.yaml "
+        "--stack-name failover-only --parameter-overrides TableName=VALUE\n```\n\n"
+        f"## Deploying\n\n{steps}## Next steps\n\n1. `aws cloudformation deploy --template-file template.yaml "
+        "--stack-name never`\n", encoding="utf-8")
+
+
+_OUTPUT = ("$(aws cloudformation describe-stacks --region {region} --stack-name {stack} "
+           "--query \"Stacks[0].Outputs[?OutputKey=='{key}'].OutputValue\" --output text)")
+_DR_STEPS = [
+    ["aws cloudformation deploy --region us-east-2 --template-file template.us-east-2.yaml --stack-name app-recovery"],
+    ["KEY_ARN=" + _OUTPUT.format(region="us-east-2", stack="app-recovery", key="KeyArn"),
+     "aws cloudformation deploy --region us-east-1 --template-file template.yaml --stack-name app \\",
+     "  --parameter-overrides ReplicaKeyArn=\"$KEY_ARN\""],
+    ["TABLE=" + _OUTPUT.format(region="us-east-1", stack="app", key="TableName")],
+    ["STREAM=$(aws dynamodb describe-table --region us-east-2 --table-name \"$TABLE\" --query Table.LatestStreamArn "
+     "--output text)",
+     "aws cloudformation deploy --region us-east-2 --template-file template.us-east-2.yaml --stack-name app-recovery "
+     "--parameter-overrides TableName=\"$TABLE\" StreamArn=\"${STREAM}\""],
+]
+
+
+def test_recovery_region_stacks_deploy_in_the_report_s_order_with_each_other_s_values(tmp_path):
+    # Only the Deploying section's commands run (the runbook's and the next steps' do not); a shell variable
+    # carries a stack's output or the replica's stream to a later command; a second deploy updates the stack.
+    _recovery_folder(tmp_path / "ordered", _DR_STEPS)
     with emulator():
-        dr, app = rehearse(tmp_path / "ordered")
-    assert app.parameters["ReplicaKeyArn"] == dr.outputs["KeyArn"] and dr.region == "us-east-2"
-    _write_folder(tmp_path / "reversed", {"template.yaml": primary, "template.us-east-2.yaml": recovery},
-                  commands[::-1])
+        recovery, primary = rehearse(tmp_path / "ordered")
+        ssm = boto3.client("ssm", region_name="us-east-2")
+        stream = ssm.get_parameter(Name="stream")["Parameter"]["Value"]
+    assert (recovery.deploy.stack_name, recovery.region, recovery.status) == ("app-recovery", "us-east-2",
+                                                                             "UPDATE_COMPLETE")
+    assert primary.parameters["ReplicaKeyArn"] == recovery.outputs["KeyArn"]
+    assert recovery.parameters["TableName"] == primary.outputs["TableName"] and "Reader" in recovery.resources
+    assert stream == recovery.parameters["StreamArn"]
+    assert stream.startswith(f"arn:aws:dynamodb:us-east-2:123456789012:table/{primary.outputs['TableName']}/stream/")
+    # The primary first would need the key's ARN before the recovery stack that makes it exists.
+    _recovery_folder(tmp_path / "reversed", [_DR_STEPS[1], _DR_STEPS[0]])
     assert "deploys later or never" in _refused(tmp_path / "reversed")
+    _recovery_folder(tmp_path / "unset", [_DR_STEPS[0], _DR_STEPS[1][1:]])
+    assert "$KEY_ARN is used before a command sets it" in _refused(tmp_path / "unset")
+    _recovery_folder(tmp_path / "unknown", [_DR_STEPS[0], ["aws route53 change-resource-record-sets --x y"]])
+    assert "cannot run this deploy step" in _refused(tmp_path / "unknown")
 
 
-def test_commands_are_read_from_code_spans_and_fenced_blocks_in_order():
+def test_commands_are_read_from_code_spans_and_shell_blocks_in_order():
     report = ("Deploy `aws cloudformation deploy --template-file a.yaml --stack-name a --capabilities CAPABILITY_IAM`"
               " then\n\n```sh\naws cloudformation deploy --template-file b.yaml \\\n  --stack-name b --region eu-west-1"
               " \\\n  --parameter-overrides K=$(aws cloudformation describe-stacks --stack-name a --query "
-              "\"Stacks[0].Outputs[?OutputKey=='X'].OutputValue\" --output text) L=2\n```\n")
-    first, second = [parse_deploy(c) for c in deploy_commands(report)]
+              "\"Stacks[0].Outputs[?OutputKey=='X'].OutputValue\" --output text) L=2\n```\n\n"
+              "```mermaid\nflowchart LR\n```\n")
+    first, second = [parse_deploy(c) for c in report_commands(report)]
     assert (first.template_file, first.stack_name, first.capabilities) == ("a.yaml", "a", ("CAPABILITY_IAM",))
     assert (second.template_file, second.region, second.overrides[1]) == ("b.yaml", "eu-west-1", ("L", "2"))
     assert second.overrides[0] == ("K", "__SUBSTITUTION_0__") and "OutputKey=='X'" in second.substitutions[0]
+    assert ASSIGN.match("ARN=$(aws cloudformation describe-stacks --stack-name a)")
     with pytest.raises(RehearsalError, match="does not know option"):
         parse_deploy("aws cloudformation deploy --template-file a --stack-name a --role-arn r")
-
-
-def test_the_report_s_commands_name_every_parameter_without_a_default(rendered):
-    # The rehearsal fills the report's placeholders; it never adds a parameter the command leaves out, so a
-    # command missing one fails above. Here: the command names exactly those, as the template's metadata does.
-    for name, folder in rendered.items():
-        for command in map(parse_deploy, deploy_commands((folder / "ARCHITECTURE.md").read_text(encoding="utf-8"))):
-            template = load_template(folder / command.template_file)
-            required = sorted(k for k, v in template.get("Parameters", {}).items() if "Default" not in v)
-            assert sorted(k for k, _ in command.overrides) == required, name
-            assert sorted(template["Metadata"]["Advisor"].get("RequiredParameters", [])) == required, name
