@@ -10,8 +10,8 @@ deploy, as the AWS CLI and CloudFormation would:
 - a template over 51,200 bytes needs `--s3-bucket` (the CLI refuses it otherwise) and goes through a bucket
   made in the stack's Region, by TemplateURL; one over 1 MB is refused as CloudFormation refuses it;
 - `--parameter-overrides` are the report's, a placeholder (`VALUE`) replaced by a realistic value: a KMS
-  key or backup vault made in the emulator in the Region the parameter names, an amount inside the
-  parameter's limits. Every value must pass the parameter's constraints, every name must be declared and
+  key, backup vault or certificate made in the emulator in the Region the parameter names, a domain or
+  an e-mail address its pattern accepts, an amount inside its limits. Every value must pass the parameter's constraints, every name must be declared and
   every parameter without a default must have a value (CloudFormation's checks; moto makes only the last);
 - `--capabilities` must acknowledge IAM resources (CAPABILITY_NAMED_IAM for named ones) and transforms;
 - the stack must reach CREATE_COMPLETE (UPDATE_COMPLETE) with no failed event, every resource the template
@@ -568,9 +568,20 @@ def _make_vault(name: str, region: str) -> str:
     return str(vault["BackupVaultArn"])
 
 
+# The domain a customer serves the API on (example.com is reserved for examples, RFC 2606).
+DOMAIN = "api.example.com"
+
+
+def _make_certificate(name: str, region: str) -> str:
+    made = boto3.client("acm", region_name=region).request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")
+    return str(made["CertificateArn"])
+
+
 # A parameter whose AllowedPattern asks for the ARN of one of these gets a real one, made in the emulator in
 # the Region the pattern names (else the stack's): the resource a customer makes for it before deploying.
-MAKERS = {"kms": _make_key, "backup": _make_vault}
+MAKERS = {"kms": _make_key, "backup": _make_vault, "acm": _make_certificate}
+# Values a customer would type, tried in order against a string parameter's AllowedPattern.
+TYPED = (DOMAIN, "ops@example.com")
 
 
 def realistic(name: str, decl: dict[str, Any], region: str) -> str:
@@ -581,6 +592,10 @@ def realistic(name: str, decl: dict[str, Any], region: str) -> str:
     if kind == "String" and arn and arn.group(1) in MAKERS:
         named = REGION.search(arn.group(2))
         return MAKERS[arn.group(1)](name, named.group(0) if named else region)
+    if kind == "String" and pattern:
+        for typed in TYPED:
+            if re.fullmatch(pattern, typed):
+                return typed
     if kind == "Number":
         low, high = float(decl.get("MinValue", REALISTIC_NUMBER)), float(decl.get("MaxValue", REALISTIC_NUMBER))
         return f"{min(max(REALISTIC_NUMBER, low), max(high, low)):g}"

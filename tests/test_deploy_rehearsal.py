@@ -434,29 +434,38 @@ def test_parameters_are_checked_as_cloudformation_checks_them(tmp_path):
         "KeyArn": {"Type": "String", "AllowedPattern": r"^arn:aws[a-z-]*:kms:us-east-2:\d{12}:key/[a-zA-Z0-9-]+$"},
         "Amount": {"Type": "Number", "MinValue": 1, "MaxValue": 50},
         "VaultArn": {"Type": "String", "Default": "",
-                     "AllowedPattern": r"^$|^arn:aws[a-z-]*:backup:eu-central-1:\d{12}:backup-vault:[a-zA-Z0-9_.-]+$"}},
+                     "AllowedPattern": r"^$|^arn:aws[a-z-]*:backup:eu-central-1:\d{12}:backup-vault:[a-zA-Z0-9_.-]+$"},
+        "CertificateArn": {"Type": "String", "Default": "",
+                           "AllowedPattern": r"^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[a-f0-9-]+$"},
+        "Domain": {"Type": "String", "Default": "",
+                   "AllowedPattern": r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"},
+        "Email": {"Type": "String", "AllowedPattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}},
         "Resources": _QUEUE}
     base = "aws cloudformation deploy --template-file template.yaml --stack-name p"
     cases = {
-        "missing": (f"{base} --parameter-overrides KeyArn=VALUE", "no default and no value"),
-        "pattern": (f"{base} --parameter-overrides KeyArn=arn:aws:kms:us-east-1:123456789012:key/k Amount=2",
-                    "does not match"),
-        "range": (f"{base} --parameter-overrides KeyArn=VALUE Amount=51", "above MaxValue"),
-        "unknown": (f"{base} --parameter-overrides KeyArn=VALUE Amount=2 Other=1", "does not exist"),
+        "missing": (f"{base} --parameter-overrides KeyArn=VALUE Email=VALUE", "no default and no value"),
+        "pattern": (f"{base} --parameter-overrides KeyArn=arn:aws:kms:us-east-1:123456789012:key/k Amount=2 "
+                    "Email=VALUE", "does not match"),
+        "range": (f"{base} --parameter-overrides KeyArn=VALUE Amount=51 Email=VALUE", "above MaxValue"),
+        "unknown": (f"{base} --parameter-overrides KeyArn=VALUE Amount=2 Email=VALUE Other=1", "does not exist"),
     }
     for case, (command, message) in cases.items():
         _write_folder(tmp_path / case, {"template.yaml": params}, [command])
         assert message in _refused(tmp_path / case), case
     # Placeholders get realistic values: a key made in the Region the pattern names, an amount within limits.
     _write_folder(tmp_path / "ok", {"template.yaml": params},
-                  [f"{base} --parameter-overrides KeyArn=VALUE Amount=VALUE VaultArn=VALUE"])
+                  [f"{base} --parameter-overrides KeyArn=VALUE Amount=VALUE VaultArn=VALUE CertificateArn=VALUE "
+                   "Domain=VALUE Email=VALUE"])
     with emulator():
         [stack] = rehearse(tmp_path / "ok")
         key, vault = stack.parameters["KeyArn"], stack.parameters["VaultArn"]
         assert boto3.client("kms", region_name="us-east-2").list_keys()["Keys"][0]["KeyArn"] == key
         assert boto3.client("backup", region_name="eu-central-1").list_backup_vaults()["BackupVaultList"][0][
             "BackupVaultArn"] == vault
-    assert stack.parameters["Amount"] == "50"
+        [certificate] = boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"]
+    assert certificate["CertificateArn"] == stack.parameters["CertificateArn"]
+    assert certificate["DomainName"] == stack.parameters["Domain"] == "api.example.com"
+    assert (stack.parameters["Amount"], stack.parameters["Email"]) == ("50", "ops@example.com")
 
 
 def test_bad_references_and_missing_capabilities_are_refused(tmp_path):
