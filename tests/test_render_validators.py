@@ -30,6 +30,11 @@ def _workloads() -> dict[str, object]:
     # A request body larger than an SQS message, carried through S3 (a claim check).
     out["claim-check"] = load_workload_text("version: 1\nname: c\nrequirements: {scalability: true, security: true}\n"
                                             "traffic: {request_kb: 2048}\n")
+    # One workload per disaster-recovery strategy, each with a recovery Region stack to check.
+    from tests.test_dr import WORKLOADS
+
+    for strategy, text in WORKLOADS.items():
+        out[f"dr-{strategy}"] = load_workload_text(text, f"dr-{strategy}.yaml")
     return out
 
 
@@ -44,6 +49,10 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, str]]:
         template = folder / f"{name}.yaml"
         template.write_text(result.files["template.yaml"], encoding="utf-8")
         out[name] = (template, result.files["ARCHITECTURE.md"])
+        for file, region in result.templates.items():  # a recovery Region's template, checked like the primary
+            if file != "template.yaml":
+                (folder / f"{name}.{region}.yaml").write_text(result.files[file], encoding="utf-8")
+                out[f"{name}@{region}"] = (folder / f"{name}.{region}.yaml", "")
     return out
 
 
@@ -62,8 +71,9 @@ def test_every_mermaid_block_parses(rendered):
     require_mermaid()
     from tests.validators.mermaid import mermaid_blocks, parse_all
 
-    blocks = [(name, block) for name, (_, report) in rendered.items() for block in mermaid_blocks(report)]
-    assert len(blocks) >= 3 * len(rendered)  # architecture, at least one flow, the cost chart
+    reports = {name: report for name, (_, report) in rendered.items() if report}  # recovery templates have none
+    blocks = [(name, block) for name, report in reports.items() for block in mermaid_blocks(report)]
+    assert len(blocks) >= 3 * len(reports)  # architecture, at least one flow, the cost chart
     verdicts = parse_all([block for _, block in blocks])
     failures = [(name, verdict, block) for (name, block), verdict in zip(blocks, verdicts) if verdict]
     assert failures == []
