@@ -120,6 +120,25 @@ def test_cfn_lint_reports_nothing(case, runners):
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
+def test_the_recovery_regions_template_lints_clean_for_that_region(case, runners):
+    # Every case with a second Region (a DR strategy, a replica for availability): its recovery template too.
+    from cfnlint.decode.decode import decode_str
+
+    from advisor.render.cfn.recovery import build_recovery_template
+
+    workload, _, _ = _built(case)
+    built = build_recovery_template(workload, recommend(workload))
+    if built is None:
+        assert "disaster-recovery" not in workload.requirements
+        return
+    recovery, template = built
+    decoded, errors = decode_str(dump_template(template))
+    assert not errors, errors
+    matches = list(runners(recovery.region).validate_template(decoded))
+    assert [(m.rule.id, m.message, m.linenumber) for m in matches] == []
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
 def test_reservations_leave_the_accounts_unreserved_100(case):
     # AWS keeps 100 of an account's 1,000 default concurrent executions unreserved (Lambda quotas): a stack
     # whose reservations exceed 900 fails to create. Reservations are parameters; their defaults count.
