@@ -378,3 +378,16 @@ def test_the_example_dr_workload_writes_its_recovery_template(tmp_path, cli):
     assert result.code == 0, result.err
     recovery = yaml.safe_load((tmp_path / "out" / "template.us-east-2.yaml").read_text().replace("!", ""))
     assert set(recovery["Resources"]) == {"KeyMain", "KeyMainAlias"}
+
+
+def test_without_prices_the_framework_order_decides_and_says_so():
+    from advisor.pricing.errors import PriceNotFound
+
+    def nowhere(region):
+        raise PriceNotFound(None, region, detail="no catalog here")
+
+    arch = recommend(_workload(WORKLOADS["backup-restore"]), prices=nowhere)
+    # Without prices, the first strategy that meets both objectives in REL13-BP02's order of cost.
+    assert arch.dr.strategy == "backup-restore" and arch.dr.chosen_by == "order"
+    assert all(o.monthly_usd is None for o in arch.dr.options)
+    assert any("could not be priced" in w for w in arch.warnings)
