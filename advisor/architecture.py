@@ -67,6 +67,18 @@ class Decision(NamedTuple):
     direct: bool = True  # fired by the workload's own problems or requirements, not by another rule's services
 
 
+class DrOption(NamedTuple):
+    """One disaster-recovery strategy as the choice weighed it: the tightest objectives it reaches here, whether
+    they meet the workload's, and the architecture's monthly estimate with it (None when it could not be priced)."""
+
+    strategy: str
+    title: str
+    rpo_minutes: float
+    rto_minutes: float
+    meets: bool
+    monthly_usd: Any = None  # a Decimal; kept untyped so that this module imports no pricing
+
+
 class DrPlan(NamedTuple):
     """The chosen disaster-recovery strategy and where things run."""
 
@@ -79,6 +91,8 @@ class DrPlan(NamedTuple):
     recovery_region_runs: str
     achieved_rpo_minutes: float
     achieved_rto_minutes: float
+    options: tuple[DrOption, ...] = ()  # every strategy, in the catalog's order, as the choice priced it
+    chosen_by: str = "price"  # "price": the cheapest that meets both; "order": the framework's order of cost
 
 
 class Architecture(NamedTuple):
@@ -152,6 +166,12 @@ def to_json(arch: Architecture) -> dict[str, Any]:
             "rto_minutes": arch.dr.rto_minutes,
             "primary_region": arch.dr.primary_region,
             "secondary_region": arch.dr.secondary_region,
+            "chosen_by": arch.dr.chosen_by,
+            "options": [
+                {"strategy": o.strategy, "rpo_minutes": o.rpo_minutes, "rto_minutes": o.rto_minutes, "meets": o.meets,
+                 "monthly_usd": None if o.monthly_usd is None else str(o.monthly_usd)}
+                for o in arch.dr.options
+            ],
         },
         "components": [
             {"id": c.id, "service": c.service, "settings": _plain(c.settings), "because": list(c.because)}

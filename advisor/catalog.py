@@ -51,6 +51,50 @@ class DrStrategy(NamedTuple):
     how_to_test: tuple[str, ...] = ()
 
 
+def duration_text(minutes: float) -> str:
+    """A recovery objective in words: seconds under a minute, then minutes, hours or days where they are whole."""
+    if minutes <= 0:
+        return "0 minutes"
+    if minutes < 1:
+        seconds = round(minutes * 60, 1)
+        return f"{seconds:g} second" + ("" if seconds == 1 else "s")
+    for size, unit in ((1440, "day"), (60, "hour")):
+        if minutes >= 2 * size and minutes % size == 0 or minutes == size:
+            count = minutes / size
+            return f"{count:g} {unit}" + ("" if count == 1 else "s")
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+
+
+def dr_candidates(strategies: tuple[DrStrategy, ...], rpo_minutes: float, rto_minutes: float) -> tuple[DrStrategy, ...]:
+    """The strategies whose tightest objectives meet both the RPO and the RTO, in catalog order."""
+    return tuple(s for s in strategies if s.rpo_minutes <= rpo_minutes and s.rto_minutes <= rto_minutes)
+
+
+def dr_refusal(strategies: tuple[DrStrategy, ...], rpo_minutes: float, rto_minutes: float
+               ) -> tuple[str, str, str] | None:
+    """Why no strategy meets the objectives, as (the parameter to blame, message, hint naming what would
+    meet it), or None when one does."""
+    if dr_candidates(strategies, rpo_minutes, rto_minutes):
+        return None
+    for name, value, of in (("rpo_minutes", rpo_minutes, lambda s: s.rpo_minutes),
+                            ("rto_minutes", rto_minutes, lambda s: s.rto_minutes)):
+        if any(of(s) <= value for s in strategies):
+            continue
+        best = min(strategies, key=of)
+        what = "RPO" if name == "rpo_minutes" else "RTO"
+        hint = (f"the tightest {what} advisor can deploy is {best.title.lower()}'s "
+                f"{duration_text(of(best))} ({name}: {of(best):g})")
+        if name == "rpo_minutes":
+            hint += ("; DynamoDB global tables replicate asynchronously, so no data loss at all needs "
+                     "synchronous writes to several Regions (multi-Region strong consistency), which advisor "
+                     "does not deploy")
+        return name, f"no disaster-recovery strategy reaches an {what} of {duration_text(value)}", hint
+    reach = "; ".join(f"{s.title.lower()}: RPO {duration_text(s.rpo_minutes)}, RTO {duration_text(s.rto_minutes)}"
+                      for s in strategies)
+    return ("rpo_minutes", f"no disaster-recovery strategy reaches both an RPO of {duration_text(rpo_minutes)} "
+            f"and an RTO of {duration_text(rto_minutes)}", f"each reaches at best: {reach}")
+
+
 class BestPractice(NamedTuple):
     """A Well-Architected best practice: id, verbatim title, risk, documentation page."""
 

@@ -681,7 +681,8 @@ def _export_lens(path: Path, rule_set: Any, catalog: Any) -> None:
 @handled
 def render(
     file: Optional[Path] = FILE_ARG,
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for ARCHITECTURE.md and template.yaml."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for ARCHITECTURE.md, template.yaml and, for "
+                                "a second Region, template.<region>.yaml."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     check: bool = typer.Option(False, "--check", help="Run cfn-lint on the template (needs the 'check' extra)."),
     catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
@@ -691,6 +692,7 @@ def render(
 
     Example: advisor render examples/everything.yaml -o out/
     """
+    from advisor.errors import CheckFailed
     from advisor.pipeline import run
     from advisor.pricing.errors import PriceNotFound
     from advisor.render import REPORT, TEMPLATE, check_targets, render as build, write_files
@@ -712,7 +714,14 @@ def render(
     for note in rendered.notes:
         _note(f"note: {note}")
     if check:
-        _lint(output / TEMPLATE, workload.region)
+        failed = None
+        for name, region in rendered.templates.items():  # each template against its own Region
+            try:
+                _lint(output / name, region)
+            except CheckFailed as exc:
+                failed = failed or exc
+        if failed is not None:
+            raise failed
 
 
 def _require_cfn_lint() -> None:

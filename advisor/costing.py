@@ -41,6 +41,7 @@ quantity came from.
 """
 
 from decimal import Context, Decimal, localcontext
+from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component, Edge
@@ -451,6 +452,27 @@ def budget_check(workload: Workload, arch: Architecture, find_prices: Callable[[
         return [f"the budget could not be checked: {exc.message}"]
 
 
+def _recovery_lines(workload: Workload, graph: Graph, catalog: Catalog, primary: Pricer, month: Month
+                    ) -> tuple[CostLine, ...]:
+    """What the recovery Region's stack bills every month, whatever the traffic: its key and vault always, and a
+    warm standby's or second active Region's whole stack idle. Its requests are priced in the primary's lines (a
+    second active Region's share of the traffic at the primary Region's prices), so it is priced here without
+    traffic, and without the usage keys, which describe the primary stack; the free tier is the account's, shared
+    with the primary's lines."""
+    from advisor.recovery import recovery_stack
+
+    recovery = graph.fact("recovery", lambda g: recovery_stack(g.arch))
+    if recovery is None:
+        return ()
+    idle = workload._replace(traffic=MappingProxyType({**workload.traffic, "requests_per_month": 0}),
+                             usage=MappingProxyType({}), assumed=())
+    pricer = Pricer(idle, graph_of(recovery.deployed()), catalog.for_region(recovery.region), free_tier=False,
+                    scale=ONE, month=month)
+    pricer.free = primary.free
+    where = f" ({recovery.region} stack)"
+    return tuple(line._replace(item=line.item + where) for line in pricer.run())
+
+
 def request_tier_cost(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
                       scale: Decimal | int = 1, month: Month = DEFAULT_MONTH, flows: Flows | None = None) -> Decimal:
     """The monthly amount of the API Gateway, SQS and Lambda lines alone, as `estimate` would price them (their
@@ -465,9 +487,9 @@ def request_tier_cost(workload: Workload, arch: Architecture | Graph, catalog: C
 def estimate(workload: Workload, arch: Architecture | Graph, catalog: Catalog, *, free_tier: bool = False,
              scale: Decimal | int = 1, month: Month = DEFAULT_MONTH, flows: Flows | None = None) -> Estimate:
     """Price the architecture for the workload's traffic (times `scale`); `flows` as for `Pricer`."""
-    pricer = Pricer(workload, graph_of(arch), catalog, free_tier=free_tier, scale=to_decimal(scale), month=month,
-                    flows=flows)
-    lines = tuple(pricer.run())
+    graph = graph_of(arch)
+    pricer = Pricer(workload, graph, catalog, free_tier=free_tier, scale=to_decimal(scale), month=month, flows=flows)
+    lines = tuple(pricer.run()) + _recovery_lines(workload, graph, catalog, pricer, month)
     est = Estimate(
         workload=workload.name, region=catalog.region, currency=catalog.currency, free_tier=free_tier,
         prices_source=catalog.source, prices_as_of=catalog.as_of, lines=lines, warnings=tuple(pricer.warnings),

@@ -8,23 +8,71 @@ from types import MappingProxyType
 from typing import Any, Callable, Hashable, Mapping
 
 from advisor.architecture import (
-    FLOW_IDS, PSEUDO_STEPS, Architecture, Component, Decision, DrPlan, Edge, Flow, FlowStep,
+    FLOW_IDS, PSEUDO_STEPS, Architecture, Component, Decision, DrOption, DrPlan, Edge, Flow, FlowStep,
 )
-from advisor.catalog import Catalog, DrStrategy, load_catalog
+from advisor.catalog import Catalog, DrStrategy, dr_candidates, dr_refusal, load_catalog
 from advisor.rules import BUNDLED_PREFIX, PLACEHOLDER, Condition, Rule, load_rules
-from advisor.errors import Diagnostic, RuleError
+from advisor.errors import Diagnostic, InputError, RuleError
 from advisor.services import Resolving, resolve, service
+from advisor.services.backup import worst_rpo_minutes
 from advisor.workload import SCALAR_TYPES, Workload
 
 
+def dr_strategies_meeting(rpo_minutes: float, rto_minutes: float, catalog: Catalog) -> tuple[DrStrategy, ...]:
+    """The strategies whose tightest objectives meet both RPO and RTO, in the framework's order of cost."""
+    return dr_candidates(catalog.dr_strategies, rpo_minutes, rto_minutes)
 
 
-def choose_dr_strategy(rpo_minutes: float, rto_minutes: float, catalog: Catalog) -> DrStrategy:
-    """The cheapest strategy whose tightest objectives meet both RPO and RTO."""
-    for strategy in catalog.dr_strategies:  # listed cheapest first
-        if strategy.rpo_minutes <= rpo_minutes and strategy.rto_minutes <= rto_minutes:
-            return strategy
-    return catalog.dr_strategies[-1]
+def _refuse(workload: Workload, rpo: float, rto: float, catalog: Catalog) -> InputError:
+    """Objectives no strategy meets (loading a file refuses them first, at their line)."""
+    refused = dr_refusal(catalog.dr_strategies, rpo, rto)
+    assert refused is not None
+    name, message, hint = refused
+    return InputError([Diagnostic(workload.file, 1, 1, f"requirements.disaster-recovery.{name}: {message}", hint)])
+
+
+def _dr_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog, dr_req: Mapping[str, Any],
+               prices: Callable[[str], Any] | None) -> Architecture:
+    """Price the architecture with every strategy and keep the cheapest that meets both objectives (REL13-BP02
+    orders them by cost in general; here each is priced for this workload). Ties, and a Region whose prices
+    cannot be found, fall back to the framework's order."""
+    from advisor.costing import estimate
+    from advisor.pricing.errors import PriceNotFound
+
+    rpo, rto = dr_req["rpo_minutes"], dr_req["rto_minutes"]
+    meeting = dr_strategies_meeting(rpo, rto, catalog)
+    if not meeting:
+        raise _refuse(workload, rpo, rto, catalog)
+    if prices is None:
+        from advisor.pricing.catalog import load_catalog as bundled
+
+        prices = bundled
+    made: dict[str, Architecture] = {}
+    options: list[DrOption] = []
+    warnings: tuple[str, ...] = ()
+    unpriced = None
+    for strategy in catalog.dr_strategies:
+        arch = made[strategy.id] = recommend(workload, rules, catalog, dr_strategy=strategy.id)
+        total = None
+        if unpriced is None:
+            try:
+                total = estimate(workload, arch, prices(workload.region)).total
+            except PriceNotFound as exc:
+                unpriced = exc.message
+        assert arch.dr is not None
+        options.append(DrOption(strategy.id, strategy.title, arch.dr.achieved_rpo_minutes,
+                                arch.dr.achieved_rto_minutes, strategy in meeting, total))
+    if unpriced is None:
+        best = min((o for o in options if o.meets), key=lambda o: o.monthly_usd)  # min keeps the first of equals
+        chosen, how = best.strategy, "price"
+    else:
+        chosen, how = meeting[0].id, "order"
+        options = [o._replace(monthly_usd=None) for o in options]
+        warnings = (f"the disaster-recovery strategies could not be priced ({unpriced}): {meeting[0].title.lower()} "
+                    "is the first that meets the objectives in the framework's order of cost",)
+    arch = made[chosen]
+    assert arch.dr is not None
+    return arch._replace(dr=arch.dr._replace(options=tuple(options), chosen_by=how), warnings=arch.warnings + warnings)
 
 
 def _param(workload: Workload, name: str) -> tuple[bool, Any]:
@@ -366,14 +414,20 @@ def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[
     return known[1], known[2], known[3]
 
 
-def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
-              catalog: Catalog | None = None) -> Architecture:
-    """Fire the rules against a workload and compose the architecture."""
+def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None, catalog: Catalog | None = None, *,
+              prices: Callable[[str], Any] | None = None, dr_strategy: str | None = None) -> Architecture:
+    """Fire the rules against a workload and compose the architecture. With a disaster-recovery requirement, the
+    architecture with each strategy is priced (`prices(region)` gives a Region's price catalog, the bundled ones
+    by default) and the cheapest that meets the RPO and RTO is kept; `dr_strategy` composes one strategy's
+    architecture without choosing."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
-    plans, frozen, composed = _plans(rules if isinstance(rules, tuple) else tuple(rules))
+    rules = rules if isinstance(rules, tuple) else tuple(rules)
     dr_req = workload.requirements.get("disaster-recovery")
-    strategy = choose_dr_strategy(dr_req["rpo_minutes"], dr_req["rto_minutes"], catalog) if dr_req else None
+    if dr_req and dr_strategy is None:
+        return _dr_choice(workload, rules, catalog, dr_req, prices)
+    plans, frozen, composed = _plans(rules)
+    strategy = next(s for s in catalog.dr_strategies if s.id == dr_strategy) if dr_req else None
     facts = _Facts(workload, strategy)
     by_service, because_of = facts.by_service, facts.because_of
     services: dict[str, str] = {}  # component -> service, as first declared
@@ -452,11 +506,16 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
     )
     dr = None
     if strategy is not None and dr_req is not None:
+        reached = strategy.rpo_minutes
+        for backup in (c for c in components.values() if c.service == "backup" and c.settings.get("interval_hours")):
+            # Backups reach what their interval allows (the interval plus a late start), never better than the
+            # strategy's tightest.
+            reached = max(reached, worst_rpo_minutes(int(backup.settings["interval_hours"])))
         dr = DrPlan(
             strategy=strategy.id, title=strategy.title, rpo_minutes=dr_req["rpo_minutes"],
             rto_minutes=dr_req["rto_minutes"], primary_region=workload.region,
             secondary_region=dr_req.get("secondary_region") or catalog.regions[workload.region],
-            recovery_region_runs=strategy.recovery_region, achieved_rpo_minutes=strategy.rpo_minutes,
+            recovery_region_runs=strategy.recovery_region, achieved_rpo_minutes=reached,
             achieved_rto_minutes=strategy.rto_minutes,
         )
     return Architecture(

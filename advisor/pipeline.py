@@ -28,7 +28,7 @@ def run(workload: Workload, rule_set: Any, catalog: Any, find_prices: "Callable[
     """Recommend for the workload; with `price`, estimate it too (PriceNotFound when its Region has no prices).
     Without `price`, a stated monthly budget is still checked, since `recommend` promises to say when the
     design exceeds it; the pricing modules are imported only then, so plain recommendations stay fast."""
-    arch = recommend(workload, rule_set, catalog)
+    arch = recommend(workload, rule_set, catalog, prices=find_prices)
     if not price:
         if "monthly_budget_usd" not in workload.requirements.get("cost-optimization", {}):
             return Outcome(arch, None, arch.warnings)

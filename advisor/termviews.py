@@ -44,6 +44,12 @@ def print_recommendation(out: Console, view: dict[str, Any]) -> None:
         dr = view["dr"]
         out.print(f"Disaster recovery: [bold]{dr['title']}[/bold] (RPO {dr['rpo_minutes']:g} min, "
                   f"RTO {dr['rto_minutes']:g} min, {dr['primary_region']} → {dr['secondary_region']})")
+        others = [f"{o['title']} {o['monthly'] or 'not priced'}" + ("" if o["meets"] else " (does not meet both)")
+                  for o in dr.get("options", []) if not o["chosen"]]
+        if others:
+            how = "the cheapest that meets both objectives" if dr.get("chosen_by") == "price" else \
+                "the first in the framework's order (the strategies could not be priced)"
+            out.print(f"  {how}; the others: " + escape(", ".join(others)))
     for warning in view["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 

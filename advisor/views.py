@@ -70,6 +70,10 @@ def recommendation_view(workload: Workload, arch: Architecture, catalog: Catalog
             "strategy": arch.dr.strategy, "title": arch.dr.title, "rpo_minutes": arch.dr.rpo_minutes,
             "rto_minutes": arch.dr.rto_minutes, "primary_region": arch.dr.primary_region,
             "secondary_region": arch.dr.secondary_region, "runs": arch.dr.recovery_region_runs,
+            "chosen_by": arch.dr.chosen_by,
+            "options": [{"title": o.title, "meets": o.meets, "chosen": o.strategy == arch.dr.strategy,
+                         "monthly": None if o.monthly_usd is None else f"${o.monthly_usd:,.2f}"}
+                        for o in arch.dr.options],
         },
         "warnings": list(arch.warnings),
     }

@@ -4,7 +4,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
-from advisor.catalog import Catalog, load_catalog, region_hint
+from advisor.catalog import Catalog, dr_refusal, load_catalog, region_hint
 from advisor.errors import Diagnostic, InputError
 from advisor.services import service
 from advisor.spec import (
@@ -278,6 +278,14 @@ def validate_node(node: Node, filename: str, catalog: Catalog | None = None, *, 
                                          f"for {raw['region']} the usual choice is {catalog.regions[raw['region']]}")])
         dr.setdefault("secondary_region", catalog.regions[raw["region"]])
         effective["disaster-recovery"] = dr
+        refused = dr_refusal(catalog.dr_strategies, dr["rpo_minutes"], dr["rto_minutes"])
+        if refused is not None:
+            # Only stated objectives can be out of reach (a problem's defaults never are): blame the value.
+            name, message, hint = refused
+            params = node.value["requirements"].value["disaster-recovery"]
+            where = params.value.get(name, params) if params.kind == "map" else params
+            raise InputError([Diagnostic(filename, where.line, where.col,
+                                         f"requirements.disaster-recovery.{name}: {message}", hint)])
     traffic = raw["traffic"]
     average = traffic["requests_per_month"] / (730 * 3600)
     if traffic["requests_per_month"] and traffic["peak_requests_per_second"] < average:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import fnmatch
 import json
 
+from decimal import Decimal
+
 import pytest
 
 from advisor.errors import RuleError
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from advisor.architecture import to_json
 from advisor.catalog import load_catalog
-from advisor.engine import _matches, choose_dr_strategy, recommend
+from advisor.engine import _matches, dr_strategies_meeting, recommend
 from advisor.workload import load_workload, load_workload_text
 from tests.conftest import ROOT
 
@@ -87,32 +89,39 @@ def test_cross_cutting_settings_reach_every_component_of_a_service():
 
 
 @pytest.mark.parametrize(
-    ("rpo", "rto", "strategy"),
+    ("rpo", "rto", "meeting"),
     [
-        (1440, 1440, "backup-restore"),
-        (1440, 240, "backup-restore"),
-        (1439, 240, "pilot-light"),
-        (1440, 239, "pilot-light"),
-        (60, 240, "pilot-light"),
-        (15, 60, "pilot-light"),
-        (1, 30, "pilot-light"),
-        (0.5, 30, "warm-standby"),
-        (1, 10, "warm-standby"),
-        (0.1, 5, "warm-standby"),
-        (0, 5, "multi-site-active-active"),
-        (5, 1, "multi-site-active-active"),
+        # Backups every hour, starting up to an hour late, reach an RPO of 120 minutes at best.
+        (1440, 1440, ["backup-restore", "pilot-light", "warm-standby", "multi-site-active-active"]),
+        (120, 240, ["backup-restore", "pilot-light", "warm-standby", "multi-site-active-active"]),
+        (119, 240, ["pilot-light", "warm-standby", "multi-site-active-active"]),
+        (1440, 239, ["pilot-light", "warm-standby", "multi-site-active-active"]),
+        (15, 60, ["pilot-light", "warm-standby", "multi-site-active-active"]),
+        (1, 30, ["pilot-light", "warm-standby", "multi-site-active-active"]),
+        (0.5, 30, ["warm-standby", "multi-site-active-active"]),
+        (0.1, 5, ["warm-standby", "multi-site-active-active"]),
+        (0.05, 5, ["multi-site-active-active"]),
+        (5, 1, ["multi-site-active-active"]),
+        # Asynchronous replication never reaches zero: nothing meets an RPO of 0 (refused when loading).
+        (0, 5, []),
+        (0.01, 0, []),
     ],
 )
-def test_dr_strategy_is_the_cheapest_that_meets_both_objectives(rpo, rto, strategy):
-    assert choose_dr_strategy(rpo, rto, CATALOG).id == strategy
+def test_the_strategies_meeting_both_objectives(rpo, rto, meeting):
+    assert [s.id for s in dr_strategies_meeting(rpo, rto, CATALOG)] == meeting
 
 
 def test_dr_plan_in_json():
-    data = to_json(arch_for("inventory-dr"))
-    assert data["disaster_recovery"] == {
+    data = to_json(arch_for("inventory-dr"))["disaster_recovery"]
+    assert {k: data[k] for k in ("strategy", "rpo_minutes", "rto_minutes", "primary_region", "secondary_region",
+                                 "chosen_by")} == {
         "strategy": "pilot-light", "rpo_minutes": 15, "rto_minutes": 60,
-        "primary_region": "us-east-1", "secondary_region": "us-east-2",
+        "primary_region": "us-east-1", "secondary_region": "us-east-2", "chosen_by": "price",
     }
+    # Every strategy, in the framework's order, with whether it meets both objectives and its monthly price.
+    assert [(o["strategy"], o["meets"]) for o in data["options"]] == [
+        ("backup-restore", False), ("pilot-light", True), ("warm-standby", True), ("multi-site-active-active", True)]
+    assert all(Decimal(o["monthly_usd"]) > 0 for o in data["options"])
     assert to_json(arch_for("flash-sale-orders"))["disaster_recovery"] is None
 
 

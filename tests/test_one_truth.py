@@ -72,12 +72,37 @@ def _priced(name: str):
     return workload, arch, est, build_template(workload, arch)
 
 
+def _check_recovery(workload, arch, lines) -> None:
+    """The recovery stack bills what it deploys from the start: its key always; a standby's or a second active
+    Region's alarms too, one line per alarm its template declares; a pilot light's nothing else until failover."""
+    from advisor.recovery import recovery_stack
+    from advisor.render.cfn.recovery import build_recovery_template
+
+    built = build_recovery_template(workload, arch)
+    if built is None:
+        assert not lines
+        return
+    recovery, template = built
+    assert {line.region for line in lines} <= {recovery.region}
+    keys = sum(1 for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key")
+    assert sum(line.quantity for line in lines if line.item.startswith("Customer managed keys")) == keys == 1
+    alarms = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    priced = sum((line.quantity for line in lines if line.item.startswith("Standard-resolution alarm")), Decimal(0))
+    assert priced == (len(alarms) if recovery.serves else 0)
+    assert all("Condition" in r for r in alarms)  # they wait for the table's name, like the rest of the stack
+    assert recovery == recovery_stack(arch)
+
+
 def _lines(est, component: str, item: str = "") -> list:
     return [line for line in est.lines if line.component == component and line.item.startswith(item)]
 
 
 def check_one_truth(workload, arch, est, template) -> None:
-    """Every assertion of this module for one workload."""
+    """Every assertion of this module for one workload: the primary stack's lines against its template, then
+    the recovery Region's stack against its own."""
+    recovery_lines = tuple(line for line in est.lines if line.item.endswith(" stack)"))
+    est = est._replace(lines=tuple(line for line in est.lines if line not in recovery_lines))
+    _check_recovery(workload, arch, recovery_lines)
     resources = template["Resources"]
     by_id = {camel(cid): cid for cid in arch.components}
 

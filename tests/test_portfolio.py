@@ -37,7 +37,8 @@ def _generate(folder, count: int, bad: int, seed: int = 7) -> tuple[list, list]:
             "data": {"item_kb": rng.choice([0.5, 1, 3, 40]), "storage_gb": rng.randint(0, 500)},
         }
         if "disaster-recovery" in doc["requirements"]:
-            doc["requirements"]["disaster-recovery"] = {"rpo_minutes": rng.choice([0, 5, 60, 1440]),
+            # Any objective some strategy reaches (an RPO of 0 is refused: replication is asynchronous).
+            doc["requirements"]["disaster-recovery"] = {"rpo_minutes": rng.choice([0.05, 5, 60, 1440]),
                                                          "rto_minutes": rng.choice([0, 30, 240, 1440])}
         path = folder / f"w{i:04d}.yaml"
         if i in bad_at:

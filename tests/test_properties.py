@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from advisor.architecture import to_json
-from advisor.catalog import load_catalog
+from advisor.catalog import dr_refusal, load_catalog
 from advisor.engine import recommend
 from advisor.errors import AdvisorError, InputError
 from advisor.rules import load_rules
@@ -194,6 +194,10 @@ def _sane(doc: dict) -> bool:
         return False
     dr = (doc.get("requirements") or {}).get("disaster-recovery")
     if isinstance(dr, dict) and dr.get("secondary_region") == doc.get("region", "us-east-1"):
+        return False
+    # Objectives no strategy reaches are refused (an RPO of zero: replication is asynchronous).
+    if isinstance(dr, dict) and dr_refusal(CATALOG.dr_strategies, dr.get("rpo_minutes", 1440),
+                                           dr.get("rto_minutes", 1440)):
         return False
     usage = doc.get("usage") or {}
     api = usage.get("apigateway") or {}

@@ -40,16 +40,22 @@ def _structure(report: str) -> tuple[list[str], int, list[str]]:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_golden_files(cli, tmp_path, path, update_golden):
-    report, template = _render(cli, path, tmp_path)
+    # Every file render writes: the report, the primary template and a recovery Region's template.
+    _render(cli, path, tmp_path)
+    written = {p.name: p.read_text(encoding="utf-8") for p in sorted(tmp_path.iterdir())}
     folder = GOLDEN / path.stem
     if update_golden:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "ARCHITECTURE.md").write_text(report, encoding="utf-8")
-        (folder / "template.yaml").write_text(template, encoding="utf-8")
-    assert report == (folder / "ARCHITECTURE.md").read_text(encoding="utf-8"), \
-        f"report changed; review and run pytest --update-golden ({path.name})"
-    assert template == (folder / "template.yaml").read_text(encoding="utf-8"), \
-        f"template changed; review and run pytest --update-golden ({path.name})"
+        for old in folder.iterdir():
+            if old.name not in written:
+                old.unlink()
+        for name, text in written.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    assert sorted(written) == sorted(p.name for p in folder.iterdir()), \
+        f"render writes other files now; review and run pytest --update-golden ({path.name})"
+    for name, text in written.items():
+        assert text == (folder / name).read_text(encoding="utf-8"), \
+            f"{name} changed; review and run pytest --update-golden ({path.name})"
 
 
 def test_rendering_twice_is_byte_identical(cli, tmp_path):
@@ -197,7 +203,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["template.yaml"]
 
 
-@pytest.mark.parametrize("rpo", ["0.00001", "2.50", "15"])
+@pytest.mark.parametrize("rpo", ["0.02", "2.50", "15"])
 def test_markdown_prints_numbers_as_the_json_does(cli, tmp_path, rpo):
     # The template engine formats floats its own way (0.00001 for 1e-05, 2 for 2.0); the Markdown
     # must read as the JSON and the table do.
@@ -210,7 +216,7 @@ def test_markdown_prints_numbers_as_the_json_does(cli, tmp_path, rpo):
     dr = json.loads(as_json.out)["disaster_recovery"]
     expected = f"for RPO {json.dumps(dr['rpo_minutes'])} min and RTO {json.dumps(dr['rto_minutes'])} min"
     assert expected in as_md.out
-    assert {"0.00001": "1e-05", "2.50": "2.5", "15": "15"}[rpo] in expected and "RTO 30.0 min" in expected
+    assert {"0.02": "0.02", "2.50": "2.5", "15": "15"}[rpo] in expected and "RTO 30.0 min" in expected
 
 
 def test_the_deploy_command_deploys_the_template_as_written(cli, tmp_path):
@@ -222,7 +228,7 @@ def test_the_deploy_command_deploys_the_template_as_written(cli, tmp_path):
         size = len((out / "template.yaml").read_bytes())
         assert (size > 51_200) == big
         step = next(line for line in (out / "ARCHITECTURE.md").read_text().splitlines()
-                    if "aws cloudformation deploy" in line)
-        assert ("--s3-bucket" in step) == big
-        # everything's replica needs the recovery Region's key, a parameter without a default.
-        assert ("--parameter-overrides ReplicaMainKmsKeyArn=VALUE" in step) == big
+                    if "aws cloudformation deploy" in line and "--template-file template.yaml " in line)
+        assert ("--s3-bucket YOUR-ARTIFACT-BUCKET-us-east-1" in step) == big
+        # everything's replica needs the recovery Region's key, which the recovery stack deployed first outputs.
+        assert ('--parameter-overrides ReplicaMainKmsKeyArn="$KEY_MAIN_ARN"' in step) == big

@@ -35,6 +35,11 @@ def _workloads() -> dict[str, object]:
                                             "traffic: {request_kb: 2048}\n")
     for name, text in VARIANTS.items():
         out[f"variant-{name}"] = load_workload_text(text, f"{name}.yaml")
+    # One workload per disaster-recovery strategy, each with a recovery Region stack to check.
+    from tests.test_dr import WORKLOADS
+
+    for strategy, text in WORKLOADS.items():
+        out[f"dr-{strategy}"] = load_workload_text(text, f"dr-{strategy}.yaml")
     return out
 
 
@@ -49,6 +54,10 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, str]]:
         template = folder / f"{name}.yaml"
         template.write_text(result.files["template.yaml"], encoding="utf-8")
         out[name] = (template, result.files["ARCHITECTURE.md"])
+        for file, region in result.templates.items():  # a recovery Region's template, checked like the primary
+            if file != "template.yaml":
+                (folder / f"{name}.{region}.yaml").write_text(result.files[file], encoding="utf-8")
+                out[f"{name}@{region}"] = (folder / f"{name}.{region}.yaml", "")
     return out
 
 
@@ -152,14 +161,15 @@ def test_every_mermaid_block_parses(rendered):
     require_mermaid()
     from tests.validators.mermaid import mermaid_blocks, parse_all
 
-    blocks = [(name, block) for name, (_, report) in rendered.items() for block in mermaid_blocks(report)]
+    reports = {name: report for name, (_, report) in rendered.items() if report}  # recovery templates have none
+    blocks = [(name, block) for name, report in reports.items() for block in mermaid_blocks(report)]
     # The architecture, at least one flow and, unless the design has nothing an always-on fleet would replace
     # (and the report says so), the cost chart.
     charts = [(name, block) for name, block in blocks if block.startswith("xychart")]
-    for name, (_, report) in rendered.items():
+    for name, report in reports.items():
         expected = 0 if "No always-on comparison:" in report else 1
         assert sum(n == name for n, _ in charts) == expected, name
-    assert len(blocks) >= 2 * len(rendered) + len(charts)
+    assert len(blocks) >= 2 * len(reports) + len(charts)
     verdicts = parse_all([block for _, block in blocks])
     failures = [(name, verdict, block) for (name, block), verdict in zip(blocks, verdicts) if verdict]
     assert failures == []

@@ -40,7 +40,7 @@ requirements:
   decoupling: {{consumers: [billing, shipping-eu, a1]}}
   real-time-updates: {{subscribers: [email, sms, http, mobile-push, sqs, lambda]}}
   cost-optimization: {{monthly_budget_usd: 1250.5}}
-  disaster-recovery: {{rpo_minutes: 0, rto_minutes: 0, secondary_region: us-west-2}}
+  disaster-recovery: {{rpo_minutes: 0.02, rto_minutes: 0, secondary_region: us-west-2}}
   serverless-first: true
   monitoring-governance: {{audit: true, tracing: true, log_retention_days: 90}}
   security: {{auth: cognito, compliance: [pci-dss, hipaa]}}
@@ -52,7 +52,7 @@ VARIANTS = {
                               "security: {auth: lambda-authorizer}}\n",
     "auth-cognito-sync-only": "version: 1\nname: x\nrequirements: {high-availability: true, security: {auth: cognito}}\n",
     "warm-standby": "version: 1\nname: x\nrequirements: {disaster-recovery: {rpo_minutes: 1, rto_minutes: 10}}\n",
-    "multi-site": "version: 1\nname: x\nrequirements: {scalability: true, disaster-recovery: {rpo_minutes: 0, rto_minutes: 0}}\n",
+    "multi-site": "version: 1\nname: x\nrequirements: {scalability: true, disaster-recovery: {rpo_minutes: 0.02, rto_minutes: 0}}\n",
     "budget-without-amount": "version: 1\nname: x\nproblems: [limited-monitoring-governance]\n",
     "no-audit-no-tracing": "version: 1\nname: x\nrequirements: {scalability: true, "
                            "monitoring-governance: {audit: false, tracing: false, log_retention_days: 7}}\n",
@@ -116,6 +116,25 @@ def test_cfn_lint_reports_nothing(case, runners):
     decoded, errors = decode_str(text)
     assert not errors, errors
     matches = list(runners(workload.region).validate_template(decoded))
+    assert [(m.rule.id, m.message, m.linenumber) for m in matches] == []
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[c.rsplit("/", 1)[-1] for c in ALL_CASES])
+def test_the_recovery_regions_template_lints_clean_for_that_region(case, runners):
+    # Every case with a second Region (a DR strategy, a replica for availability): its recovery template too.
+    from cfnlint.decode.decode import decode_str
+
+    from advisor.render.cfn.recovery import build_recovery_template
+
+    workload, _, _ = _built(case)
+    built = build_recovery_template(workload, recommend(workload))
+    if built is None:
+        assert "disaster-recovery" not in workload.requirements
+        return
+    recovery, template = built
+    decoded, errors = decode_str(dump_template(template))
+    assert not errors, errors
+    matches = list(runners(recovery.region).validate_template(decoded))
     assert [(m.rule.id, m.message, m.linenumber) for m in matches] == []
 
 

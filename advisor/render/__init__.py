@@ -1,4 +1,5 @@
-"""`advisor render`: the report and the CloudFormation template, rendered and written safely."""
+"""`advisor render`: the report and the CloudFormation templates (a recovery Region's too), rendered and
+written safely."""
 
 from __future__ import annotations
 
@@ -12,26 +13,37 @@ from typing import Any, Mapping, NamedTuple
 from advisor.errors import AdvisorError, UsageError
 
 REPORT = "ARCHITECTURE.md"
-TEMPLATE = "template.yaml"
+TEMPLATE = "template.yaml"  # the primary Region's; a recovery Region's is template.<region>.yaml
 SWEEP_POINTS = 11  # 0.01x to 1000x at every half decade: enough for a chart a reader can follow
 
 
 class Rendered(NamedTuple):
-    """The files of one render, by name, and anything worth telling the user."""
+    """The files of one render, by name, anything worth telling the user, and each template's Region."""
 
     files: Mapping[str, str]
     notes: tuple[str, ...]
+    templates: Mapping[str, str] = {}
 
 
 def render(workload: Any, outcome: Any, catalog: Any, prices: Any | None, price_error: str | None) -> Rendered:
-    """Build the template and the report of the pipeline's outcome in memory; nothing touches the disk here."""
+    """Build the templates and the report of the pipeline's outcome in memory; nothing touches the disk here."""
     from advisor.render.cfn import build_template, dump_template
     from advisor.render.report import report_view
     from advisor.templating import render_template
 
+    from advisor.render.cfn.recovery import build_recovery_template, template_name
+
     arch, estimate, sweep = outcome.arch._replace(warnings=outcome.warnings), outcome.estimate, None
     template = build_template(workload, arch)
     template_text = dump_template(template)
+    files = {TEMPLATE: template_text}
+    recovery = build_recovery_template(workload, arch)
+    stacks = [(TEMPLATE, workload.region, template, len(template_text.encode("utf-8")))]
+    if recovery is not None:
+        rec, rec_template = recovery
+        rec_text = dump_template(rec_template)
+        files[template_name(rec.region)] = rec_text
+        stacks.append((template_name(rec.region), rec.region, rec_template, len(rec_text.encode("utf-8"))))
     notes: list[str] = []
     if estimate is not None and prices is not None:
         from advisor.pricing.errors import PriceNotFound
@@ -51,9 +63,10 @@ def render(workload: Any, outcome: Any, catalog: Any, prices: Any | None, price_
     with display_context():  # rounding for display only: the estimate above kept the default context
         view = report_view(workload, arch, catalog, estimate=estimate, cost_note=price_error, sweep=sweep,
                            template_resources=resources, template=template,
-                           template_bytes=len(template_text.encode("utf-8")))
+                           template_bytes=len(template_text.encode("utf-8")), stacks=stacks,
+                           recovery=recovery[0] if recovery else None)
         report = render_template("report.md.j2", v=view)
-    return Rendered({REPORT: report, TEMPLATE: template_text}, tuple(notes))
+    return Rendered({REPORT: report, **files}, tuple(notes), {name: region for name, region, _, _ in stacks})
 
 
 def _nearest_existing(folder: Path) -> Path:

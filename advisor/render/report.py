@@ -10,11 +10,13 @@ from advisor.catalog import Catalog
 from advisor.costing import Estimate
 from advisor.costviews import crossing_text, money, prices_origin, scale_text, total_text
 from advisor.pricing.base import fmt_number
+from advisor.recovery import Recovery
 from advisor.render import mermaid
 from advisor.render.cfn import ACCOUNT_LEVEL_CONTROLS
 from advisor.services import part, service
 from advisor.sweep import ALWAYS_ON, HTTP_LINE, PAY_PER_USE, Crossing, Point, Sweep
 from advisor.workload import Workload
+
 
 def _decisions_for(reasons: set[str], arch: Architecture) -> list[str]:
     """The rules the workload's own asks fired directly (cross-cutting rules are listed per service)."""
@@ -55,9 +57,24 @@ def security_controls(arch: Architecture) -> list[str]:
     return out
 
 
-# CloudFormation takes a template of at most 51,200 bytes inline; a larger one must come from S3, and the
-# AWS CLI's `deploy` uploads it there when given a bucket (CloudFormation quotas; AWS CLI `deploy`).
-INLINE_TEMPLATE_BYTES = 51_200
+def deploy_view(workload: Workload, arch: Architecture, stacks: list[tuple[str, str, Any, int]],
+                recovery: Recovery | None) -> dict[str, Any]:
+    """The templates and the steps that deploy them in order, every parameter given."""
+    from advisor.render.runbook import INLINE_TEMPLATE_BYTES, Stack, deploy_steps, recovery_stack_name, required
+
+    made = [Stack(file, region, template, size, workload.name if i == 0 else recovery_stack_name(workload.name))
+            for i, (file, region, template, size) in enumerate(stacks)]
+    primary, rec = made[0], (made[1] if len(made) > 1 else None)
+    steps = deploy_steps(primary, rec, recovery)
+    return {
+        "templates": [{"file": s.file, "region": s.region, "bytes": s.size, "inline": s.size <= INLINE_TEMPLATE_BYTES,
+                       "stack": s.name} for s in made],
+        "steps": [{"text": st.text, "commands": list(st.commands)} for st in steps],
+        "required": sorted({name for s in made for name in required(s) + list(_advisor(s).get("GiveInEachRegion", []))}
+                           - _wired(made)),
+        "limit": INLINE_TEMPLATE_BYTES,
+        "stacks": made,
+    }
 
 
 CHART_LINES = {PAY_PER_USE: "Pay-per-use, as deployed", HTTP_LINE: "Pay-per-use with HTTP APIs",
@@ -124,23 +141,72 @@ def api_grounds(sweep: Sweep | None) -> dict[str, Any] | None:
             "http": http}
 
 
-def deploy_command(workload: Workload, template: dict[str, Any], size: int) -> dict[str, Any]:
-    """The command that deploys the template as written: through an S3 bucket when it is too large to pass
-    inline, with a value for every parameter that has no default."""
-    required = list(template.get("Metadata", {}).get("Advisor", {}).get("RequiredParameters", []))
-    command = (f"aws cloudformation deploy --template-file template.yaml --stack-name {workload.name} "
-               "--capabilities CAPABILITY_IAM")
-    if size > INLINE_TEMPLATE_BYTES:
-        command += " --s3-bucket YOUR-ARTIFACT-BUCKET"
-    if required:
-        command += " --parameter-overrides " + " ".join(f"{name}=VALUE" for name in required)
-    return {"command": command, "bytes": size, "inline": size <= INLINE_TEMPLATE_BYTES, "required": required,
-            "limit": INLINE_TEMPLATE_BYTES}
+def _advisor(stack: Any) -> dict[str, Any]:
+    return dict(stack.template.get("Metadata", {}).get("Advisor", {}))
+
+
+def _wired(stacks: list[Any]) -> set[str]:
+    """Parameters the steps fill in from another stack's outputs."""
+    out: set[str] = set()
+    for s in stacks:
+        out |= set(_advisor(s).get("FromRecoveryStack", {}))
+    return out
+
+
+def dr_view(workload: Workload, arch: Architecture, catalog: Catalog, deploy: dict[str, Any],
+            recovery: Recovery | None) -> dict[str, Any]:
+    """The DR plan: the strategy beside the others' prices, the backup schedule, the runbook and the test."""
+    from advisor.catalog import duration_text
+    from advisor.render.runbook import failback, failover_steps, test_commands
+
+    assert arch.dr is not None
+    strategy = next(s for s in catalog.dr_strategies if s.id == arch.dr.strategy)
+    chosen = next((o for o in arch.dr.options if o.strategy == arch.dr.strategy), None)
+    options = []
+    for o in arch.dr.options:
+        amount = None if o.monthly_usd is None else money(o.monthly_usd)
+        more = None
+        if chosen is not None and o.monthly_usd is not None and chosen.monthly_usd is not None and o is not chosen:
+            more = ("+" + money(o.monthly_usd - chosen.monthly_usd) if o.monthly_usd >= chosen.monthly_usd
+                    else "−" + money(chosen.monthly_usd - o.monthly_usd))
+        options.append({"title": o.title, "strategy": o.strategy, "rpo": duration_text(o.rpo_minutes),
+                        "rto": duration_text(o.rto_minutes), "meets": o.meets, "monthly": amount,
+                        "chosen": o.strategy == arch.dr.strategy, "difference": more})
+    notes = []
+    for sid in arch.services:
+        said = getattr(part(sid, "blueprint"), "recovery_notes", None)
+        if said is not None:
+            notes.extend(said(arch))
+    view: dict[str, Any] = {
+        "title": arch.dr.title, "strategy": arch.dr.strategy, "rpo": f"{arch.dr.rpo_minutes:g}",
+        "rto": f"{arch.dr.rto_minutes:g}", "primary": arch.dr.primary_region,
+        "secondary": arch.dr.secondary_region, "runs": arch.dr.recovery_region_runs,
+        "tests": list(strategy.how_to_test), "options": options, "chosen_by": arch.dr.chosen_by,
+        "notes": notes, "failover": [], "failback": None, "test_commands": [], "recovery": None,
+        "read_path": False,
+    }
+    priced = {o.strategy: o.monthly_usd for o in arch.dr.options if o.monthly_usd is not None}
+    standby, active = (s.id for s in catalog.dr_strategies[-2:])  # the framework's last two: the serving ones
+    if {standby, active} <= set(priced):
+        view["read_path"] = priced[active] < priced[standby]
+    stacks = deploy["stacks"]
+    if recovery is not None and len(stacks) > 1:
+        primary, rec = stacks[0], stacks[1]
+        view["recovery"] = {"file": rec.file, "region": rec.region, "stack": rec.name,
+                            "always_on": sorted(recovery.always_on), "serves": recovery.serves,
+                            "scaled_down": recovery.scaled_down, "rest": len(recovery.stack)}
+        view["failover"] = [{"text": st.text, "commands": list(st.commands)}
+                            for st in failover_steps(arch, primary, rec, recovery)]
+        view["failback"] = failback(recovery)
+        view["test_commands"] = list(test_commands(primary, rec, recovery))
+    return view
 
 
 def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, estimate: Estimate | None,
                 cost_note: str | None, sweep: Sweep | None, template_resources: dict[str, str],
-                template: dict[str, Any] | None = None, template_bytes: int = 0) -> dict[str, Any]:
+                template: dict[str, Any] | None = None, template_bytes: int = 0,
+                stacks: list[tuple[str, str, Any, int]] | None = None,
+                recovery: Recovery | None = None) -> dict[str, Any]:
     """Everything ARCHITECTURE.md shows, as plain values; free text stays text for the template to escape."""
     names = {sid: entry.title for sid, entry in catalog.services.items()}
     bps = catalog.best_practices
@@ -188,7 +254,8 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
         "warnings": list(arch.warnings),
         "security": security_controls(arch),
         "capacity": capacity(workload, arch),
-        "deploy": deploy_command(workload, template or {}, template_bytes),
+        "deploy": deploy_view(workload, arch, stacks or [("template.yaml", workload.region, template or {},
+                                                          template_bytes)], recovery),
         "account_controls": [f"{c['control']}: {c['why']}." for c in ACCOUNT_LEVEL_CONTROLS],
         "account_parameters": [
             f"{s['Parameter']} (default {s['Default']}) creates {s['Creates']}; where the organisation already "
@@ -218,11 +285,5 @@ def report_view(workload: Workload, arch: Architecture, catalog: Catalog, *, est
                     "monthly": money(sweep.break_even.monthly_usd),
                 }
     if arch.dr is not None:
-        strategy = next(s for s in catalog.dr_strategies if s.id == arch.dr.strategy)
-        view["dr"] = {
-            "title": arch.dr.title, "strategy": arch.dr.strategy, "rpo": f"{arch.dr.rpo_minutes:g}",
-            "rto": f"{arch.dr.rto_minutes:g}", "primary": arch.dr.primary_region,
-            "secondary": arch.dr.secondary_region, "runs": arch.dr.recovery_region_runs,
-            "tests": list(strategy.how_to_test),
-        }
+        view["dr"] = dr_view(workload, arch, catalog, view["deploy"], recovery)
     return view

@@ -122,6 +122,11 @@ class Service(NamedTuple):
     usage_check: Callable[[Mapping[str, Any]], list[tuple[str, str, str]]] | None = None
     # Its component is the architecture's customer managed key: the one every encrypted resource uses.
     customer_key: bool = False
+    # What a component becomes in the recovery Region's stack, a function of (architecture, component) returning
+    # (role, settings): "keep" (a copy, the default), "drop" (the primary stack's covers that Region too, or it
+    # belongs to the account), "always" (made first, before the primary stack, which needs it) or "refer"
+    # (another stack made it: the stack refers to it by name); settings None keeps the component's own.
+    recovery: Callable[[Any, Any], tuple[str, Mapping[str, Any] | None]] | None = None
 
     def setting(self, name: str) -> Setting | None:
         """The declared setting of that name, if any."""

@@ -10,7 +10,8 @@ de-duplicated and sorted, so the result does not depend on call order.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping, NamedTuple
+import re
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture, Component, Edge
 from advisor.render.cfn.intrinsics import ACCOUNT, PARTITION, REGION, GetAtt, Intrinsic, Ref, Sub, arn
@@ -101,6 +102,9 @@ class Builder:
         self.functions: list[str] = []
         self.apis: list[tuple[str, str, Any]] = []   # (rest api, stage, api name)
         self.api_methods: dict[str, list[str]] = {}  # rest api -> method logical ids
+        # Resources another stack made, by the logical id they would have here: attribute (None for Ref) ->
+        # (the value to use instead, the same as text inside Fn::Sub). Filled by blueprints of existing resources.
+        self.external: dict[str, Callable[[str | None], tuple[Any, str]]] = {}
         # Reserve the fixed names used for parameters and conditions.
 
     # ---------------------------------------------------------------- lookups
@@ -305,6 +309,49 @@ class Builder:
             condition = self.component_conditions.get(owner)
             if condition is not None:
                 self.resources[lid]["Condition"] = condition
+        if self.external:
+            self.resources = {lid: _external(res, self.external) for lid, res in self.resources.items()}
+            for res in self.resources.values():
+                after = res.get("DependsOn")
+                if after is not None:
+                    kept = [d for d in ([after] if isinstance(after, str) else after) if d not in self.external]
+                    if kept:
+                        res["DependsOn"] = kept
+                    else:
+                        del res["DependsOn"]
+            self.outputs = {name: _external(out, self.external) for name, out in self.outputs.items()}
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?\}")
+
+
+def _external(value: Any, external: Mapping[str, Callable[[str | None], tuple[Any, str]]]) -> Any:
+    """A value with every reference to an existing resource (`Ref`, `GetAtt`, `${X}` and `${X.Y}` in `Sub`)
+    replaced by what its blueprint gave for it."""
+    if isinstance(value, dict):
+        return {k: _external(v, external) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_external(v, external) for v in value]
+    if not isinstance(value, Intrinsic):
+        return value
+    if isinstance(value, Ref) and value.value in external:
+        return external[value.value](None)[0]
+    if isinstance(value, GetAtt):
+        resource, _, attribute = value.value.partition(".")
+        if resource in external:
+            return external[resource](attribute)[0]
+        return value
+    if isinstance(value, Sub):
+        text, variables = (value.value if isinstance(value.value, list) else [value.value, None])
+
+        def replace(m: re.Match[str]) -> str:
+            if m.group(1) not in external or (variables and m.group(1) in variables):
+                return m.group(0)
+            return external[m.group(1)](m.group(2))[1]
+        return Sub(_SUB_NAME.sub(replace, text), _external(variables, external) if variables else None)
+    copy = object.__new__(type(value))
+    copy.value = _external(value.value, external)
+    return copy
 
 
 def _merge(statements: list[Statement]) -> list[dict[str, Any]]:

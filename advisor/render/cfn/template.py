@@ -47,6 +47,16 @@ def _clean(text: str) -> str:
 def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
     """The CloudFormation template for an architecture, deterministic and free of workload free text
     outside Description and Metadata."""
+    b = build_parts(workload, arch)
+    description = _clean(workload.description)
+    head = f"advisor: {workload.name}"
+    return assemble(b, _cap_bytes(f"{head}. {description}" if description else head, DESCRIPTION_BYTES),
+                    _metadata(b, workload, arch, description))
+
+
+def build_parts(workload: Workload, arch: Architecture) -> Builder:
+    """Every blueprint, connector and late step run over the architecture, the policies written: the template's
+    parts, before they are put together."""
     b = Builder(workload, arch)
     for c in b.components.values():
         module = part(c.service, "blueprint")
@@ -73,13 +83,15 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
             if late is not None:
                 late(b, c)
     b.finish()
+    return b
 
-    description = _clean(workload.description)
-    head = f"advisor: {workload.name}"
+
+def assemble(b: Builder, description: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The template from its parts, its sections in CloudFormation's order and each sorted."""
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": _cap_bytes(f"{head}. {description}" if description else head, DESCRIPTION_BYTES),
-        "Metadata": {"Advisor": _metadata(b, workload, arch, description)},
+        "Description": description,
+        "Metadata": {"Advisor": metadata},
     }
     if b.parameters:
         template["Parameters"] = dict(sorted(b.parameters.items()))
@@ -91,22 +103,34 @@ def build_template(workload: Workload, arch: Architecture) -> dict[str, Any]:
     return template
 
 
+def _number(value: float) -> int | str:
+    """A number for Metadata, where CloudFormation's schema takes whole numbers but no fractions (cfn-lint E4002)."""
+    return int(value) if float(value).is_integer() else f"{value:g}"
+
+
 def _metadata(b: Builder, workload: Workload, arch: Architecture, description: str) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "Workload": workload.name,
         "WorkloadDescription": description[:METADATA_TEXT],
-        "Region": workload.region,
+        "Region": arch.region,
         "Components": {c.id: c.service for c in b.components.values()},
         "AccountLevelControls": [dict(c) for c in ACCOUNT_LEVEL_CONTROLS],
     }
     if arch.dr is not None:
         meta["DisasterRecovery"] = {
             "Strategy": arch.dr.strategy, "PrimaryRegion": arch.dr.primary_region,
-            "SecondaryRegion": arch.dr.secondary_region, "RpoMinutes": arch.dr.rpo_minutes,
-            "RtoMinutes": arch.dr.rto_minutes, "Notes": sorted(b.notes.get("dr", [])),
+            "SecondaryRegion": arch.dr.secondary_region, "RpoMinutes": _number(arch.dr.rpo_minutes),
+            "RtoMinutes": _number(arch.dr.rto_minutes), "Notes": sorted(b.notes.get("dr", [])),
         }
     if b.account_switches:
         meta["AccountLevelParameters"] = list(b.account_switches)
+    for note, key in (("from_recovery", "FromRecoveryStack"), ("from_primary", "FromPrimaryStack"),
+                      ("from_table", "FromTableStream")):
+        if b.notes.get(note):
+            # Parameters another stack's outputs fill in (parameter -> output, or the table whose stream it is).
+            meta[key] = dict(sorted(tuple(n.split("=", 1)) for n in b.notes[note]))  # type: ignore[misc]
+    if b.notes.get("each_region"):
+        meta["GiveInEachRegion"] = sorted(b.notes["each_region"])
     if b.notes.get("outside_template"):
         meta["OutsideTemplate"] = sorted(b.notes["outside_template"])
     required = sorted(k for k, v in b.parameters.items() if "Default" not in v)

@@ -12,4 +12,6 @@ SERVICE = Service(
     free="the first two budgets of an account without actions are free (aws.amazon.com/aws-cost-management/"
          "aws-budgets/pricing/)",
     edges=(("alarms-to", "sns"),),
+    # A budget watches the whole account's spend, every Region's: the primary stack's covers the recovery Region.
+    recovery=lambda arch, c: ("drop", None),
 )

@@ -12,6 +12,9 @@ SERVICE = Service(
     ),
     needs=(Need((("writes", "s3"),), "CloudTrail delivers its log files to an S3 bucket"),),
     edges=(("audits", "dynamodb"), ("writes", "s3"),),
+    # A multi-Region trail in the primary stack records the recovery Region too; a second one would bill a second
+    # copy of every management event.
+    recovery=lambda arch, c: ("drop" if c.settings.get("multi_region", True) else "keep", None),
     usage={
         "monthly_additional_management_events": Field(count_spec("Management events beyond the free copy")),
         "monthly_data_events": Field(count_spec("Data events per month")),

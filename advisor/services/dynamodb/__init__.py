@@ -50,8 +50,22 @@ def _usage_check(usage: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             for key in wrong if key in usage]
 
 
+def _recovery(arch: Any, c: Any) -> tuple[str, Mapping[str, Any] | None]:
+    """A replica is the recovery Region's copy of its table, made by the primary stack's global table: the
+    recovery stack refers to the table by name, as it does to a table restored from a copied backup."""
+    if c.settings.get("replica_of"):
+        return "drop", None
+    replicated = any(r.settings.get("replica_of") == c.id for r in arch.components.values())
+    copied = any(e.target == c.id and e.kind == "backs-up" and arch.components[e.source].settings.get("copy_to_region")
+                 for e in arch.edges)
+    if replicated or copied:
+        return "refer", {**c.settings, "existing": True}
+    return "keep", None
+
+
 SERVICE = Service(
     id="dynamodb", name="Amazon DynamoDB",
+    recovery=_recovery,
     settings=(
         Setting("capacity_mode", "str", "Capacity mode", default="on-demand", choices=("on-demand", "provisioned"),
                 usage="capacity_mode"),
@@ -70,6 +84,8 @@ SERVICE = Service(
         Setting("region", "str", "The Region a replica runs in"),
         Setting("replica_of", "ref", "The table a replica copies"),
         Setting("standby_stack", "str", "What runs beside the replica", choices=("full", "scaled-down")),
+        Setting("existing", "bool", "A table the stack refers to by name rather than creates: in the recovery "
+                "Region, the global table's replica or a table restored from a backup copy"),
         Setting("stream_view_type", "str", "What the stream carries", default="NEW_AND_OLD_IMAGES",
                 choices=("NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY")),
     ),

@@ -7,12 +7,50 @@ from typing import Any
 
 from advisor.architecture import Component
 from advisor.render.cfn.context import Builder
-from advisor.render.cfn.intrinsics import REGION, GetAtt, Ref
+from advisor.render.cfn.intrinsics import REGION, GetAtt, Ref, Sub
 
 KEY_ATTRIBUTE = "pk"
+# DynamoDB table names: 3 to 255 of these characters (DynamoDB Developer Guide, "Naming rules").
+TABLE_NAME = r"[a-zA-Z0-9_.-]{3,255}"
+
+
+def existing(b: Builder, c: Component) -> None:
+    """A table this stack refers to and does not create (the recovery Region's replica, or a restored table):
+    its name is a parameter, and references to it become that name, its ARN and its stream's ARN, each
+    parameter declared only once something uses it."""
+    lid = b.lid(c.id)
+
+    def name() -> Ref:
+        b.note("existing-parameters", b.lid(c.id, "Name"))
+        b.note("from_primary", f"{b.lid(c.id, 'Name')}={b.lid(c.id, 'Name')}")  # the primary's table output
+        return b.parameter(b.lid(c.id, "Name"), Type="String", Default="", AllowedPattern=f"^$|^{TABLE_NAME}$",
+                           Description=f"Name of the {c.id} table in this Region (the global table's replica, or "
+                                       "a table restored from a backup copy); leave empty to deploy only the key")
+
+    def refer(attribute: str | None) -> tuple[Any, str]:
+        if attribute is None:
+            return name(), "${%s}" % name().value
+        if attribute == "Arn":
+            text = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${%s}" % name().value
+            return Sub(text), text
+        if attribute == "StreamArn":
+            b.note("existing-parameters", b.lid(c.id, "StreamArn"))
+            b.note("from_table", f"{b.lid(c.id, 'StreamArn')}={b.lid(c.id, 'Name')}")  # that table's LatestStreamArn
+            stream = b.parameter(
+                b.lid(c.id, "StreamArn"), Type="String", Default="",
+                AllowedPattern=r"^$|^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/" + TABLE_NAME
+                               + r"/stream/[0-9TZ:.-]+$",
+                Description=f"ARN of the {c.id} table's stream in this Region (its LatestStreamArn)")
+            return stream, "${%s}" % stream.value
+        raise ValueError(f"{c.id} is another stack's table: no {attribute} attribute is known here")
+
+    b.external[lid] = refer
 
 
 def build(b: Builder, c: Component) -> None:
+    if c.settings.get("existing"):
+        existing(b, c)
+        return
     if c.settings.get("replica_of"):
         return  # a replica is part of its table's AWS::DynamoDB::GlobalTable
     lid = b.lid(c.id)
@@ -54,6 +92,8 @@ def build(b: Builder, c: Component) -> None:
                 Description=f"ARN of a customer managed KMS key in {region} that encrypts the {r.id} replica",
                 AllowedPattern=r"^arn:aws[a-z-]*:kms:" + str(region) + r":\d{12}:key/[a-zA-Z0-9-]+$",
                 ConstraintDescription=f"a KMS key ARN in {region}")
+            if b.key is not None:
+                b.note("from_recovery", f"{key.value}={b.lid(b.key, 'Arn')}")  # the recovery stack's own key
             rows.append({"Region": region, "PointInTimeRecoverySpecification": pitr,
                          "SSESpecification": {"KMSMasterKeyId": key}, "DeletionProtectionEnabled": protect, **reads})
             b.note("dr", f"{r.id}: a replica of {c.id} in {region}, encrypted with the key given as {key.value}")

@@ -21,7 +21,6 @@ from advisor.pricing.base import (
     metered, priced_lines, to_decimal
 )
 from advisor.pricing.catalog import Catalog
-from advisor.services import pricing_of
 
 SERVICE = "dynamodb"
 STREAMS_SERVICE = "dynamodb-streams"
@@ -265,7 +264,7 @@ def flow(f: Flows, table: Component) -> None:
     """A table where a flow begins and that no function writes is written by the workload's own application,
     `writes_per_request` per request; its stream carries one change record per write. A replica's
     quantities are its main table's, priced with it."""
-    if table.settings.get("replica_of"):
+    if table.settings.get("replica_of") or table.settings.get("existing"):
         return
     edges_in = f.graph.edges_to(table.id)
     if table.id in f.entries and not any(e.kind == "writes" for e in edges_in):
@@ -286,8 +285,8 @@ def cost(p: Pricer) -> None:
     storage_basis = "usage.dynamodb.storage_gb" if u.get("storage_gb") is not None else "data.storage_gb"
     storage = to_decimal(u.get("storage_gb") if u.get("storage_gb") is not None else p.w.data["storage_gb"])
     for table in p.arch.of_service("dynamodb"):
-        if table.settings.get("replica_of"):
-            continue  # priced with its source table
+        if table.settings.get("replica_of") or table.settings.get("existing"):
+            continue  # priced with its source table (a recovery stack's table is a replica or a restore test)
         settings, sources = table.settings, table.sources
         consistency = settings["read_consistency"]
         wru_each = request_units(item_kb, "write")
@@ -366,12 +365,6 @@ def cost(p: Pricer) -> None:
             p.emit(replica.id, price(
                 DynamoDbUsage(capacity_mode=mode, **held), p.catalog.for_region(region),
                 month=p.month, basis=held_basis))
-            if replica.settings.get("kms_key"):
-                # The replica's key is the customer's, given to the template as a parameter: a cost of the replica.
-                kms = pricing_of("kms")
-                p.emit(replica.id, kms.price(kms.KmsUsage(keys=1), p.catalog.for_region(region), month=p.month,
-                                             basis={"keys": f"the customer managed key that encrypts {replica.id} "
-                                                            f"in {region}"}))
             gb = writes * to_decimal(item_kb) / KB_PER_GB
             transfer = datatransfer.DataTransferUsage(monthly_outbound_other_regions_gb=gb, destination_region=region)
             p.emit(replica.id, datatransfer.price(

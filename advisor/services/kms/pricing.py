@@ -116,6 +116,8 @@ def _encrypting(graph: Graph) -> tuple[Decimal, str]:
     """The principals that ask KMS for data keys, as a count and as text."""
     counts: dict[str, tuple[int, int]] = {}  # service -> (components, requests per period)
     for c in graph.components.values():
+        if c.settings.get("replica_of"):
+            continue  # a replica uses its own Region's key, priced with the recovery stack
         spec = service(c.service)
         if spec.kms_principals and (spec.kms_logs or c.settings.get("kms_key") or c.settings.get("log_group_kms_key")):
             each = spec.kms_principals(graph, c) if callable(spec.kms_principals) else spec.kms_principals

@@ -4,6 +4,8 @@ are parameters behind one condition, so the stack deploys before DNS is ready.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.architecture import Component
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import REGION, And, Equals, GetAtt, Not, Ref
@@ -38,6 +40,8 @@ def late(b: Builder, c: Component) -> None:
     cert = b.parameter(b.lid(c.id, "CertificateArn"), Type="String", Default="",
                        AllowedPattern=r"^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[a-f0-9-]+$",
                        Description="ACM certificate ARN for the domain in this Region")
+    for given in (domain, zone, cert):
+        b.note("each_region", given.value)  # the same domain and zone, and each Region's own certificate
     cond = b.condition(b.lid(c.id, "HasDomain"), And(Not(Equals(domain, "")), Not(Equals(zone, "")),
                                                      Not(Equals(cert, ""))))
     custom = b.lid(c.id, "CustomDomain")
@@ -54,3 +58,29 @@ def late(b: Builder, c: Component) -> None:
     }, Condition=cond)
     b.note("dr", f"{c.id}: deploy this template in each Region with the same domain; Route 53 answers with the "
                  "lowest-latency healthy Region")
+
+
+# --- the report: what its components contribute to ARCHITECTURE.md ---------------------------------
+
+
+def failover_after(f: Any) -> list[Any]:
+    """Nothing to deploy: Route 53 stops answering with a Region whose health check fails. How to confirm it, and
+    to take a Region out by hand when an outage does not trip its check."""
+    from advisor.render.runbook import Step
+
+    records = [c for c in f.arch.of_service("route53") if f.arch.edges_from(c.id)]
+    if not records:
+        return []
+    p = f.primary
+    # Route 53 is global: the check is found by the Region and the stack of the alarm it watches, without asking
+    # the lost Region's CloudFormation (the alarm's name starts with the stack's).
+    return [Step(
+        "Nothing to deploy: Route 53 stops answering with a Region whose health check fails (its API's 5XX alarm). "
+        "Confirm the failed Region's check is unhealthy; if an outage does not trip it, take the Region out by "
+        "inverting its check, and revert with `--no-inverted` afterwards. Editing a check is a call to Route 53's "
+        "control plane, which runs in us-east-1; the automatic failover needs none.", (
+            "CHECK=$(aws route53 list-health-checks --query \"HealthChecks[?HealthCheckConfig.AlarmIdentifier.Region"
+            f"=='{p.region}' && starts_with(HealthCheckConfig.AlarmIdentifier.Name, '{p.name}-')].Id | [0]\" "
+            "--output text)",
+            "aws route53 get-health-check-status --health-check-id \"$CHECK\"",
+            "aws route53 update-health-check --health-check-id \"$CHECK\" --inverted"))]
