@@ -277,6 +277,7 @@ def load_template(path: str, *, parameters: Mapping[str, Any] | None = None, reg
 def parse_template(data: bytes, filename: str, *, parameters: Mapping[str, Any] | None = None,
                    region: str | None = None) -> Template:
     """Parse and evaluate a template's bytes (see the module's docstring)."""
+    is_json = False
     try:
         if len(data) > MAX_BYTES:
             raise YamlProblem(Diagnostic(filename, 1, 1, f"file is larger than the {MAX_BYTES:,} bytes allowed",
@@ -291,7 +292,10 @@ def parse_template(data: bytes, filename: str, *, parameters: Mapping[str, Any] 
                 text = _SURROGATES.sub(_pair, text)
         root = parse(text, filename, max_depth=MAX_DEPTH, max_nodes=MAX_NODES, tags=TAGS, json=is_json)
     except YamlProblem as problem:
-        raise TemplateError([problem.diagnostic]) from None
+        found = problem.diagnostic
+        if is_json and found.message.startswith("invalid YAML: "):  # JSON is read as YAML's flow style
+            found = found._replace(message="invalid JSON: " + found.message[len("invalid YAML: "):])
+        raise TemplateError([found]) from None
     return evaluate(root, filename, "json" if is_json else "yaml", parameters=parameters, region=region)
 
 

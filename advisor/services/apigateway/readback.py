@@ -115,7 +115,8 @@ def _read_stage(r: Reading, cid: str) -> None:
 
 
 def edges(r: Reading) -> None:
-    """Each method's integration: POST to a queue (`sends`), a Lambda proxy (`invokes`)."""
+    """Each method's integration, written as a resource or in an OpenAPI body: to a queue (`sends`), to a
+    function (`invokes`)."""
     for cid in r.components_of("apigateway"):
         for method in methods(r, cid):
             for queue in integration_target(r, method, "sqs"):
@@ -125,7 +126,24 @@ def edges(r: Reading) -> None:
             for fn in integration_target(r, method, "lambda"):
                 if r.resources[fn].type == "AWS::Lambda::Function":
                     r.edge(cid, r.component_of(fn), "invokes")
+        for uri in _openapi_integrations(r.main(cid)):
+            for lid in r.targets(uri, "AWS::Lambda::Function", "AWS::SQS::Queue"):
+                kind = "invokes" if r.resources[lid].type == "AWS::Lambda::Function" else "sends"
+                r.edge(cid, r.component_of(lid), kind)
         for integration in (r.resources[lid] for lid in r.owned[cid]
                             if r.resources[lid].type == "AWS::ApiGatewayV2::Integration"):
             for fn in r.targets(integration.props.get("IntegrationUri"), "AWS::Lambda::Function"):
                 r.edge(cid, r.component_of(fn), "invokes")
+
+
+def _openapi_integrations(api: Resource) -> list[Any]:
+    """The integration URIs of an API defined by an OpenAPI body (`Body`, as SAM writes it)."""
+    body = api.props.get("Body")
+    paths = body.get("paths") if isinstance(body, dict) else None
+    out = []
+    for operations in paths.values() if isinstance(paths, dict) else ():
+        for operation in operations.values() if isinstance(operations, dict) else ():
+            integration = operation.get("x-amazon-apigateway-integration") if isinstance(operation, dict) else None
+            if isinstance(integration, dict) and integration.get("uri") is not None:
+                out.append(integration["uri"])
+    return out

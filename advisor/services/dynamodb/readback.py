@@ -40,8 +40,10 @@ def _table(r: Reading, cid: str, table: Resource, provisioned: bool) -> None:
     props = table.props
     if provisioned:
         throughput = props.get("ProvisionedThroughput") or {}
-        r.set(cid, "write_capacity_units", _units(throughput, "WriteCapacityUnits"), table, "ProvisionedThroughput")
-        r.set(cid, "read_capacity_units", _units(throughput, "ReadCapacityUnits"), table, "ProvisionedThroughput")
+        r.set(cid, "write_capacity_units", _units(throughput, "WriteCapacityUnits"), table, "ProvisionedThroughput",
+              "WriteCapacityUnits")
+        r.set(cid, "read_capacity_units", _units(throughput, "ReadCapacityUnits"), table, "ProvisionedThroughput",
+              "ReadCapacityUnits")
     pitr = props.get("PointInTimeRecoverySpecification") or {}
     r.set(cid, "point_in_time_recovery", flag(pitr.get("PointInTimeRecoveryEnabled") if isinstance(pitr, dict)
                                               else False), table, "PointInTimeRecoverySpecification")
