@@ -658,36 +658,32 @@ def review(
     from advisor.review.report import review_json, review_markdown, review_text, run_review
 
     given = _parameters(parameters or [])
-    catalog = proposal = workload = None
+    catalog = rule_set = proposal = workload = None
     if workload_file is not None or usage_file is not None:
         catalog, rule_set = _rule_set(rules_dirs)
     if workload_file is not None:
-        from advisor.pipeline import run
-
         workload = _load(workload_file, catalog)
-        proposal = run(workload, rule_set, catalog, lambda region: _price_catalog(region, catalog_path),
-                       price=False).arch
     if usage_file is not None:
         from advisor.workload import load_usage, usage_workload, with_usage
 
         sections, present = load_usage(str(usage_file), catalog)
         workload = (with_usage(workload, sections, present) if workload is not None else
                     usage_workload(_slug(Path(template).stem), str(usage_file), sections, present))
-    path = template
+    if workload_file is not None and workload is not None:
+        from advisor.pipeline import run
+
+        proposal = run(workload, rule_set, catalog, lambda region: _price_catalog(region, catalog_path),
+                       price=False).arch
+    data = None
     if template == STDIN:
-        path = _stdin_template()
-    try:
-        found = run_review(path, workload=workload, proposal=proposal, parameters=given,
-                           find_prices=lambda region: _price_catalog(region, catalog_path))
-    finally:
-        if template == STDIN:
-            os.unlink(path)
+        from advisor.review.template import MAX_BYTES
+
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    found = run_review("<stdin>" if data is not None else template, data=data, workload=workload, proposal=proposal,
+                       parameters=given, find_prices=lambda region: _price_catalog(region, catalog_path))
     chosen = fmt or (ReviewFormat.text if _is_terminal() else ReviewFormat.json)
     if chosen is ReviewFormat.json:
-        document = review_json(found)
-        if template == STDIN:
-            document["template"] = "<stdin>"
-        _emit_json(document)
+        _emit_json(review_json(found))
     elif chosen is ReviewFormat.markdown:
         sys.stdout.write(review_markdown(found))
     else:
@@ -714,19 +710,6 @@ def _slug(text: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-") or "template"
-
-
-def _stdin_template() -> str:
-    """Standard input copied, bounded, to a private temporary file the loader reads like any template."""
-    import tempfile
-
-    from advisor.review.template import MAX_BYTES
-
-    data = sys.stdin.buffer.read(MAX_BYTES + 1)
-    handle, path = tempfile.mkstemp(prefix="advisor-review-", suffix=".template")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    return path
 
 
 def _require_cfn_lint() -> None:

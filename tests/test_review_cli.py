@@ -88,6 +88,9 @@ def test_a_hand_written_template_lists_what_advisor_does_not_model(tmp_path):
                                       "why": "advisor does not model AWS::EC2::Instance"}]
     dev = json.loads(run_cli("review", str(REVIEW / "hand-written.yaml"), "-f", "json", "-p", "Stage=dev").out)
     assert dev["not_understood"] == [] and dev["read"]["not_deployed"][0]["logical_id"] == "Server"
+    handler = next(c for c in doc["architecture"]["components"] if c["id"] == "function:handler")
+    assert {(r["logical_id"], r["part"]) for r in handler["resources"]} == {
+        ("Handler", ""), ("HandlerRole", "role"), ("Nightly", "schedule")}
     bad = run_cli("review", str(REVIEW / "hand-written.yaml"), "-p", "Stage")
     assert bad.code == 2 and "is not NAME=VALUE" in bad.err
 
@@ -135,6 +138,8 @@ def test_a_template_on_standard_input(rendered):
     result = run_cli("review", "-", "-f", "json", stdin=rendered["startup-mvp"].read_text(encoding="utf-8"))
     assert result.code == 0, result.err
     assert json.loads(result.out)["template"] == "<stdin>"
+    bad = run_cli("review", "-", stdin="Resources:\n  Q: {Type: AWS::SQS::Queue, Properties: !Nope x}\n")
+    assert bad.code == 2 and bad.err.startswith("<stdin>:2:42: error: tag '!Nope'"), bad.err
 
 
 # --- hostile templates: exit 2, the file, line and column, no traceback, nothing on stdout ---------------------
@@ -157,6 +162,7 @@ HOSTILE = {
         for i in range(8)) + b"Resources: {Q: {Type: AWS::SQS::Queue}}\n", "after expanding aliases"),
     "deep.yaml": (b"Resources: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nesting deeper than 100 levels"),
     "too-large.yaml": (b"Resources: {Q: {Type: AWS::SQS::Queue}}\n" + b"#" * (1024 * 1024), ":1:1: error: file is larger"),
+    "too-many-values.yaml": (b"Resources: [" + b"1," * 450_000 + b"1]\n", "more than 400,000 values"),
 }
 
 

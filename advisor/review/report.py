@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from advisor.architecture import Architecture
 from advisor.review.infer import Inferred, infer
-from advisor.review.template import load_template, plain
+from advisor.review.template import load_template, parse_template, plain
 
 if TYPE_CHECKING:
     from advisor.costing import Estimate
@@ -36,9 +36,13 @@ class Review(NamedTuple):
 
 def run_review(path: str, *, workload: "Workload | None", proposal: Architecture | None,
                find_prices: "Callable[[str], Any]", parameters: Mapping[str, Any] | None = None,
-               free_tier: bool = False) -> Review:
-    """Read a template, infer its architecture and, with traffic, price it as it is and the proposal."""
-    template = load_template(path, parameters=parameters, region=workload.region if workload else None)
+               free_tier: bool = False, data: bytes | None = None) -> Review:
+    """Read a template (the file at `path`, or `data` read elsewhere and named `path`), infer its architecture
+    and, with traffic, price it as it is and the proposal. The findings of the check mode are added to the
+    review by the caller that runs it."""
+    region = workload.region if workload else None
+    template = (load_template(path, parameters=parameters, region=region) if data is None else
+                parse_template(data, path, parameters=parameters, region=region))
     inferred = infer(template)
     warnings = list(inferred.warnings)
     current = proposed = None

@@ -9,7 +9,8 @@ from advisor.review.template import Resource
 
 TYPES = ("AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::Lambda::EventInvokeConfig",
          "AWS::Lambda::Version", "AWS::Lambda::Alias", "AWS::Lambda::Url", "AWS::Lambda::EventSourceMapping",
-         "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+         "AWS::Logs::LogGroup", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
+         "AWS::Events::Rule", "AWS::Scheduler::Schedule")
 # Lambda's own defaults, for a property a template leaves out (Lambda API reference, CreateFunction).
 MEMORY_MB, TIMEOUT_S, EPHEMERAL_MB = 128, 3, 512
 # A function whose log group the template does not create logs to one Lambda creates, which never expires;
@@ -33,6 +34,30 @@ def components(r: Reading) -> None:
                                          "AWS::Lambda::Function", "AWS::Lambda::Alias", "AWS::Lambda::Version"))
         if owner is not None:
             r.claim(resource.logical_id, owner, resource.type.rsplit("::", 1)[-1].lower())
+    _triggers(r)
+
+
+def _triggers(r: Reading) -> None:
+    """Rules on the account's default bus and schedules that invoke a function belong to it: what starts it
+    (a rule on a bus of the template is the bus's)."""
+    buses = {b.logical_id for b in r.of_type("AWS::Events::EventBus")}
+    for rule in r.of_type("AWS::Events::Rule"):
+        if set(r.targets(rule.props.get("EventBusName"))) & buses:
+            continue
+        for target in rule.props.get("Targets") or []:
+            owner = r.component_of(r.target(target.get("Arn") if isinstance(target, dict) else None,
+                                            "AWS::Lambda::Function"))
+            if owner is not None:
+                r.claim(rule.logical_id, owner, "schedule" if rule.props.get("ScheduleExpression") else "event rule")
+                break
+    for schedule in r.of_type("AWS::Scheduler::Schedule"):
+        target = schedule.props.get("Target")
+        if not isinstance(target, dict):
+            continue
+        owner = r.component_of(r.target(target.get("Arn"), "AWS::Lambda::Function"))
+        if owner is not None:
+            r.claim(schedule.logical_id, owner, "schedule")
+            r.claim(r.target(target.get("RoleArn"), "AWS::IAM::Role"), owner, "schedule role")
 
 
 def _settings(r: Reading, cid: str, fn: Resource) -> None:
