@@ -659,6 +659,7 @@ def review(
 
     given = _parameters(parameters or [])
     catalog = rule_set = proposal = workload = None
+    present: tuple[str, ...] = ()
     if workload_file is not None or usage_file is not None:
         catalog, rule_set = _rule_set(rules_dirs)
     if workload_file is not None:
@@ -680,7 +681,8 @@ def review(
 
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
     found = run_review("<stdin>" if data is not None else template, data=data, workload=workload, proposal=proposal,
-                       parameters=given, find_prices=lambda region: _price_catalog(region, catalog_path))
+                       parameters=given, find_prices=lambda region: _price_catalog(region, catalog_path),
+                       template_region=workload_file is None and usage_file is not None and "region" not in present)
     chosen = fmt or (ReviewFormat.text if _is_terminal() else ReviewFormat.json)
     if chosen is ReviewFormat.json:
         _emit_json(review_json(found))

@@ -119,6 +119,13 @@ def test_a_usage_file_prices_a_template_without_a_workload(tmp_path):
     assert doc["cost"]["current_monthly_usd"] is not None and doc["cost"]["proposed_monthly_usd"] is None
     table = [line for line in doc["cost"]["current"]["lines"] if line["component"] == "table:orders-table"]
     assert table and table[0]["item"].startswith("Write capacity")
+    elsewhere = tmp_path / "eu.yaml"
+    elsewhere.write_text((ROOT / "examples" / "startup-mvp.yaml").read_text(encoding="utf-8").replace(
+        "region: us-east-1", "region: eu-west-1"), encoding="utf-8")
+    assert run_cli("render", str(elsewhere), "-o", str(tmp_path / "eu")).code == 0
+    priced = json.loads(run_cli("review", str(tmp_path / "eu" / "template.yaml"), "--usage", str(usage), "-f",
+                                "json").out)
+    assert priced["read"]["region"] == priced["cost"]["current"]["region"] == "eu-west-1"  # the template's own
     bad = tmp_path / "bad.yaml"
     bad.write_text("traffic: {requests_per_month: -1}\nproblems: [x]\n", encoding="utf-8")
     refused = run_cli("review", str(REVIEW / "hand-written.yaml"), "--usage", str(bad))

@@ -36,13 +36,16 @@ class Review(NamedTuple):
 
 def run_review(path: str, *, workload: "Workload | None", proposal: Architecture | None,
                find_prices: "Callable[[str], Any]", parameters: Mapping[str, Any] | None = None,
-               free_tier: bool = False, data: bytes | None = None) -> Review:
+               free_tier: bool = False, data: bytes | None = None, template_region: bool = False) -> Review:
     """Read a template (the file at `path`, or `data` read elsewhere and named `path`), infer its architecture
-    and, with traffic, price it as it is and the proposal. The findings of the check mode are added to the
-    review by the caller that runs it."""
-    region = workload.region if workload else None
+    and, with traffic, price it as it is and the proposal. The workload's Region is the template's when
+    `template_region` (traffic that names none). The findings of the check mode are added to the review by
+    the caller that runs it."""
+    region = workload.region if workload is not None and not template_region else None
     template = (load_template(path, parameters=parameters, region=region) if data is None else
                 parse_template(data, path, parameters=parameters, region=region))
+    if workload is not None and template_region:
+        workload = workload._replace(region=template.region)
     inferred = infer(template)
     warnings = list(inferred.warnings)
     current = proposed = None

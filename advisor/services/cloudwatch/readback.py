@@ -67,8 +67,11 @@ def _watched(r: Reading, alarm: Resource) -> list[str]:
             continue
         for lid in r.targets(dimension.get("Value")):
             part = r.parts.get(lid)
-            if part is not None and part.role in ("", "dead-letter queue") and r.services[part.component] in (
-                    "lambda", "sqs", "apigateway") and (part.role == "" or r.services[part.component] == "sqs"):
+            if part is None:
+                continue
+            service = r.services[part.component]
+            if (part.role == "" and service in ("lambda", "sqs", "apigateway")) or (
+                    part.role == "dead-letter queue" and service == "sqs"):
                 out.append(part.component)
         if dimension.get("Name") == "ApiName":
             name = text_of(dimension.get("Value"))
