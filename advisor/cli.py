@@ -724,6 +724,95 @@ def render(
             raise failed
 
 
+class ReviewFormat(str, Enum):
+    """Output formats of `review`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+@handled
+def review(
+    template: str = typer.Argument(..., help="CloudFormation template: YAML (short-form intrinsics), JSON or SAM; "
+                                   "- reads standard input.", show_default=False),
+    workload_file: Optional[str] = typer.Option(None, "--workload", help="Workload file: its traffic prices the "
+                                                "template, and the proposal is its recommendation."),
+    usage_file: Optional[Path] = typer.Option(None, "--usage", help="Usage file (a workload's region, traffic, data "
+                                              "and usage sections) to price the template with; with --workload, "
+                                              "the sections it gives replace the workload's."),
+    parameters: Optional[list[str]] = typer.Option(None, "--parameter", "-p", help="NAME=VALUE for a template "
+                                                   "parameter (repeatable); the others take their defaults.",
+                                                   show_default=False),
+    fmt: Optional[ReviewFormat] = typer.Option(None, "--format", "-f", help="text (default on a terminal), json "
+                                               "(default otherwise) or markdown."),
+    catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
+    rules_dirs: Optional[list[Path]] = RULES_OPT,
+) -> None:
+    """Read the architecture a CloudFormation template deploys, price it and propose the target.
+
+    Example: advisor review template.yaml --workload advisor.yaml --format markdown
+    """
+    from advisor.review.report import review_json, review_markdown, review_text, run_review
+
+    given = _parameters(parameters or [])
+    catalog = rule_set = proposal = workload = None
+    present: tuple[str, ...] = ()
+    if workload_file is not None or usage_file is not None:
+        catalog, rule_set = _rule_set(rules_dirs)
+    if workload_file is not None:
+        workload = _load(workload_file, catalog)
+    if usage_file is not None:
+        from advisor.workload import load_usage, usage_workload, with_usage
+
+        sections, present = load_usage(str(usage_file), catalog)
+        workload = (with_usage(workload, sections, present) if workload is not None else
+                    usage_workload(_slug(Path(template).stem), str(usage_file), sections, present))
+    if workload_file is not None and workload is not None:
+        from advisor.pipeline import run
+
+        proposal = run(workload, rule_set, catalog, lambda region: _price_catalog(region, catalog_path),
+                       price=False).arch
+    data = None
+    if template == STDIN:
+        from advisor.review.template import MAX_BYTES
+
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    found = run_review("<stdin>" if data is not None else template, data=data, workload=workload, proposal=proposal,
+                       parameters=given, find_prices=lambda region: _price_catalog(region, catalog_path),
+                       template_region=workload_file is None and usage_file is not None and "region" not in present)
+    chosen = fmt or (ReviewFormat.text if _is_terminal() else ReviewFormat.json)
+    if chosen is ReviewFormat.json:
+        _emit_json(review_json(found))
+    elif chosen is ReviewFormat.markdown:
+        sys.stdout.write(review_markdown(found))
+    else:
+        sys.stdout.write(review_text(found))
+    if found.findings:
+        from advisor.errors import CheckFailed
+
+        raise CheckFailed(f"{len(found.findings)} finding(s) in {template}")
+
+
+def _parameters(items: list[str]) -> dict[str, str]:
+    """`--parameter NAME=VALUE` options as a mapping."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--parameter {item!r} is not NAME=VALUE", hint="for example --parameter Stage=prod")
+        out[name] = value
+    return out
+
+
+def _slug(text: str) -> str:
+    """A file name as a workload name (lowercase letters, digits and hyphens)."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-") or "template"
+
+
 def _require_cfn_lint() -> None:
     """`--check` without cfn-lint is a usage error, raised before anything is written."""
     import importlib.util

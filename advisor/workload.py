@@ -346,6 +346,49 @@ def load_workload(path: str, catalog: Catalog | None = None, *, region: str | No
     return validate_node(node, path, catalog, moved=region is not None)
 
 
+USAGE_SECTIONS = ("region", "traffic", "data", "usage")
+
+
+def load_usage(path: str, catalog: Catalog | None = None) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Read a usage file: a workload file's `region`, `traffic`, `data` and `usage` sections alone, checked as
+    a workload's are. Returns the sections (defaults filled in) and the names of those the file gives."""
+    catalog = catalog or load_catalog()
+    try:
+        node = load_file(path)
+    except YamlProblem as problem:
+        raise InputError([problem.diagnostic], what="usage") from None
+    ctx = Ctx(path)
+    if node.kind != "map":
+        raise InputError([Diagnostic(path, node.line, node.col, "a usage file is a mapping of region, traffic, data "
+                                     "and usage, as in a workload file")], what="usage")
+    whole = workload_spec(catalog)
+    spec = Obj({k: whole.fields[k] for k in USAGE_SECTIONS}, "advisor usage file", what="key")
+    raw = spec.check(node, ctx, "")
+    if raw is not INVALID:
+        _usage_cross_checks(raw.get("usage", {}), node, ctx)
+    if ctx.diagnostics or raw is INVALID:
+        raise InputError(ctx.diagnostics, what="usage")
+    return raw, tuple(k for k in USAGE_SECTIONS if k in node.value)
+
+
+def with_usage(workload: Workload, sections: Mapping[str, Any], given: tuple[str, ...]) -> Workload:
+    """A workload whose region, traffic, data and usage are those a usage file gives."""
+    return workload._replace(
+        region=sections["region"] if "region" in given else workload.region,
+        traffic=_freeze(sections["traffic"]) if "traffic" in given else workload.traffic,
+        data=_freeze(sections["data"]) if "data" in given else workload.data,
+        usage=_freeze(sections.get("usage", {})) if "usage" in given else workload.usage,
+        assumed=tuple(s for s in workload.assumed if s not in given))
+
+
+def usage_workload(name: str, path: str, sections: Mapping[str, Any], given: tuple[str, ...]) -> Workload:
+    """A workload that is only traffic to price a template with: no problems, no requirements."""
+    return Workload(file=path, name=name, description="", region=sections["region"], problems=(),
+                    requirements=MappingProxyType({}), traffic=_freeze(dict(sections["traffic"])),
+                    data=_freeze(dict(sections["data"])), usage=_freeze(dict(sections.get("usage", {}))),
+                    assumed=tuple(s for s in ("traffic", "data") if s not in given))
+
+
 def load_workload_text(text: str, filename: str = "<text>", catalog: Catalog | None = None) -> Workload:
     """Parse and validate workload text (tests, generated workloads)."""
     try:

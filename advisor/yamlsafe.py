@@ -9,6 +9,7 @@ positions for error messages.  Only the YAML core schema's tags are accepted.
 from __future__ import annotations
 
 import os
+import re
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -180,13 +181,14 @@ def _plain_tag(value: str) -> str:
     return tag
 
 
-def _scalar(event: ev.ScalarEvent, filename: str) -> Any:
+def _scalar(event: ev.ScalarEvent, filename: str, tags: Mapping[str, str] | None = None) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
         tag = _plain_tag(event.value) if event.implicit[0] else _STR
     elif tag not in _ALLOWED_TAGS:
         raise _mark(filename, event.start_mark, f"tag {tag!r} is not allowed",
-                    "only plain YAML values are read; remove the tag")
+                    "only plain YAML values are read; remove the tag" if tags is None else
+                    "known tags: " + ", ".join(sorted(tags)))
     if tag == _STR:
         return event.value
     if tag == _CORE + "null":
@@ -229,10 +231,54 @@ def _explain(problem: str | None, text: str, mark: Any) -> str | None:
     return None
 
 
-def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Node:
-    """Parse one YAML document into a Node tree with strict, bounded rules."""
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_JSON_WORDS = {"true": True, "false": False, "null": None}
+
+
+def _json_plain(event: ev.ScalarEvent, filename: str) -> Any:
+    """A plain (unquoted) JSON scalar: a number, true, false or null, by JSON's rules rather than YAML 1.1's
+    (which reads `1e5` as text)."""
+    text = event.value
+    if text in _JSON_WORDS:
+        return _JSON_WORDS[text]
+    match = _JSON_NUMBER.fullmatch(text)
+    if match is None or len(text) > MAX_NUMBER_CHARS:
+        shown = text if len(text) <= 40 else text[:20] + f"… ({len(text):,} characters)"
+        raise _mark(filename, event.start_mark, f"{shown!r} is not a JSON value",
+                    "text is written in double quotes; numbers have at most 40 characters")
+    return float(text) if match.group(1) or match.group(2) else int(text)
+
+
+def _wrap(key: str, inner: Node, line: int, col: int) -> Node:
+    """A short-form tag (`!GetAtt a.b`) as the long form it stands for (`{"Fn::GetAtt": [a, b]}`)."""
+    wrapper = Node("map", {key: inner}, line, col)
+    wrapper.keys[key] = Node("scalar", key, line, col)
+    wrapper.size = 1 + inner.size
+    return wrapper
+
+
+def _tagged_scalar(key: str, event: Any) -> Node:
+    line, col = event.start_mark.line + 1, event.start_mark.column + 1
+    value = event.value
+    if key == "Fn::GetAtt":  # `!GetAtt Resource.Attribute`: the attribute may hold dots itself
+        resource, _, attribute = value.partition(".")
+        inner = Node("seq", [Node("scalar", resource, line, col), Node("scalar", attribute, line, col)], line, col)
+        inner.size = 3
+    else:
+        inner = Node("scalar", value, line, col)
+    return _wrap(key, inner, line, col)
+
+
+def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES,
+          tags: Mapping[str, str] | None = None, json: bool = False) -> Node:
+    """Parse one YAML document into a Node tree with strict, bounded rules.
+
+    `tags` admits local tags, each read as the one-key mapping it abbreviates (CloudFormation's `!Ref x` as
+    `{"Ref": "x"}`), with the tag's position; any other tag is still refused. With `json`, plain scalars follow
+    JSON's rules (numbers, true, false, null) instead of YAML 1.1's."""
     anchors: dict[str, Node] = {}
     stack: list[tuple[Node, list[Any]]] = []  # (container, pending map key or [])
+    wrappers: dict[int, Node] = {}  # id(container) -> the mapping its short-form tag stands for
     root: Node | None = None
     documents = 0
     total = 0
@@ -281,10 +327,16 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
                 total += 1
                 # A plain word, the most common scalar by far, is read here; `_scalar` reads the rest.
                 value = event.value
-                if event.tag is None and event.implicit[0] and _PLAIN_TAGS.get(value) == _STR:
+                if tags is not None and event.tag in tags:
+                    total += 2
+                    node = _tagged_scalar(tags[event.tag], event)
+                elif json and event.tag is None and event.implicit[0]:
+                    node = Node("scalar", _json_plain(event, filename), event.start_mark.line + 1,
+                                event.start_mark.column + 1)
+                elif event.tag is None and event.implicit[0] and _PLAIN_TAGS.get(value) == _STR:
                     node = Node("scalar", value, event.start_mark.line + 1, event.start_mark.column + 1)
                 else:
-                    node = Node("scalar", _scalar(event, filename), event.start_mark.line + 1,
+                    node = Node("scalar", _scalar(event, filename, tags), event.start_mark.line + 1,
                                 event.start_mark.column + 1)
                 attach(node, event.anchor)
             elif kind in _QUIET:
@@ -295,20 +347,33 @@ def parse(text: str, filename: str, *, max_depth: int = MAX_DEPTH, max_nodes: in
                     raise _mark(filename, event.start_mark, "the file holds more than one YAML document",
                                 "remove the '---' separator and keep one workload per file")
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
-                if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!":
+                tagged = tags is not None and event.tag in tags
+                if event.tag is not None and event.tag not in _ALLOWED_TAGS and event.tag != "!" and not tagged:
                     raise _mark(filename, event.start_mark, f"tag {event.tag!r} is not allowed",
-                                "only plain YAML values are read; remove the tag")
+                                "only plain YAML values are read; remove the tag" if tags is None else
+                                "known tags: " + ", ".join(sorted(tags)))
                 if len(stack) >= max_depth:
                     raise _mark(filename, event.start_mark, f"nesting deeper than {max_depth} levels",
                                 "input files are only a few levels deep")
                 shape = "map" if kind is ev.MappingStartEvent else "seq"
                 node = Node(shape, {} if shape == "map" else [], event.start_mark.line + 1, event.start_mark.column + 1)
                 total += 1
-                attach(node, event.anchor)
+                if tagged:
+                    assert tags is not None
+                    wrapper = _wrap(tags[event.tag], node, node.line, node.col)
+                    wrappers[id(node)] = wrapper
+                    total += 1
+                    attach(wrapper, event.anchor)
+                else:
+                    attach(node, event.anchor)
                 stack.append((node, []))
             elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
                 node, _ = stack.pop()
                 node.size = 1 + sum(child.size for child in (node.value.values() if node.kind == "map" else node.value))
+                if wrappers:
+                    outer = wrappers.pop(id(node), None)
+                    if outer is not None:
+                        outer.size = 1 + node.size
             elif kind is ev.AliasEvent:
                 target = anchors.get(event.anchor)
                 if target is None:  # pragma: no cover - the parser rejects unknown aliases first

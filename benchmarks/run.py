@@ -5,7 +5,8 @@
 Figures are medians over several runs.  Goals: cold `recommend` and `cost` within
 1.5x of `python -c "import typer, yaml"`, `render` within 2.5x (Jinja2); at least 1,000 workloads per second
 per core for recommend+cost in one process; a 1,000-point sweep under a second; a 10,000-workload
-portfolio in under 100 MB.
+portfolio in under 100 MB; a cold `review` of the everything example's template in at most half of
+cfn-lint's time on the same file.
 """
 
 from __future__ import annotations
@@ -158,6 +159,37 @@ def _portfolio_memory(count: int) -> float:
     return max(peak_kb, before) / 1024
 
 
+def review_against_cfn_lint(runs: int) -> tuple[int, float, float, float, float, float] | None:
+    """A cold `advisor review` of the everything example's template against a cold `cfn-lint` of the same
+    file, side by side: (resources, review wall ms, review CPU ms, cfn-lint wall ms, cfn-lint CPU ms, median
+    ratio of review's wall time to cfn-lint's, round by round). None when cfn-lint is not installed."""
+    py = sys.executable
+    advisor = shutil.which("advisor", path=str(Path(py).parent)) or "advisor"
+    lint = shutil.which("cfn-lint", path=str(Path(py).parent)) or shutil.which("cfn-lint")
+    if lint is None:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="advisor-bench-"))
+    subprocess.run([advisor, "render", str(LARGE), "-o", str(out)], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    template = out / "template.yaml"
+    resources = sum(1 for line in template.read_text(encoding="utf-8").splitlines() if line.startswith("    Type: AWS::"))
+    review = [advisor, "review", str(template), "-f", "json"]
+    linted = [lint, str(template)]
+    for cmd in (review, linted):  # warm the file system cache and the compiled bytecode once
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    samples: dict[str, list[tuple[float, float]]] = {"review": [], "cfn-lint": []}
+    ratios = []
+    for _ in range(runs):
+        mine, theirs = run_once(review), run_once(linted)
+        samples["review"].append(mine)
+        samples["cfn-lint"].append(theirs)
+        ratios.append(mine[0] / theirs[0])
+    shutil.rmtree(out, ignore_errors=True)
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in samples.items()}
+    return (resources, med["review"][0], med["review"][1], med["cfn-lint"][0], med["cfn-lint"][1],
+            statistics.median(ratios))
+
+
 def main() -> None:
     """Run everything and print tables with the goals."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -171,6 +203,14 @@ def main() -> None:
         goal = "≤ 2.5×" if "render" in name else ("≤ 1.5×" if name.startswith(("advisor recommend", "advisor cost"))
                                                else "")
         print(f"| `{name}` | {wall:.1f} | {cpu:.1f} | {ratio:.2f} | {goal} |")
+    side = review_against_cfn_lint(max(3, args.runs // 3))
+    if side is None:
+        print("\nreview against cfn-lint: cfn-lint is not installed (pip install cfn-lint)")
+    else:
+        resources, wall, cpu, lint_wall, lint_cpu, ratio = side
+        print(f"\n| cold, everything template ({resources} resources) | median ms | CPU ms |\n|---|---:|---:|\n"
+              f"| `advisor review -f json` | {wall:.1f} | {cpu:.1f} |\n| `cfn-lint` | {lint_wall:.1f} | {lint_cpu:.1f} |\n"
+              f"review takes {ratio:.2f}× cfn-lint's time (goal ≤ 0.5×)")
     rate = _throughput(5)
     print(f"\nrecommend+cost in one process: {rate:,.0f} workloads per second on one core (goal ≥ 1,000)")
     for name, seconds in _sweep(3):

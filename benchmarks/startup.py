@@ -58,6 +58,14 @@ def main() -> None:
         "advisor recommend startup-mvp": [advisor, "recommend", SMALL, "-f", "json"],
         "advisor cost startup-mvp": [advisor, "cost", SMALL, "-f", "json"],
     }
+    import tempfile
+
+    rendered = Path(tempfile.mkdtemp(prefix="advisor-startup-"))
+    subprocess.run([advisor, "render", EXAMPLE, "-o", str(rendered)], stdout=subprocess.DEVNULL, check=True)
+    cases["advisor review (json)"] = [advisor, "review", str(rendered / "template.yaml"), "-f", "json"]
+    lint = shutil.which("cfn-lint", path=str(Path(py).parent)) or shutil.which("cfn-lint")
+    if lint is not None:  # the same template, side by side: review's goal is at most half of cfn-lint's time
+        cases["cfn-lint (same template)"] = [lint, str(rendered / "template.yaml")]
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     for _ in range(args.runs):
         for name, cmd in cases.items():
@@ -71,6 +79,11 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         print(f"{name:34} {wall:8.1f} {wall / floor_wall:8.2f} {cpu:8.1f} {cpu / floor_cpu:8.2f}")
+    if "cfn-lint (same template)" in samples:
+        ratio = statistics.median(a[0] / b[0] for a, b in zip(samples["advisor review (json)"],
+                                                               samples["cfn-lint (same template)"]))
+        print(f"advisor review takes {ratio:.2f}x cfn-lint's wall time on the same template (goal <= 0.5x)")
+    shutil.rmtree(rendered, ignore_errors=True)
 
 
 if __name__ == "__main__":

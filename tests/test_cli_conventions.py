@@ -9,7 +9,8 @@ import pytest
 from advisor.workload import load_workload
 from tests.conftest import ROOT
 
-COMMANDS = ["recommend", "cost", "diff", "render", "validate", "schema", "rules", "init", "prices update", "prices list"]
+COMMANDS = ["recommend", "cost", "diff", "render", "review", "validate", "schema", "rules", "init", "prices update",
+            "prices list"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

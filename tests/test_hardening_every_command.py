@@ -59,6 +59,12 @@ def run_all(doc: dict, charset: str) -> None:
             if template[0] == "render":
                 written = sorted(p.name for p in (folder / "out").iterdir()) if (folder / "out").exists() else []
                 assert _rendered(written) if result.exit_code == 0 else written == [], written
+                if result.exit_code == 0:  # the rendered template reviews cleanly against its own workload
+                    args = ["review", str(folder / "out" / "template.yaml"), "--workload", str(path), "-f", "json"]
+                    reviewed = CliRunner(charset=charset).invoke(cli_module.app, args,
+                                                                 env={"NO_COLOR": "1", "ADVISOR_DEBUG": ""})
+                    note(f"review -> {reviewed.exit_code}\n{reviewed.stderr}")
+                    assert reviewed.exit_code == 0, reviewed.stderr
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -119,3 +119,15 @@ def test_the_generic_render_code_names_no_service_and_no_component(module):
     # A component id is a lowercase `kind:name`; IAM actions (`sqs:SendMessage`, `kms:*`) are not.
     components = re.findall(r"""["']([a-z][a-z0-9-]*:[a-z][a-z0-9-]*)["']""", source)
     assert not components, f"{module} names components {components}"
+
+
+def test_every_service_package_reads_its_resources_back():
+    """`advisor review` reads what each package deploys: every package has a readback with the resource types it
+    reads (the round trip in tests/test_review_roundtrip.py holds them to the blueprints)."""
+    from advisor.services import READBACK_ORDER, part
+
+    assert sorted(READBACK_ORDER) == sorted(MODULES)
+    for service_id in MODULES:
+        module = part(service_id, "readback")
+        assert module is not None, service_id
+        assert hasattr(module, "components") and isinstance(getattr(module, "TYPES", None), tuple), service_id

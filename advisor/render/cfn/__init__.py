@@ -9,11 +9,35 @@
 
 from __future__ import annotations
 
-from advisor.render.cfn.emitter import dump_template, load_template
-from advisor.render.cfn.handler import HANDLER_SOURCE, handler_source
-from advisor.render.cfn.intrinsics import (And, Condition, Equals, GetAtt, GetAZs, If, Join, Not, Or, Ref, Select,
-                                           Split, Sub, to_json)
-from advisor.render.cfn.template import ACCOUNT_LEVEL_CONTROLS, build_template
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from advisor.render.cfn.emitter import dump_template, load_template
+    from advisor.render.cfn.handler import HANDLER_SOURCE, handler_source
+    from advisor.render.cfn.intrinsics import (And, Condition, Equals, GetAtt, GetAZs, If, Join, Not, Or, Ref,
+                                               Select, Split, Sub, to_json)
+    from advisor.render.cfn.template import ACCOUNT_LEVEL_CONTROLS, build_template
+
+# Name -> the module that defines it, imported when the name is first used: `advisor review` reads only the
+# naming module of this package, and pays nothing for the builder, the emitter and the handler.
+_WHERE = {
+    **{name: "emitter" for name in ("dump_template", "load_template")},
+    **{name: "handler" for name in ("HANDLER_SOURCE", "handler_source")},
+    **{name: "intrinsics" for name in ("And", "Condition", "Equals", "GetAtt", "GetAZs", "If", "Join", "Not", "Or",
+                                       "Ref", "Select", "Split", "Sub", "to_json")},
+    **{name: "template" for name in ("ACCOUNT_LEVEL_CONTROLS", "build_template")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACCOUNT_LEVEL_CONTROLS", "HANDLER_SOURCE", "And", "Condition", "Equals", "GetAZs", "GetAtt", "If", "Join",
