@@ -62,8 +62,9 @@ APPLIES_TO = {
     "table-without-pitr": TABLES,
     "table-fixed-capacity": TABLES,
     "compute-without-alarm": COMPUTE,
-    "servers-where-managed-would-do": {"AWS::EC2::Instance"},
-    "single-instance-or-single-az-db": {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::EC2::Instance"},
+    "servers-where-managed-would-do": {"AWS::EC2::Instance", "AWS::AutoScaling::AutoScalingGroup"},
+    "single-instance-or-single-az-db": {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::EC2::Instance",
+                                        "AWS::AutoScaling::AutoScalingGroup"},
 }
 # The services the review knows (the list), by CloudFormation namespace; SAM types expand
 # into them. Anything else a template deploys is listed under not_understood.
