@@ -490,7 +490,7 @@ def test_compute_without_any_alarm_is_one_template_level_finding_naming_each():
     (finding,) = done.findings
     assert done.kinds[finding] == "compute-without-alarm" and finding.resources == ("Fn", "Other")
     assert finding.problem == "limited-monitoring-governance" and "Fn, Other" in finding.message
-    assert finding.path == "Resources/Fn" and finding.line == 2
+    assert finding.path == "Resources" and finding.line == 2  # the template's, at its first compute
     assert found(text + ALARM) == []
     assert found(text.replace("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine")) == []
 

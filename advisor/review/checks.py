@@ -169,8 +169,10 @@ def _finding(rule: Rule, review: Review, spec: Kind, hit: Hit, shown: tuple[Reso
     ids = _origins(shown)
     values = {"resource": ids[0], "resources": ", ".join(ids), "count": str(len(ids)), "type": first.type,
               **hit.values}
+    # A finding that lists resources is the template's: its path is `Resources`, its position the first's.
+    path = "Resources" if spec.listing else _path(first, hit.path)
     return Finding(rule=rule.id, problem=review.problem, severity=review.severity, resources=ids,
-                   path=_path(first, hit.path), line=line, column=column, message=fill(review.message, values),
+                   path=path, line=line, column=column, message=fill(review.message, values),
                    fix=fill(review.fix, values), suppressed_by=suppression)
 
 
