@@ -5,10 +5,10 @@ The usage model, in the order quantities flow through the architecture (R is
 part (its `flow` step, run by `Flows`) and prices its components (its `cost` step, run by `Pricer`);
 this module names no service:
 
-- **Entries**: traffic arrives where a flow begins. An API receives R requests of `request_kb`
-  and sends `response_kb` back to the internet; a topic or bus whose producer is outside the
-  architecture gets one event per written request; a table that only the workload's own
-  application writes gets R × `writes_per_request` writes.
+- **Entries**: traffic arrives from outside the architecture. An API receives R requests of
+  `request_kb` and sends `response_kb` back to the internet; a topic or bus whose producer is outside
+  the architecture gets one event per written request; a table that no function writes is written by
+  the workload's own application, R × `writes_per_request` writes.
 - **Write and read paths**: when an API both sends to a queue and invokes a function, requests
   split by the traffic's mix: the share `writes / (writes + reads)` goes to the queue, the rest
   to the synchronous function.
@@ -171,7 +171,6 @@ class Flows:
         self.reads_per_request = to_decimal(t["reads_per_request"])
         writes, reads = self.writes_per_request, self.reads_per_request
         self.write_share = writes / (writes + reads) if writes + reads > 0 else ONE
-        self.entries: frozenset[str] = graph.fact("entries", _entries)
         steps = graph.fact("flow-steps", _flow_steps)
         settled = _Pass(self.requests)
         for _ in range(len(graph.components) + 2):
@@ -235,20 +234,6 @@ def _flow_steps(graph: Graph) -> tuple[tuple[Callable[[Flows, Component], None],
         if step is not None:
             out.append((step, component))
     return tuple(out)
-
-
-def _entries(graph: Graph) -> frozenset[str]:
-    """Components where a flow begins, directly or after its client or producer: where traffic from
-    outside the architecture arrives."""
-    found: set[str] = set()
-    for flow in graph.arch.flows:
-        for step in flow.steps:
-            if step.components:
-                found.update(step.components)
-                break
-            if step.label not in ("client", "producer"):
-                break
-    return frozenset(found)
 
 
 def carried_kb(edge: Edge, kb: Decimal) -> tuple[Decimal, str]:

@@ -283,7 +283,7 @@ class _Plan:
         self.dynamic = _mentions_service(rule.when)
         # A Decision's fields that come from the rule alone, before and after the ones a firing fills in.
         self.decision = ((rule.id, rule.title, rule.pillars, rule.best_practices),
-                         (rule.rationale, rule.tradeoffs, rule.source, not self.dynamic))
+                         (rule.rationale, rule.tradeoffs, rule.source))
         # The rest is worked out when the rule first fires: the seed examples fire 4 to 18 of the 36 bundled rules.
         self.blocks: tuple[Block, ...] | None = None
         self.holders: frozenset[int] | None = None
@@ -445,9 +445,12 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None,
         components[cid] = Component(cid, services[cid], MappingProxyType(resolved.settings), added_by[cid],
                                     tuple(sorted(because_of[cid])), MappingProxyType(resolved.sources))
     _check_needs(components, edge_list, {plan.id: plan.rule for plan in fired_plans})
+    # A decision is direct when the workload's own asks are among its reasons: a rule that also needs a
+    # service (tracing needs something to trace) still answers the requirement that asked for it.
     decisions = tuple(
         Decision._make(plan.decision[0] + (tuple(sorted(reasons[plan.id])),) + touched[plan.id]
-                    + plan.decision[1])
+                       + plan.decision[1][:3]
+                       + (not plan.dynamic or any(not r.startswith("service:") for r in reasons[plan.id]),))
         for plan in fired_plans
     )
     dr = None

@@ -7,6 +7,7 @@ be read raises `TemplateError` (exit 2) with the file, line and column.
 
 Then the template is evaluated offline, as CloudFormation would on a stack create:
 
+- the Region is the one given, else the one advisor's render wrote in the metadata, else us-east-1;
 - parameters take the values given, else their defaults; one with neither stays unknown (a `Ref` to it);
 - conditions are evaluated from them; a resource whose condition is false is dropped (`Template.dropped`);
 - `Fn::If` takes its branch, `AWS::NoValue` removes the key or item, `Fn::FindInMap`, `Fn::Select`,
@@ -220,6 +221,7 @@ class Parameter(NamedTuple):
     source: str  # "given", "default" or "none"
     line: int
     column: int
+    declaration: Mapping[str, Any]  # as written: Type, Default, AllowedPattern, Description...
 
 
 class Template(NamedTuple):
@@ -318,7 +320,7 @@ def evaluate(root: Node, filename: str, fmt: str = "yaml", *, parameters: Mappin
     warnings: list[str] = []
     unexpanded: list[tuple[str, str, int, str]] = []
     origins: dict[str, tuple[str, int, int]] = {}
-    chosen_region = region or DEFAULT_REGION
+    chosen_region = region or _written_region(root) or DEFAULT_REGION
     if SAM_TRANSFORM in transforms:
         from advisor.review.sam import expand
 
@@ -350,6 +352,15 @@ def evaluate(root: Node, filename: str, fmt: str = "yaml", *, parameters: Mappin
         parameters=ev.parameters, conditions={name: ev.condition(name, None) for name in ev.conditions_raw},
         resources=resources, dropped=dropped, transforms=transforms, warnings=tuple(dict.fromkeys(warnings)),
         unexpanded=tuple(unexpanded))
+
+
+def _written_region(root: Node) -> str | None:
+    """The Region advisor's render wrote into the template's metadata (`Metadata.Advisor.Region`), if any."""
+    node: Node | None = root
+    for key in ("Metadata", "Advisor", "Region"):
+        node = node.value.get(key) if node is not None and node.kind == "map" else None
+    value = node.value if node is not None and node.kind == "scalar" else None
+    return value if isinstance(value, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", value) else None
 
 
 def _transforms(root: Node, filename: str) -> tuple[str, ...]:
@@ -422,7 +433,7 @@ class _Evaluator:
             else:
                 raw, source = None, "none"
             value = None if raw is None or ptype.startswith("AWS::SSM::Parameter::Value") else _typed(ptype, raw)
-            out[name] = Parameter(name, ptype, value, source, key.line, key.col)
+            out[name] = Parameter(name, ptype, value, source, key.line, key.col, spec.plain())
         return out
 
     def condition(self, name: str, where: Node | None) -> bool:

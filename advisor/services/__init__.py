@@ -97,6 +97,14 @@ def priced(service_id: str) -> bool:
 # stages first, then alarms, then DNS (which reuses the API's alarm).
 LATE_ORDER = ("apigateway", "cloudwatch", "route53")
 
+# The order in which `advisor review` runs the packages' `readback` steps: the key first (every encrypted
+# resource names it), the workflow before the queues (it claims the queue it parks events in), the queues
+# after every package that points at its dead-letter queues, and the components that stand for a practice
+# across the others (alarms, roles, tracing) last.
+READBACK_ORDER = ("kms", "stepfunctions", "apigateway", "lambda", "dynamodb", "dynamodb-streams", "sns",
+                  "eventbridge", "s3", "cloudtrail", "backup", "budgets", "cognito", "route53", "sqs",
+                  "cloudwatch", "iam", "xray")
+
 
 class Resolving:
     """What a setting's default may read: the workload and which services the architecture uses."""
@@ -203,4 +211,4 @@ def check_settings(service_id: str, settings: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-__all__ = ["COST_FIRST", "COST_LAST", "LATE_ORDER", "MODULES", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "cost_order", "part", "priced", "pricing_of", "usage_fields", "resolve", "service"]
+__all__ = ["COST_FIRST", "COST_LAST", "LATE_ORDER", "MODULES", "READBACK_ORDER", "REQUEST_TIER", "Resolved", "Resolving", "Service", "Setting", "check_settings", "cost_order", "part", "priced", "pricing_of", "usage_fields", "resolve", "service"]

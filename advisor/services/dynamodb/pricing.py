@@ -262,13 +262,14 @@ def _capacity_lines(
 
 
 def flow(f: Flows, table: Component) -> None:
-    """A table where a flow begins and that no function writes is written by the workload's own application,
-    `writes_per_request` per request; its stream carries one change record per write. A replica's
-    quantities are its main table's, priced with it."""
+    """A table that no function of the architecture writes is written by the workload's own application,
+    `writes_per_request` per request, whichever flow it is in: what the template deploys is the same either
+    way; its stream carries one change record per write. A replica's quantities are its main table's,
+    priced with it."""
     if table.settings.get("replica_of"):
         return
     edges_in = f.graph.edges_to(table.id)
-    if table.id in f.entries and not any(e.kind == "writes" for e in edges_in):
+    if not any(e.kind == "writes" for e in edges_in):
         f.add("writes", table.id, f.requests * f.writes_per_request,
               "written by the workload's application outside the architecture: requests × "
               f"traffic.writes_per_request ({fmt_number(f.writes_per_request)})")
