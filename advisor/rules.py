@@ -15,6 +15,19 @@ A rule never holds code.  Its `when` is built from a fixed vocabulary:
 
 `service` conditions may not stand under `not`, so that firing is monotonic and
 the engine's fixpoint does not depend on rule order.
+
+A rule may also say what `advisor review` reports when a template lacks what the rule gives:
+
+    review:
+      check: queue-without-dlq         a check kind (advisor/review/checks.py holds each kind's logic)
+      problem: single-point-of-failure the seed problem its findings signal
+      severity: warning                error, warning or note
+      message: "Queue {resource} ..."  what is wrong, and
+      fix: "..."                       how to fix it; {placeholders} are the kind's (resource, resources,
+                                       count, type, and the kind's own)
+
+A rule with a `review:` block may leave out `when` and `adds`: it is a review-only rule, which checks
+templates and never fires in `recommend`.
 """
 
 import os
@@ -54,6 +67,20 @@ class Condition(NamedTuple):
     children: tuple["Condition", ...] = ()
 
 
+class Review(NamedTuple):
+    """A rule's check mode: the check kind, the problem and severity of its findings, their message and fix."""
+
+    check: str
+    problem: str
+    severity: str
+    message: str
+    fix: str
+
+
+# The `when` of a review-only rule: an empty `any`, which a rule file cannot write, never holds.
+NEVER = Condition("any")
+
+
 class Rule(NamedTuple):
     """A validated rule file."""
 
@@ -70,6 +97,12 @@ class Rule(NamedTuple):
     path: str
     replaces: tuple[str, ...] = ()
     line: int = 1
+    review: Review | None = None
+
+    @property
+    def review_only(self) -> bool:
+        """Whether the rule only checks templates (`advisor review`) and never fires in `recommend`."""
+        return self.when == NEVER
 
 
 class _CondSpec(Spec):
@@ -151,6 +184,56 @@ class _CondSpec(Spec):
         return {"type": "object"}
 
 
+_REVIEW_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+class _ReviewSpec(Spec):
+    """A rule's `review:` block: a registered check kind, a catalog problem, a severity, and a message and a fix
+    whose placeholders are the kind's."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        from advisor.review.kinds import KINDS, SEVERITIES
+
+        self.kinds = KINDS
+        text = Str(max_length=1000)
+        self.obj = Obj({
+            "check": Field(Str(enum=tuple(sorted(KINDS)), what="check kind",
+                               enum_hint=lambda v, ctx: ctx.suggest(v, list(KINDS))
+                               or "check kinds: " + ", ".join(sorted(KINDS))), True),
+            "problem": Field(Str(enum=tuple(catalog.problems), what="problem"), True),
+            "severity": Field(Str(enum=SEVERITIES, what="severity"), True),
+            "message": Field(text, True),
+            "fix": Field(text, True),
+        }, what="review key")
+
+    def check(self, node: Node, ctx: Ctx, path: str) -> Any:
+        raw = self.obj.check(node, ctx, path)
+        if raw is INVALID:
+            return INVALID
+        allowed = self.kinds[raw["check"]].placeholders
+        before = len(ctx.diagnostics)
+        for key in ("message", "fix"):
+            text, where, at = raw[key], node.value[key], f"{path}.{key}"
+            for name in _REVIEW_PLACEHOLDER.findall(text):
+                if name not in allowed:
+                    ctx.error(where, at, f"unknown placeholder {{{name}}} for check {raw['check']}",
+                              ctx.suggest(name, allowed) or "placeholders: " + ", ".join("{%s}" % p for p in allowed))
+            rest = _REVIEW_PLACEHOLDER.sub("", text)
+            if "{" in rest or "}" in rest:
+                ctx.error(where, at, "a brace that is not a {placeholder}",
+                          "placeholders are lowercase names in braces, such as {resource}")
+            if not text.strip():
+                ctx.error(where, at, "empty text")
+        ok = len(ctx.diagnostics) == before
+        if not ok:
+            return INVALID
+        return Review(raw["check"], raw["problem"], raw["severity"], " ".join(raw["message"].split()),
+                      " ".join(raw["fix"].split()))
+
+    def schema(self) -> dict[str, Any]:
+        return self.obj.schema()
+
+
 class _FreeMap(Spec):
     """Settings: any mapping with slug keys and plain values."""
 
@@ -182,7 +265,7 @@ def _rule_spec(catalog: Catalog) -> Obj:
                                            enum_hint=lambda v, ctx: ctx.suggest(v, list(catalog.best_practices))
                                            or "add it to rules/best-practices.yaml with its title and page"),
                                        min_items=1, unique=True), True),
-        "when": Field(_CondSpec(catalog), True),
+        "when": Field(_CondSpec(catalog)),  # required unless the rule has a review: block
         "for_each": Field(Str(enum=("decoupling.consumers", "real-time-updates.subscribers"))),
         "adds": Field(Obj({
             "components": Field(ListOf(Obj({
@@ -208,10 +291,11 @@ def _rule_spec(catalog: Catalog) -> Obj:
                 "set": Field(_FreeMap(), True),
             }))),
             "warnings": Field(ListOf(Str(max_length=500))),
-        }, what="adds key"), True),
+        }, what="adds key")),  # required unless the rule has a review: block
         "rationale": Field(text, True),
         "tradeoffs": Field(text, True),
         "source": Field(Str(pattern=r"https://\S+", pattern_hint="a documentation URL starting with https://"), True),
+        "review": Field(_ReviewSpec(catalog)),
     }, what="rule key")
 
 
@@ -237,6 +321,11 @@ def _cross_checks(rule: dict[str, Any], node: Node, path: str, ctx: Ctx, catalog
     if file.parent.name != primary:
         ctx.error(node.value["pillars"], "pillars", f"the rule sits in {file.parent.name}/ but its first pillar is {primary!r}",
                   f"move it to rules/{primary}/")
+    if "adds" not in rule:  # a review-only rule
+        if "for_each" in rule:
+            ctx.error(node.keys["for_each"], "for_each", "a review-only rule adds nothing to repeat",
+                      "remove for_each, or give the rule when and adds")
+        return
     adds = rule["adds"]
     ids = {c["id"] for c in adds.get("components", [])}
     adds_node = node.value["adds"]
@@ -292,6 +381,15 @@ def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:
     except YamlProblem as problem:
         raise RuleError([problem.diagnostic]) from None
     ctx = Ctx(str(path))
+    if node.kind == "map" and "review" not in node.value:
+        for key in ("when", "adds"):
+            if key not in node.value:
+                ctx.error(node, "", f"missing required rule key {key!r}",
+                          "only a review-only rule (one with a review: block) leaves out when and adds")
+    elif node.kind == "map" and ("when" in node.value) != ("adds" in node.value):
+        key = "adds" if "when" in node.value else "when"
+        ctx.error(node, "", f"missing required rule key {key!r}",
+                  "a rule that fires in recommend has both when and adds; a review-only rule has neither")
     raw = _rule_spec(catalog).check(node, ctx, "")
     if raw is not INVALID:
         _cross_checks(raw, node, str(path), ctx, catalog, bundled)
@@ -299,10 +397,10 @@ def load_rule(path: Path, catalog: Catalog, *, bundled: bool = True) -> Rule:
         raise RuleError(ctx.diagnostics)
     return Rule(
         id=raw["id"], title=raw["title"], pillars=tuple(raw["pillars"]),
-        best_practices=tuple(raw["best_practices"]), when=raw["when"], for_each=raw.get("for_each"),
-        adds=raw["adds"], rationale=raw["rationale"].strip(), tradeoffs=raw["tradeoffs"].strip(),
+        best_practices=tuple(raw["best_practices"]), when=raw.get("when", NEVER), for_each=raw.get("for_each"),
+        adds=raw.get("adds", {}), rationale=raw["rationale"].strip(), tradeoffs=raw["tradeoffs"].strip(),
         source=raw["source"], path=str(path), replaces=tuple(raw.get("replaces", ())),
-        line=node.value["id"].line,
+        line=node.value["id"].line, review=raw.get("review"),
     )
 
 

@@ -14,6 +14,16 @@ from advisor.errors import Diagnostic
 from advisor.yamlsafe import Node
 
 SAR_WHY = "an application from the Serverless Application Repository: its template is fetched from AWS"
+# Properties that name local files `sam package` uploads before a deploy; the translator accepts only S3
+# locations there, so a local path is read as an upload to this placeholder bucket, as cfn-lint does.
+LOCAL_FILES = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+    "AWS::Serverless::Api": "DefinitionUri",
+    "AWS::Serverless::HttpApi": "DefinitionUri",
+    "AWS::Serverless::StateMachine": "DefinitionUri",
+}
+PLACEHOLDER_BUCKET = "local-artifacts"
 
 
 class _Session:
@@ -47,6 +57,7 @@ def expand(root: Node, filename: str, parameters: dict[str, Any], region: str
         if isinstance(spec, dict) and spec.get("Type") == "AWS::Serverless::Application" and isinstance(location, dict):
             skipped.append((lid, "AWS::Serverless::Application", resources.keys[lid].line, SAR_WHY))
             del document["Resources"][lid]
+    _uploaded(document)
     try:
         translated = Translator(None, Parser(), boto_session=_Session(region)).translate(
             document, parameter_values=dict(parameters), get_managed_policy_map=lambda: {})
@@ -58,6 +69,36 @@ def expand(root: Node, filename: str, parameters: dict[str, Any], region: str
                                         f"the SAM transform failed: {type(exc).__name__}: {exc}"[:400])]) from None
     origins = _origins(resources, translated)
     return _rebuild(root, translated, origins), origins, skipped
+
+
+def _uploaded(document: dict[str, Any]) -> None:
+    """Local paths (`CodeUri: src/`), and a function with no code location at all (SAM CLI packages its
+    folder), as the S3 objects `sam package` would upload them to."""
+    globals_ = document.get("Globals")
+    function_globals = globals_.get("Function") if isinstance(globals_, dict) else None
+    function_globals = function_globals if isinstance(function_globals, dict) else {}
+    for spec in document["Resources"].values():
+        if not isinstance(spec, dict) or spec.get("Type") not in LOCAL_FILES:
+            continue
+        props = spec.setdefault("Properties", {})
+        if not isinstance(props, dict):
+            continue
+        key = LOCAL_FILES[spec["Type"]]
+        value = props.get(key)
+        if spec["Type"] == "AWS::Serverless::Function":
+            if (props.get("PackageType") or function_globals.get("PackageType")) == "Image":
+                continue
+            if "InlineCode" in props or ("InlineCode" in function_globals and key not in props):
+                continue
+            if value is None:
+                value = function_globals.get(key, ".")
+        elif value is None:
+            continue
+        if isinstance(value, str) and not value.startswith("s3://"):
+            path = value.strip().lstrip("./") or "."
+            props[key] = f"s3://{PLACEHOLDER_BUCKET}/{path}"
+    if isinstance(function_globals.get("CodeUri"), str) and not function_globals["CodeUri"].startswith("s3://"):
+        del function_globals["CodeUri"]
 
 
 def _diagnostic(filename: str, resources: Node, message: str) -> Diagnostic:
