@@ -1,15 +1,16 @@
 """The `advisor review` test data checked on its own, before any review runs.
 
-tests/review/corpus/: public templates named in sources.yaml (repository, path, commit, git blob
-id, licence, logical ids) with one <name>.expected.yaml each. The manifest and the expectations
-are checked always: entries well formed, kinds from the issue's list with their problem ids from
-rules/catalog.yaml, every named logical id present in the template's recorded inventory and of a
-type the kind applies to, the template-level alarm finding consistent with the inventory, the
-informational not-understood list consistent with it. The templates themselves are fetched by
-scripts/fetch-review-corpus and not committed; when present, each must be byte for byte the
-published file (its git blob id), parse (with a loader that knows CloudFormation's tags, here
-only) and hold exactly the recorded logical ids and types. A missing template skips its test,
-or fails it when ADVISOR_REQUIRE_REVIEW_CORPUS=1 (CI).
+tests/review/corpus/: public templates, committed, named in sources.yaml (repository, path,
+commit, git blob id, licence, logical ids) with one <name>.expected.yaml each, and their
+repositories' licence and NOTICE files in licences/. Checked: entries well formed, every licence
+named and an Apache-2.0 template's LICENSE and NOTICE committed, kinds from the issue's list with
+their problem ids from rules/catalog.yaml, every named logical id present in the template's
+recorded inventory and of a type the kind applies to, the template-level alarm finding consistent
+with the inventory, the informational not-understood list consistent with it. Every committed file
+must be byte for byte the one recorded (its git blob id; a missing one fails), and each template
+parse (with a loader that knows CloudFormation's tags, here only) and hold exactly the recorded
+logical ids and types. scripts/check-review-corpus compares the committed files with GitHub; it
+needs the network, so no test runs it against GitHub, only against a local copy.
 
 tests/review/hostile/: each file must have exactly the flaw manifest.yaml names, at the position
 it gives, and be a valid template otherwise, so that a review refusing it is refusing the flaw.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -36,8 +36,7 @@ HOSTILE = ROOT / "tests" / "review" / "hostile"
 SOURCES: dict = yaml.safe_load((CORPUS / "sources.yaml").read_text(encoding="utf-8"))
 TEMPLATES: dict = SOURCES["templates"]
 HOSTILE_MANIFEST: dict = yaml.safe_load((HOSTILE / "manifest.yaml").read_text(encoding="utf-8"))["files"]
-REQUIRE_ENV = "ADVISOR_REQUIRE_REVIEW_CORPUS"
-FETCH = ".venv/bin/python scripts/fetch-review-corpus"
+LICENCE_DIR = CORPUS / "licences"
 
 # The issue's finding kinds and the seed problems each signals (table-fixed-capacity: either).
 KINDS = {
@@ -183,17 +182,47 @@ def is_template(doc: Any) -> bool:
 
 # --- sources.yaml ---------------------------------------------------------------------------------
 
+def _licence_files() -> list[tuple[str, str, dict, Path]]:
+    """(repository, path in it, {commit, blob}, committed file) for every licence file committed."""
+    return [(repo, path, pin, LICENCE_DIR / repo.replace("/", "+") / path)
+            for repo, entry in sorted(SOURCES["repositories"].items())
+            for path, pin in sorted(entry["licence_files"].items())]
+
+
 def test_repositories_name_their_licence_and_its_files():
+    assert set(SOURCES["repositories"]) == {e["repository"] for e in TEMPLATES.values()}
     for repo, entry in SOURCES["repositories"].items():
         assert re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", repo), repo
-        assert HEX40.fullmatch(entry["commit"]), repo
+        assert set(entry) <= {"licence", "licence_files", "not_committed"}, repo
         assert entry["licence"] in LICENCES, repo
-        files = entry["licence_files"]
-        assert all(HEX40.fullmatch(blob) for blob in files.values()), repo
-        assert any(name.startswith("LICENSE") for name in files), f"{repo}: no licence text"
-        if entry["licence"] == "Apache-2.0":
-            # Apache-2.0 section 4(d): the NOTICE travels with the files.
+        files, absent = entry["licence_files"], entry.get("not_committed", {})
+        assert all(set(pin) == {"commit", "blob"} and HEX40.fullmatch(pin["commit"]) and HEX40.fullmatch(pin["blob"])
+                   for pin in files.values()), repo
+        assert not set(files) & set(absent), repo
+        assert all(isinstance(why, str) and why.strip() for why in absent.values()), f"{repo}: say why"
+        # Every repository's licence text is either here or accounted for.
+        assert any(name.startswith("LICENSE") for name in [*files, *absent]), f"{repo}: no licence text"
+        if any(e["repository"] == repo and e["licence"] == "Apache-2.0" for e in TEMPLATES.values()):
+            # Apache-2.0 section 4: the licence and the NOTICE travel with the files.
+            assert any(name.startswith("LICENSE") for name in files), f"{repo}: Apache-2.0 without its licence"
             assert any(name.startswith("NOTICE") for name in files), f"{repo}: Apache-2.0 without its NOTICE"
+
+
+@pytest.mark.parametrize("repo,path,pin,committed", _licence_files(), ids=[f"{r}:{p}" for r, p, *_ in _licence_files()])
+def test_licence_file_is_committed_as_recorded(repo, path, pin, committed):
+    assert committed.is_file(), f"{committed.relative_to(ROOT)} is missing"
+    data = committed.read_bytes()
+    assert git_blob_id(data) == pin["blob"], f"{committed.relative_to(ROOT)} is not the recorded {repo} {path}"
+    assert b"\0" not in data and data.decode("utf-8")
+
+
+def test_nothing_is_committed_in_the_corpus_that_sources_does_not_name():
+    named = {CORPUS / "README.md", CORPUS / "sources.yaml"}
+    named |= {CORPUS / name for name in TEMPLATES}
+    named |= {CORPUS / f"{_stem(name)}.expected.yaml" for name in TEMPLATES}
+    named |= {committed for *_, committed in _licence_files()}
+    present = {p for p in CORPUS.rglob("*") if p.is_file()}
+    assert sorted(map(str, present - named)) == [], "files sources.yaml does not name"
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -203,8 +232,17 @@ def test_source_entry_is_complete(name):
     assert re.fullmatch(r"[a-z0-9-]+\.(yaml|yml|json)", name)
     assert entry["format"] == ("json" if name.endswith(".json") else "yaml")
     assert HEX40.fullmatch(entry["commit"]) and HEX40.fullmatch(entry["blob"])
-    assert entry["commit"] == repo["commit"], "licence files and template read at different commits"
-    assert entry["licence"] == repo["licence"]
+    if entry.get("licence_from_header"):
+        # The file's own header grants its licence (checked against the bytes below).
+        assert entry["licence"] in LICENCES
+    else:
+        assert entry["licence"] == repo["licence"]
+    if "first_pinned" in entry:
+        # Another version than the one first chosen is committed: that one stays on record, and why.
+        pinned = entry["first_pinned"]
+        assert set(pinned) <= {"path", "commit", "blob", "bytes", "why"} and pinned["why"].strip()
+        assert HEX40.fullmatch(pinned["commit"]) and HEX40.fullmatch(pinned["blob"])
+        assert pinned["blob"] != entry["blob"]
     assert not entry["path"].startswith("/") and ".." not in entry["path"].split("/")
     assert 0 < entry["bytes"] <= MAX_BYTES
     assert isinstance(entry["sam"], bool) and entry["contains"].strip()
@@ -306,24 +344,22 @@ def test_not_understood_lists_the_types_outside_the_known_services(name):
     assert surely <= set(listed) <= outside
 
 
-# --- the templates themselves, once fetched -------------------------------------------------------
+# --- the templates themselves ---------------------------------------------------------------------
 
 def _template_bytes(name: str) -> bytes:
     path = CORPUS / name
-    if not path.is_file():
-        message = f"{name} is not fetched: run `{FETCH}` (tests/review/corpus/README.md)"
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing: every template in sources.yaml is committed"
     return path.read_bytes()
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_template_is_the_published_file_and_its_inventory(name):
+def test_template_is_the_recorded_file_and_its_inventory(name):
     entry = TEMPLATES[name]
     data = _template_bytes(name)
     assert len(data) == entry["bytes"]
-    assert git_blob_id(data) == entry["blob"], f"{name} is not byte for byte the published file"
+    assert git_blob_id(data) == entry["blob"], f"{name} is not byte for byte the recorded file"
+    if entry.get("licence_from_header"):
+        assert f"SPDX-License-Identifier: {entry['licence']}".encode() in data.split(b"\n\n", 1)[0]
     doc = load_template(data, entry["format"])
     assert is_template(doc)
     assert {k: v["Type"] for k, v in doc["Resources"].items()} == entry["resources"]
@@ -335,15 +371,15 @@ def test_template_is_the_published_file_and_its_inventory(name):
         assert all(i in doc["Resources"] for i in ids), kind
 
 
-def _fetch(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def _check(tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "fetch-review-corpus"), "--sources", str(tmp_path / "sources.yaml"),
-         "--base", (tmp_path / "published").as_uri(), "--dest", str(tmp_path / "corpus"), *args],
+        [sys.executable, str(ROOT / "scripts" / "check-review-corpus"), "--sources",
+         str(tmp_path / "corpus" / "sources.yaml"), "--base", (tmp_path / "published").as_uri()],
         capture_output=True, text=True, timeout=120,
     )
 
 
-def test_fetch_keeps_only_the_published_bytes(tmp_path):
+def test_check_script_compares_the_committed_files_with_the_published_ones(tmp_path):
     # A repository laid out as <base>/<owner>/<name>/<commit>/<path>, read through file:// URLs.
     commit = "a" * 40
     published = tmp_path / "published" / "owner" / "repo" / commit
@@ -351,26 +387,33 @@ def test_fetch_keeps_only_the_published_bytes(tmp_path):
     (published / "queue").mkdir(parents=True)
     (published / "queue" / "template.yaml").write_bytes(template)
     (published / "LICENSE").write_bytes(licence)
+    corpus = tmp_path / "corpus"
+    (corpus / "licences" / "owner+repo").mkdir(parents=True)
+    (corpus / "queue.yaml").write_bytes(template)
+    (corpus / "licences" / "owner+repo" / "LICENSE").write_bytes(licence)
     sources = {
-        "repositories": {"owner/repo": {"commit": commit, "licence": "MIT-0",
-                                        "licence_files": {"LICENSE": git_blob_id(licence)}}},
+        "repositories": {"owner/repo": {"licence": "MIT-0", "licence_files": {
+            "LICENSE": {"commit": commit, "blob": git_blob_id(licence)}}}},
         "templates": {"queue.yaml": {"repository": "owner/repo", "commit": commit,
                                      "path": "queue/template.yaml", "blob": git_blob_id(template)}},
     }
-    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(sources), encoding="utf-8")
-    assert _fetch(tmp_path, "--check").returncode == 1, "nothing fetched yet"
-    done = _fetch(tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "corpus" / "queue.yaml").read_bytes() == template
-    assert (tmp_path / "corpus" / "licences" / "owner+repo" / "LICENSE").read_bytes() == licence
-    assert _fetch(tmp_path, "--check").returncode == 0
-    # The publisher's copy changes: the local one now differs and a new fetch refuses the new bytes.
-    (published / "queue" / "template.yaml").write_bytes(template + b"# edited\n")
-    (tmp_path / "corpus" / "queue.yaml").unlink()
-    refused = _fetch(tmp_path)
-    assert refused.returncode == 1 and f"expected {git_blob_id(template)}" in refused.stderr
-    assert not (tmp_path / "corpus" / "queue.yaml").exists(), "a file that is not the published one is not written"
-    assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["licences"], "no temporary file left behind"
+    (corpus / "sources.yaml").write_text(yaml.safe_dump(sources), encoding="utf-8")
+    before = {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()}
+    same = _check(tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert "2 files compared with their repositories, 0 problems" in same.stderr
+    # The publisher's copy changes: the committed file is named as differing, and left as it is.
+    edited = template + b"# edited\n"
+    (published / "queue" / "template.yaml").write_bytes(edited)
+    changed = _check(tmp_path)
+    assert changed.returncode == 1
+    assert f"published file is {git_blob_id(edited)}, sources.yaml records {git_blob_id(template)}" in changed.stderr
+    # A committed file that is not the recorded one is named too.
+    (corpus / "licences" / "owner+repo" / "LICENSE").write_bytes(licence + b"\n")
+    both = _check(tmp_path)
+    assert both.returncode == 1 and "committed file is" in both.stderr
+    (corpus / "licences" / "owner+repo" / "LICENSE").write_bytes(licence)
+    assert {p: p.read_bytes() for p in corpus.rglob("*") if p.is_file()} == before, "the check writes nothing"
 
 
 # --- hostile templates ----------------------------------------------------------------------------
