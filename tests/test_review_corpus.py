@@ -2,8 +2,8 @@
 each gets exactly the findings its `<name>.expected.yaml` lists (kind and logical ids), none of the false
 positives it warns about, each at a line of the file, with the seed problem its kind signals.
 
-The templates are fetched by scripts/fetch-review-corpus, not committed: a missing one skips its test, or
-fails it with ADVISOR_REQUIRE_REVIEW_CORPUS=1 (CI).
+The templates are committed beside their expected files, each with its source, commit and licence; a missing
+one fails its test.
 """
 
 from __future__ import annotations
