@@ -730,6 +730,7 @@ class ReviewFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
 
 
 @app.command()
@@ -746,21 +747,22 @@ def review(
                                                    "parameter (repeatable); the others take their defaults.",
                                                    show_default=False),
     fmt: Optional[ReviewFormat] = typer.Option(None, "--format", "-f", help="text (default on a terminal), json "
-                                               "(default otherwise) or markdown."),
+                                               "(default otherwise), markdown (a pull-request comment) or sarif "
+                                               "(SARIF 2.1.0 for GitHub code scanning)."),
     catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
     rules_dirs: Optional[list[Path]] = RULES_OPT,
 ) -> None:
-    """Read the architecture a CloudFormation template deploys, price it and propose the target.
+    """Read the architecture a CloudFormation template deploys, name its problems by the rule files, price it
+    and propose the target. Exit 1 when a finding is in force.
 
     Example: advisor review template.yaml --workload advisor.yaml --format markdown
     """
     from advisor.review.report import review_json, review_markdown, review_text, run_review
 
     given = _parameters(parameters or [])
-    catalog = rule_set = proposal = workload = None
+    proposal = workload = None
     present: tuple[str, ...] = ()
-    if workload_file is not None or usage_file is not None:
-        catalog, rule_set = _rule_set(rules_dirs)
+    catalog, rule_set = _rule_set(rules_dirs)  # the check mode's rules, and the workload's vocabulary
     if workload_file is not None:
         workload = _load(workload_file, catalog)
     if usage_file is not None:
@@ -781,18 +783,24 @@ def review(
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
     found = run_review("<stdin>" if data is not None else template, data=data, workload=workload, proposal=proposal,
                        parameters=given, find_prices=lambda region: _price_catalog(region, catalog_path),
-                       template_region=workload_file is None and usage_file is not None and "region" not in present)
+                       template_region=workload_file is None and usage_file is not None and "region" not in present,
+                       rules=rule_set)
     chosen = fmt or (ReviewFormat.text if _is_terminal() else ReviewFormat.json)
     if chosen is ReviewFormat.json:
         _emit_json(review_json(found))
+    elif chosen is ReviewFormat.sarif:
+        from advisor.render.sarif import sarif_log
+
+        _emit_json(sarif_log(found.findings, template=template if data is None else "<stdin>", rules=rule_set,
+                             catalog=catalog))
     elif chosen is ReviewFormat.markdown:
         sys.stdout.write(review_markdown(found))
     else:
         sys.stdout.write(review_text(found))
-    if found.findings:
+    if found.in_force:
         from advisor.errors import CheckFailed
 
-        raise CheckFailed(f"{len(found.findings)} finding(s) in {template}")
+        raise CheckFailed(f"{len(found.in_force)} finding(s) in {template}")
 
 
 def _parameters(items: list[str]) -> dict[str, str]:

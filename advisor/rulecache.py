@@ -21,7 +21,7 @@ from typing import Any
 
 from advisor import __version__
 from advisor.catalog import BestPractice, Catalog, DrStrategy, Entry, Pillar, Problem
-from advisor.rules import Condition, Rule
+from advisor.rules import Condition, Review, Rule
 
 FORMAT = 1
 MAX_BYTES = 4 * 1024 * 1024  # the bundled set is about 60 KB as JSON
@@ -79,7 +79,8 @@ def encode(catalog: Catalog, rules: tuple[Rule, ...]) -> dict[str, Any]:
         "dr_strategies": [list(d) for d in catalog.dr_strategies],
         "regions": catalog.regions,
         "best_practices": [list(b) for b in catalog.best_practices.values()],
-        "rules": [{**r._asdict(), "when": _condition(r.when)} for r in rules],
+        "rules": [{**r._asdict(), "when": _condition(r.when), "review": r.review and r.review._asdict()}
+                  for r in rules],
     }
 
 
@@ -100,7 +101,8 @@ def decode(data: dict[str, Any]) -> tuple[Catalog, tuple[Rule, ...]]:
     )
     rules = tuple(
         Rule(**{**r, "pillars": tuple(r["pillars"]), "best_practices": tuple(r["best_practices"]),
-                "replaces": tuple(r["replaces"]), "when": _uncondition(r["when"])})
+                "replaces": tuple(r["replaces"]), "when": _uncondition(r["when"]),
+                "review": Review(**r["review"]) if r["review"] is not None else None})
         for r in data["rules"])
     return catalog, rules
 

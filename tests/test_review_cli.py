@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import EXAMPLES, ROOT, run_cli
 
 REVIEW = ROOT / "tests" / "review"
-CONTRACT = {"template", "read", "architecture", "findings", "not_understood", "proposal", "cost", "warnings"}
+CONTRACT = {"template", "questions", "read", "architecture", "findings", "not_understood", "proposal", "cost", "warnings"}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,13 @@ def test_review_with_the_workload_prices_the_template_as_cost_does(rendered, exa
     `advisor cost W` line by line, and the proposal is W's recommendation."""
     workload = str(ROOT / "examples" / f"{example}.yaml")
     result = run_cli("review", str(rendered[example]), "--workload", workload, "--format", "json")
-    assert result.code == 0, result.err
     doc = json.loads(result.out)
+    # None of W's own problems is found; a finding outside them (no alarm where monitoring was not asked for) exits 1.
+    import yaml
+
+    problems = set(yaml.safe_load(Path(workload).read_text(encoding="utf-8")).get("problems") or ())
+    assert not [f for f in doc["findings"] if f["problem"] in problems], doc["findings"]
+    assert result.code == (1 if doc["findings"] else 0), result.err
     assert set(doc) == CONTRACT
     cost = json.loads(run_cli("cost", workload, "--format", "json").out)
     assert _lines(doc["cost"]["current"]["lines"]) == _lines(cost["lines"])
@@ -51,7 +56,7 @@ def test_review_with_the_workload_prices_the_template_as_cost_does(rendered, exa
     recommended = json.loads(run_cli("recommend", workload, "--format", "json").out)
     assert doc["proposal"] == {k: recommended[k] for k in ("services", "flows", "decisions")}
     assert {c["id"] for c in doc["architecture"]["components"]} == {c["id"] for c in recommended["components"]}
-    assert doc["findings"] == [] and doc["not_understood"] == []
+    assert doc["not_understood"] == []
 
 
 def test_review_json_contract_without_traffic(rendered):
@@ -73,8 +78,12 @@ def test_review_json_contract_without_traffic(rendered):
 
 def test_a_hand_written_template_lists_what_advisor_does_not_model(tmp_path):
     result = run_cli("review", str(REVIEW / "hand-written.yaml"), "-f", "json")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # findings in force
     doc = json.loads(result.out)
+    assert {(f["rule"], tuple(f["resources"])) for f in doc["findings"]} == {
+        ("ADV-R009", ("OrdersTable",)), ("ADV-C003", ("OrdersTable",)), ("ADV-R007", ("OrdersQueue",)),
+        ("ADV-O001", ("Handler", "Server")), ("ADV-R019", ("Handler",)), ("ADV-O005", ("Server",)),
+        ("ADV-R002", ("Server",))}
     components = {c["id"]: c for c in doc["architecture"]["components"]}
     assert set(components) == {"function:handler", "queue:orders-queue", "roles:functions", "table:orders-table"}
     assert components["table:orders-table"]["settings"]["write_capacity_units"] == 10  # Stage defaults to prod
@@ -97,8 +106,10 @@ def test_a_hand_written_template_lists_what_advisor_does_not_model(tmp_path):
 
 def test_a_sam_template_is_expanded_and_read(tmp_path):
     result = run_cli("review", str(REVIEW / "sam.yaml"), "-f", "json")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err
     doc = json.loads(result.out)
+    assert {(f["rule"], tuple(f["resources"])) for f in doc["findings"]} == {
+        ("ADV-R007", ("Orders",)), ("ADV-R009", ("Table",)), ("ADV-O001", ("Worker",))}
     assert doc["read"]["sam"] is True
     components = {c["id"]: c for c in doc["architecture"]["components"]}
     assert components["function:worker"]["settings"]["memory_mb"] == 1024
@@ -114,7 +125,7 @@ def test_a_usage_file_prices_a_template_without_a_workload(tmp_path):
     usage.write_text("traffic: {requests_per_month: 2000000, peak_requests_per_second: 50}\n"
                      "usage:\n  lambda: {request_duration_ms: 200}\n", encoding="utf-8")
     result = run_cli("review", str(REVIEW / "hand-written.yaml"), "--usage", str(usage), "-f", "json")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # the findings above
     doc = json.loads(result.out)
     assert doc["cost"]["current_monthly_usd"] is not None and doc["cost"]["proposed_monthly_usd"] is None
     table = [line for line in doc["cost"]["current"]["lines"] if line["component"] == "table:orders-table"]

@@ -9,7 +9,7 @@ and the environment, and prints.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 
 from advisor.architecture import Architecture
 from advisor.review.infer import Inferred, infer
@@ -17,6 +17,7 @@ from advisor.review.template import load_template, parse_template, plain
 
 if TYPE_CHECKING:
     from advisor.costing import Estimate
+    from advisor.rules import Rule
     from advisor.workload import Workload
 
 NO_TRAFFIC = "no traffic given: pass --workload or --usage to price the template"
@@ -32,15 +33,22 @@ class Review(NamedTuple):
     proposed: "Estimate | None"
     findings: tuple[Any, ...] = ()
     warnings: tuple[str, ...] = ()
+    questions: tuple[Any, ...] = ()  # what the checks could judge only with traffic, when none was given
+
+    @property
+    def in_force(self) -> tuple[Any, ...]:
+        """The findings that count: not suppressed with a reason."""
+        return tuple(f for f in self.findings if f.in_force)
 
 
 def run_review(path: str, *, workload: "Workload | None", proposal: Architecture | None,
                find_prices: "Callable[[str], Any]", parameters: Mapping[str, Any] | None = None,
-               free_tier: bool = False, data: bytes | None = None, template_region: bool = False) -> Review:
+               free_tier: bool = False, data: bytes | None = None, template_region: bool = False,
+               rules: "Sequence[Rule] | None" = None) -> Review:
     """Read a template (the file at `path`, or `data` read elsewhere and named `path`), infer its architecture
     and, with traffic, price it as it is and the proposal. The workload's Region is the template's when
-    `template_region` (traffic that names none). The findings of the check mode are added to the review by
-    the caller that runs it."""
+    `template_region` (traffic that names none). The rules with a `review:` block (`rules`, else the bundled
+    set) check the template; those that need traffic to judge only ask, unless the workload gives it."""
     region = workload.region if workload is not None and not template_region else None
     template = (load_template(path, parameters=parameters, region=region) if data is None else
                 parse_template(data, path, parameters=parameters, region=region))
@@ -64,7 +72,11 @@ def run_review(path: str, *, workload: "Workload | None", proposal: Architecture
             warnings.append(f"not priced: {exc.message}")
         else:
             warnings += [w for w in current.warnings if w not in warnings]
-    return Review(inferred, workload, proposal, current, proposed, (), tuple(dict.fromkeys(warnings)))
+    from advisor.review.checks import run_checks
+
+    checked = run_checks(template, dict(workload.traffic) if workload is not None else None, rules)
+    return Review(inferred, workload, proposal, current, proposed, checked.findings, tuple(dict.fromkeys(warnings)),
+                  checked.questions)
 
 
 # --- JSON ----------------------------------------------------------------------------------------------------
@@ -114,7 +126,8 @@ def review_json(review: Review) -> dict[str, Any]:
             "edges": [{"from": e.source, "to": e.target, "kind": e.kind, "settings": _plain(e.settings)}
                       for e in arch.edges],
         },
-        "findings": [f.as_json() if hasattr(f, "as_json") else f for f in review.findings],
+        "findings": [f.as_json() for f in review.findings],
+        "questions": [q.as_json() for q in review.questions],
         "not_understood": [{"logical_id": n.logical_id, "type": n.type, "line": n.line, "why": n.why}
                            for n in inferred.not_understood],
         "proposal": _proposal_json(review.proposal),
@@ -205,8 +218,15 @@ def review_text(review: Review) -> str:
     if doc["not_understood"]:
         out += ["", "Not understood:"] + [f"  {n['logical_id']} ({n['type']}), line {n['line']}: {n['why']}"
                                           for n in doc["not_understood"]]
-    out += ["", "Findings:"] + ([f"  {f.get('rule', '')} line {f.get('line', '')}: {f.get('message', '')}"
-                                  for f in doc["findings"]] or ["  none"])
+    out += ["", "Findings:"] + ([f"  {f['rule']} {f['severity']} line {f['line']}, column {f['column']}"
+                                  f" ({', '.join(f['resources'])}): {f['message']}"
+                                  + (f" [suppressed: {f['suppressed_by']['reason']}]"
+                                     if f.get("suppressed_by", {}).get("accepted") else "")
+                                  + f"\n    fix: {f['fix']}" for f in doc["findings"]] or ["  none"])
+    if doc["questions"]:
+        out += ["", "Questions (give --workload for the traffic to judge them):"] + [
+            f"  {q['rule']} line {q['line']}: {q['question']}"
+            for q in doc["questions"]]
     cost = doc["cost"]
     out += ["", "Cost:"]
     if cost["current_monthly_usd"] is None:

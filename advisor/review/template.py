@@ -48,7 +48,9 @@ TAGS = {
     "!Ref": "Ref", "!Condition": "Condition",
     **{f"!{name}": f"Fn::{name}" for name in (
         "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub",
-        "Transform", "If", "Equals", "Not", "And", "Or", "Length", "ToJsonString")},
+        "Transform", "If", "Equals", "Not", "And", "Or", "Length", "ToJsonString",
+        # The rule-specific functions of a template's Rules section (CloudFormation user guide, "Rule functions").
+        "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll")},
 }
 FUNCTIONS = frozenset(v for v in TAGS.values() if v.startswith("Fn::"))
 CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"})
