@@ -412,8 +412,12 @@ class DiffFormat(str, Enum):
 @app.command()
 @handled
 def diff(
-    old: str = typer.Argument(..., help="The earlier workload file (- for standard input)."),
-    new: str = typer.Argument(..., help="The later workload file (- for standard input)."),
+    old: str = typer.Argument(..., help="The earlier workload file or CloudFormation template (- for standard "
+                              "input)."),
+    new: str = typer.Argument(..., help="The later workload file or CloudFormation template (- for standard "
+                              "input)."),
+    workload_file: Optional[str] = typer.Option(None, "--workload", help="Workload file whose traffic prices a "
+                                                "template side (a template alone has no cost)."),
     fmt: Optional[DiffFormat] = typer.Option(None, "--format", "-f",
                                              help="text (default on a terminal), json (default otherwise) or markdown."),
     max_increase: Optional[str] = typer.Option(None, "--max-increase",
@@ -424,11 +428,13 @@ def diff(
     catalog_path: Optional[Path] = typer.Option(None, "--catalog", help="Price catalog file or folder."),
     rules_dirs: Optional[list[Path]] = RULES_OPT,
 ) -> None:
-    """Compare two versions of a workload: services, flows, decisions, and the monthly cost by service.
+    """Compare two versions of a workload, or of a CloudFormation template: services, components, flows,
+    decisions, a template's findings, and the monthly cost by service.
 
     Example: advisor diff main.yaml advisor.yaml --max-increase 10% --format markdown
     """
-    from advisor.diff import check_limit, compare, diff_json, diff_text, diff_view, parse_limit, workload_side
+    from advisor.diff import (check_limit, compare, diff_json, diff_text, diff_view, parse_limit, template_side,
+                              workload_side)
     from advisor.errors import CheckFailed, InputError
     from advisor.pipeline import run
 
@@ -436,16 +442,29 @@ def diff(
     if old == new == STDIN:
         raise UsageError("only one of OLD and NEW can be standard input (-)")
     catalog, rule_set = _rule_set(rules_dirs)
-    workloads, problems = [], []
+    kinds = {path: ("template" if path != STDIN and _is_template(path) else "workload") for path in (old, new)}
+    traffic = _load(workload_file, catalog) if workload_file is not None else None
+    loaded: dict[str, Any] = {}
+    problems = []
     for path in (old, new):  # both files checked before either is priced: every error of both at once
         try:
-            workloads.append(_load(path, catalog))
+            if kinds[path] == "workload":
+                loaded[path] = _load(path, catalog)
+            else:
+                from advisor.review.report import run_review
+
+                loaded[path] = run_review(path, workload=traffic, proposal=None, rules=rule_set, free_tier=free_tier,
+                                          find_prices=lambda region: _price_catalog(region, catalog_path))
         except InputError as exc:
             problems += exc.diagnostics
     if problems:
         raise InputError(problems)
     sides = []
-    for path, workload in zip((old, new), workloads):
+    for path in (old, new):
+        if kinds[path] == "template":
+            sides.append(template_side(path, loaded[path]))
+            continue
+        workload = loaded[path]
         prices = _price_catalog(workload.region, catalog_path)
         outcome = run(workload, rule_set, catalog, lambda _: prices, price=True, free_tier=free_tier)
         sides.append(workload_side(path, workload, outcome))
@@ -462,6 +481,22 @@ def diff(
     broken = check_limit(result, limit) if limit is not None else None
     if broken:
         raise CheckFailed(broken)
+
+
+def _is_template(path: str) -> bool:
+    """Whether a file is a CloudFormation template rather than a workload: it has a top-level Resources,
+    AWSTemplateFormatVersion or Transform key (a workload file may have none of them)."""
+    import re
+
+    from advisor.yamlsafe import open_regular
+
+    try:  # never blocks on a FIFO or a device: those are refused, as by every loader
+        with os.fdopen(open_regular(path), "rb") as handle:
+            head = handle.read(1024 * 1024).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return False  # the workload loader says what is wrong with the file
+    return bool(re.search(r'^(Resources|AWSTemplateFormatVersion|Transform)\s*:|"(Resources|AWSTemplateFormatVersion)"\s*:',
+                          head, re.M))
 
 
 def _is_portfolio(files: Optional[list[str]]) -> bool:

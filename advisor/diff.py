@@ -55,6 +55,14 @@ def workload_side(file: str, workload: "Workload", outcome: "Outcome") -> Side:
     return Side(file, "workload", workload.name, outcome.arch, outcome.estimate, (), outcome.warnings)
 
 
+def template_side(file: str, review: Any) -> Side:
+    """A reviewed template's side (`advisor.review.report.run_review`): what it deploys, its cost with the
+    traffic given (none without), and its findings."""
+    arch = review.inferred.architecture
+    return Side(file, "template", arch.workload or review.inferred.template.path, arch, review.current,
+                tuple(review.findings), tuple(review.warnings))
+
+
 class Limit(NamedTuple):
     """How much the monthly cost may rise: dollars, or a percentage of the old total."""
 
