@@ -99,12 +99,14 @@ def decode(data: dict[str, Any]) -> tuple[Catalog, tuple[Rule, ...]]:
         regions=dict(data["regions"]),
         best_practices={b[0]: BestPractice(*b) for b in data["best_practices"]},
     )
-    rules = tuple(
-        Rule(**{**r, "pillars": tuple(r["pillars"]), "best_practices": tuple(r["best_practices"]),
-                "replaces": tuple(r["replaces"]), "when": _uncondition(r["when"]),
-                "review": Review(**r["review"]) if r["review"] is not None else None})
-        for r in data["rules"])
-    return catalog, rules
+    rules = []
+    for r in data["rules"]:
+        given: dict[str, Any] = dict(r)
+        given.update(pillars=tuple(r["pillars"]), best_practices=tuple(r["best_practices"]),
+                     replaces=tuple(r["replaces"]), when=_uncondition(r["when"]),
+                     review=Review(**r["review"]) if r["review"] is not None else None)
+        rules.append(Rule(**given))
+    return catalog, tuple(rules)
 
 
 def _private(folder: Path) -> bool:
