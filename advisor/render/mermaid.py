@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Iterable
 
 from advisor.architecture import Architecture, Flow
@@ -141,7 +141,11 @@ def cost_chart(categories: Iterable[str], lines: Iterable[tuple[str, Iterable[De
 
 
 def _log(value: Decimal) -> Decimal:
-    return max(value, LOG_FLOOR).log10()
+    # Twelve digits are far more than the three the chart shows; an estimate's exact totals carry dozens, and
+    # a logarithm to their full precision costs a millisecond each.
+    with localcontext() as ctx:
+        ctx.prec = 12
+        return max(value, LOG_FLOOR).log10()
 
 
 def _decimal(value: Decimal) -> str:
