@@ -273,6 +273,9 @@ class Pricer:
         self.warnings: list[str] = []
         self.unbilled: tuple[tuple[str, str, str], ...] = ()
         self.usage = workload.usage
+        # Pricing the recovery Region's stack, beside the primary's (what is the account's once, such as a hosted
+        # zone, is the primary's).
+        self.recovery = False
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -454,6 +457,7 @@ def _recovery_lines(workload: Workload, graph: Graph, catalog: Catalog, primary:
     pricer = Pricer(idle, graph_of(recovery.deployed()), catalog.for_region(recovery.region), free_tier=False,
                     scale=ONE, month=month)
     pricer.free = primary.free
+    pricer.recovery = True
     where = f" ({recovery.region} stack)"
     return tuple(line._replace(item=line.item + where) for line in pricer.run())
 

@@ -20,6 +20,8 @@ from advisor.services import service
 # Strategies whose recovery stack serves (or stands ready to serve) from the start; the others deploy it on
 # failover. "replica" is a replica kept for availability without a disaster-recovery requirement.
 SERVING = ("warm-standby", "multi-site-active-active")
+# The strategy a replica's `standby_stack` is set by (ADV-R012, ADV-R013).
+STANDBY_MODES = {"scaled-down": "warm-standby", "full": "multi-site-active-active"}
 
 
 class Recovery(NamedTuple):
@@ -58,8 +60,13 @@ def recovery_stack(arch: Architecture) -> Recovery | None:
     replicas = [c for c in arch.components.values() if c.settings.get("replica_of")]
     if arch.dr is not None:
         region, mode = arch.dr.secondary_region, arch.dr.strategy
-    else:  # a replica kept for availability
-        region, mode = str(replicas[0].settings["region"]), "replica"
+    elif replicas:  # a replica kept for availability, or (a reviewed template) one that says what runs beside it
+        region = str(replicas[0].settings["region"])
+        mode = STANDBY_MODES.get(str(replicas[0].settings.get("standby_stack")), "replica")
+    else:  # a reviewed template's backups copied to another Region: backup and restore
+        copies = sorted(str(c.settings["copy_to_region"]) for c in arch.components.values()
+                        if c.settings.get("copy_to_region"))
+        region, mode = copies[0], "backup-restore"
     dropped = {cid for cid, (role, _) in roles.items() if role == "drop"}
     # ...and what only they fed (a trail's bucket).
     for c in arch.components.values():

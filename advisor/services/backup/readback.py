@@ -8,10 +8,27 @@ from typing import Any
 
 from advisor.review.infer import Reading, number
 from advisor.review.template import Ref
+from advisor.services.backup import INTERVALS
 
 TYPES = ("AWS::Backup::BackupPlan", "AWS::Backup::BackupVault", "AWS::Backup::BackupSelection")
 _REGION = re.compile(r"\b([a-z]{2}(?:-gov)?-[a-z]+-\d)\b")
-_SCHEDULES = {"cron(0 5 ? * * *)": "daily", "cron(0 * ? * * *)": "hourly"}
+# cron(minutes hours day-of-month month day-of-week year): the hours field of an hourly, every-N-hours or daily
+# schedule, as blueprint.py writes them.
+_CRON = re.compile(r"^cron\(\s*\S+\s+(\S+)\s+\S+\s+\*\s+\S+\s+\*\s*\)$")
+_STEP = re.compile(r"^\d+/(\d+)$")
+
+
+def _interval(expression: Any) -> int:
+    """Hours between backups a schedule takes: hourly for `*`, N for `0/N`; daily for a fixed hour, and for a
+    schedule that is not one of these (AWS Backup's default rule is daily)."""
+    found = _CRON.match(expression) if isinstance(expression, str) else None
+    hours = found.group(1) if found else ""
+    if hours == "*":
+        return 1
+    step = _STEP.match(hours)
+    if step and int(step.group(1)) in INTERVALS:
+        return int(step.group(1))
+    return 24
 
 
 def components(r: Reading) -> None:
@@ -23,9 +40,8 @@ def components(r: Reading) -> None:
         if rules:
             rule = rules[0]
             r.claim(r.target(rule.get("TargetBackupVault"), "AWS::Backup::BackupVault"), cid, "vault")
-            schedule = str(rule.get("ScheduleExpression", ""))
-            r.set(cid, "schedule", _SCHEDULES.get(schedule, "daily" if "* * ?" in schedule or "? * *" in schedule
-                                                  else schedule), plan, "BackupPlan", "BackupPlanRule", 0)
+            r.set(cid, "interval_hours", _interval(rule.get("ScheduleExpression")), plan, "BackupPlan",
+                  "BackupPlanRule", 0, "ScheduleExpression")
             kept = number((rule.get("Lifecycle") or {}).get("DeleteAfterDays")) if isinstance(
                 rule.get("Lifecycle"), dict) else None
             r.set(cid, "retention_days", int(kept) if kept else None, plan, "BackupPlan", "BackupPlanRule", 0, "Lifecycle")

@@ -41,7 +41,14 @@ def components(r: Reading) -> None:
                  "sqs": any(r.services[c] == "sqs" for c in r.services),
                  "lambda": any(r.services[c] == "lambda" for c in r.services),
                  "apigateway": any(r.services[c] == "apigateway" for c in r.services)}
-    r.set(cid, "alarms", [k for k in ALARMS if k in present or not watchable[SUBJECTS[k]]], main)
+    # Only dead-letter alarms and no dashboard is advisor's minimum set (ADV-O006): the kinds with nothing to
+    # watch are off. Anything beyond it is the full set, whose kinds with nothing to watch are on.
+    # (A health check's 5XX alarm belongs to the health check, so only the component's own alarms tell.)
+    own = {kind_of(a) for a in mine}
+    if own <= {"dlq-depth"} and not dashboards:
+        r.set(cid, "alarms", [k for k in ALARMS if k in own], main)
+    else:
+        r.set(cid, "alarms", [k for k in ALARMS if k in present or not watchable[SUBJECTS[k]]], main)
     r.set(cid, "dashboard", bool(dashboards), main)
 
 

@@ -4,6 +4,7 @@ Cognito authorizers name it (the inverse of blueprint.py)."""
 from __future__ import annotations
 
 from advisor.review.infer import Reading
+from advisor.services.cognito import TIERS
 
 TYPES = ("AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain")
 
@@ -16,6 +17,10 @@ def components(r: Reading) -> None:
         addons = pool.props.get("UserPoolAddOns")
         r.set(cid, "advanced_security", str(addons.get("AdvancedSecurityMode", "OFF")) if isinstance(addons, dict)
               else "OFF", pool, "UserPoolAddOns")
+        # A pool that states no plan is on Essentials, a new pool's default (Cognito developer guide, "User pool
+        # feature plans"); a plan given by a parameter's value is taken as stated when it names one.
+        tier = str(pool.props.get("UserPoolTier", "ESSENTIALS")).lower()
+        r.set(cid, "tier", tier if tier in TIERS else "essentials", pool, "UserPoolTier")
         for part in r.referrers(pool.logical_id):
             if part.type in ("AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain"):
                 r.claim(part.logical_id, cid, "client" if part.type.endswith("Client") else "domain")

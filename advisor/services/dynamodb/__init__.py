@@ -38,6 +38,9 @@ def _peak_capacity(which: str) -> Any:
 
 
 # Usage keys that apply in one capacity mode only.
+# The tag a replica carries with its `standby_stack`: what the recovery Region runs beside it.
+STANDBY_TAG = "advisor:standby-stack"
+STANDBY_STACKS = ("full", "scaled-down")
 PROVISIONED_ONLY = ("write_capacity_units", "read_capacity_units")
 ON_DEMAND_ONLY = ("monthly_write_request_units", "monthly_read_request_units")
 
@@ -83,7 +86,7 @@ SERVICE = Service(
         Setting("kms_key", "ref", "The key that encrypts it"),
         Setting("region", "str", "The Region a replica runs in"),
         Setting("replica_of", "ref", "The table a replica copies"),
-        Setting("standby_stack", "str", "What runs beside the replica", choices=("full", "scaled-down")),
+        Setting("standby_stack", "str", "What runs beside the replica", choices=STANDBY_STACKS),
         Setting("existing", "bool", "A table the stack refers to by name rather than creates: in the recovery "
                 "Region, the global table's replica or a table restored from a backup copy"),
         Setting("stream_view_type", "str", "What the stream carries", default="NEW_AND_OLD_IMAGES",

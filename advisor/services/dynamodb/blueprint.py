@@ -8,6 +8,7 @@ from typing import Any
 from advisor.architecture import Component
 from advisor.render.cfn.context import Builder
 from advisor.render.cfn.intrinsics import REGION, GetAtt, Ref, Sub
+from advisor.services.dynamodb import STANDBY_TAG
 
 KEY_ATTRIBUTE = "pk"
 # DynamoDB table names: 3 to 255 of these characters (DynamoDB Developer Guide, "Naming rules").
@@ -94,8 +95,13 @@ def build(b: Builder, c: Component) -> None:
                 ConstraintDescription=f"a KMS key ARN in {region}")
             if b.key is not None:
                 b.note("from_recovery", f"{key.value}={b.lid(b.key, 'Arn')}")  # the recovery stack's own key
+            # What runs beside the replica is the recovery template's; the replica says so in a tag, so the
+            # primary template alone tells a warm standby or a second active Region from a pilot light.
+            tags = ({"Tags": [{"Key": STANDBY_TAG, "Value": str(r.settings["standby_stack"])}]}
+                    if r.settings.get("standby_stack") else {})
             rows.append({"Region": region, "PointInTimeRecoverySpecification": pitr,
-                         "SSESpecification": {"KMSMasterKeyId": key}, "DeletionProtectionEnabled": protect, **reads})
+                         "SSESpecification": {"KMSMasterKeyId": key}, "DeletionProtectionEnabled": protect, **reads,
+                         **tags})
             b.note("dr", f"{r.id}: a replica of {c.id} in {region}, encrypted with the key given as {key.value}")
         props = {**base, "StreamSpecification": {"StreamViewType": view},
                  "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"}, "Replicas": rows}

@@ -7,6 +7,7 @@ from typing import Any
 
 from advisor.review.infer import Reading, flag, number
 from advisor.review.template import Resource
+from advisor.services.dynamodb import STANDBY_STACKS, STANDBY_TAG
 
 TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::ApplicationAutoScaling::ScalableTarget",
          "AWS::ApplicationAutoScaling::ScalingPolicy")
@@ -85,6 +86,9 @@ def _global(r: Reading, cid: str, table: Resource, provisioned: bool) -> None:
         key = sse.get("KMSMasterKeyId") if isinstance(sse, dict) else None
         if key is not None:
             r.set(rid, "kms_key", r.key_of(key) or REPLICA_KEY, table, "Replicas", index, "SSESpecification")
+        for tag in row.get("Tags") or []:
+            if isinstance(tag, dict) and tag.get("Key") == STANDBY_TAG and tag.get("Value") in STANDBY_STACKS:
+                r.set(rid, "standby_stack", tag["Value"], table, "Replicas", index, "Tags")
         r.edge(cid, rid, "replicates-to")
 
 

@@ -69,7 +69,7 @@ def cost(p: Pricer) -> None:
         if not any(e.kind == "routes-to" for e in p.arch.edges_from(record.id)):
             continue
         # One hosted zone serves every Region's record: the primary's estimate carries it.
-        primary = p.arch.arch.dr is None or p.arch.arch.region == p.arch.arch.dr.primary_region
+        primary = not p.recovery
         usage = Route53Usage(hosted_zones=1 if primary else 0, monthly_latency_queries=ceil(p.flows.requests / 60),
                              health_checks=1)
         basis = {"hosted_zones": "one zone for the API's name",
