@@ -366,8 +366,23 @@ def sweep(workload: Workload, arch: Architecture, catalog: Catalog, scales: tupl
           month: Month = DEFAULT_MONTH, precision: Decimal = BISECT_RATIO, today: Estimate | None = None) -> Sweep:
     """Price the architecture at each scale and find every crossing with the always-on alternative (each to
     `precision`, a ratio); `today` is the caller's estimate at 1× with the same free tier and month."""
+    from advisor.pricing.errors import PriceNotFound
+
     graph = Graph(arch)
     http = http_variant(graph)
+    try:
+        return _sweep(workload, graph, catalog, scales, alternative, free_tier, month, precision, today, http)
+    except PriceNotFound:
+        if http is None:
+            raise
+        # The Region's catalog prices HTTP APIs only up to a tier the sweep's traffic passes: the chart leaves
+        # that line out rather than the whole comparison.
+        return _sweep(workload, graph, catalog, scales, alternative, free_tier, month, precision, today, None)
+
+
+def _sweep(workload: Workload, graph: Graph, catalog: Catalog, scales: tuple[Decimal, ...], alternative: Alternative,
+           free_tier: bool, month: Month, precision: Decimal, today: Estimate | None,
+           http: HttpVariant | None) -> Sweep:
     points = tuple(_point(workload, graph, catalog, s, alternative, free_tier, month, today if s == 1 else None, http)
                    for s in sorted(scales))
     crossings = _crossings(workload, graph, graph, http, catalog, points, alternative, free_tier, month, precision,
