@@ -58,7 +58,8 @@ def _dr_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog, dr
     for strategy in catalog.dr_strategies:
         arch = made[strategy.id] = recommend(workload, rules, catalog, prices=prices, dr_strategy=strategy.id)
         assert arch.dr is not None
-        total = dict(arch.dr.backup_options).get(arch.dr.backup_method)  # priced already, with the method
+        # Backup and restore priced already, by the method it keeps.
+        total = dict(arch.dr.backup_options).get(arch.dr.backup_method or "")
         if unpriced is None and total is None:
             try:
                 total = estimate(workload, arch, prices(workload.region)).total
@@ -86,7 +87,8 @@ def _backup_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog
                    prices: Callable[[str], Any] | None) -> Architecture:
     """Backup and restore by each method of keeping the data in the recovery Region, priced, and the cheaper kept:
     every DynamoDB backup is a full copy, so copying backups costs the table's size each time, where incremental
-    exports cost what changed. Ties, and prices that cannot be found, keep the catalog's first method."""
+    exports cost what changed. A method that cannot be priced here is passed over; ties, and a Region where none
+    can, keep the catalog's first."""
     from advisor.costing import estimate
     from advisor.pricing.errors import PriceNotFound
 
@@ -94,7 +96,7 @@ def _backup_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog
         from advisor.pricing.catalog import load_catalog as bundled
 
         prices = bundled
-    made = []
+    made: list[tuple[str, Architecture, Any]] = []  # (method, architecture, its monthly estimate or None)
     for method in catalog.backup_methods:
         arch = recommend(workload, rules, catalog, dr_strategy=BACKUP_RESTORE, backup_method=method)
         try:
@@ -103,7 +105,7 @@ def _backup_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog
             total = None
         made.append((method, arch, total))
     priced = [m for m in made if m[2] is not None]
-    method, arch, _ = min(priced, key=lambda m: m[2]) if len(priced) == len(made) else made[0]
+    method, arch, _ = min(priced, key=lambda m: m[2]) if priced else made[0]  # min keeps the first of equals
     assert arch.dr is not None
     return arch._replace(dr=arch.dr._replace(backup_options=tuple((m, total) for m, _, total in made)))
 

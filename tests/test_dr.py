@@ -29,7 +29,7 @@ STRATEGIES = [s.id for s in CATALOG.dr_strategies]
 # Test workloads, one per design the choice lands on, each with an API, a queue and functions, so that a
 # recovery stack has something to run. A name is the strategy it picks, or (`STRATEGY_OF`) a way of it.
 WORKLOADS = {
-    # The issue's example: RPO 12 h and RTO 24 h on a 10 GB table taking half a million writes a month. Backup and
+    # RPO 12 h and RTO 24 h on a 10 GB table taking half a million writes a month. Backup and
     # restore by incremental exports: the changes cost far less to send than whole backups, or than a replica.
     "backup-restore": """\
 version: 1
@@ -234,8 +234,8 @@ def _exports_by_hand(storage_gb: Decimal, writes: int, *, interval_hours: int, f
             + storage_gb * Decimal("0.15") + replayed * Decimal("0.000000625"))
 
 
-def test_rpo_12_hours_rto_24_hours_is_backup_and_restore_for_the_issues_workload():
-    # The issue's workload: a 10 GB table taking half a million 1 KB writes a month. Every DynamoDB backup is a full
+def test_rpo_12_hours_rto_24_hours_exports_a_10_gb_table_taking_few_writes():
+    # A 10 GB table taking half a million 1 KB writes a month. Every DynamoDB backup is a full
     # copy, so AWS Backup would send 912.5 GB a month; incremental exports send the changes (here the 10 MB minimum
     # of each of 90 exports, 0.88 GB) and a full export every 30 days, and the restore test imports 10 GB.
     workload = _workload(WORKLOADS["backup-restore"])

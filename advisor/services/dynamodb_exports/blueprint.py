@@ -239,7 +239,7 @@ def _creation(f: Any) -> str:
     on-demand, encrypted with the recovery Region's key (the shell fills in $RESTORED_TABLE and $KEY_ARN)."""
     import json
 
-    table = next((r["Properties"] for r in f.primary.template.get("Resources", {}).values()
+    table: dict[str, Any] = next((r["Properties"] for r in f.primary.template.get("Resources", {}).values()
                   if r.get("Type") in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")), {})
     spec: dict[str, Any] = {
         "TableName": "$RESTORED_TABLE",

@@ -75,7 +75,8 @@ def price(
                      key="lambda.duration-arm64", free_tier=free_tier, free_key="lambda.duration",
                      basis=f"{fmt_number(runs)} runs × {fmt_number(EXPORTER_SECONDS)} s × {EXPORTER_MEMORY_MB} MB "
                            f"/ 1024 = {fmt_number(seconds)} GB-seconds")
-    lines += metered(service=SERVICE, item="Exporter errors alarm", quantity=usage.alarms, catalog=catalog,
+    lines += metered(service=SERVICE, item="Standard-resolution alarm metrics (the exporter's errors)",
+                     quantity=usage.alarms, catalog=catalog,
                      key="cloudwatch.alarms-standard", free_tier=free_tier, free_key="cloudwatch.alarms",
                      unit="alarm metrics", basis=f"{fmt_number(usage.alarms)} standard alarm ({b.of('alarms')})")
     lines += metered(service=SERVICE, item="Restore test import", quantity=usage.monthly_imported_gb,

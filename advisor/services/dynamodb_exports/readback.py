@@ -39,6 +39,11 @@ def components(r: Reading) -> None:
         every = number(env.get("FULL_EVERY_DAYS"))
         if every:
             r.set(cid, "full_every_days", int(every), fn, "Environment")
+            # The bucket, and its lifecycle, are the recovery Region's template's: this one prices the exports as
+            # render keeps them there.
+            r.set(cid, "retention_days", 2 * int(every) + 1)
+            r.sources[cid]["retention_days"] = ("the recovery Region's bucket, not in this template: kept as render "
+                                                "keeps exports, two full-export periods and a day")
         for resource in r.referrers(fn.logical_id):
             if resource.type == "AWS::Events::Rule":
                 found = _RATE.match(str(resource.props.get("ScheduleExpression", "")).strip())
