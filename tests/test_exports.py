@@ -245,3 +245,42 @@ def test_render_writes_the_restore_script_beside_the_templates(tmp_path, cli):
     assert (tmp_path / "out" / RESTORE_FILE).read_text() == RESTORE_SOURCE
     report = (tmp_path / "out" / "ARCHITECTURE.md").read_text()
     assert f"python3 {RESTORE_FILE} --region us-east-2 \"$BUCKET\" apply \"$RESTORED_TABLE\"" in report
+
+
+@pytest.mark.parametrize("name", ["backup-restore", "backup-restore-copies"])
+def test_both_backup_methods_deploy_in_the_rehearsal(tmp_path, cli, name):
+    # Each way of keeping the data in the recovery Region, rendered and created in moto's CloudFormation in the
+    # report's order with its parameters: the recovery Region's bucket (or vault) first, then the primary stack
+    # given its name (or ARN), which the exporter's environment (or the plan's copy action) then holds.
+    from tests.rehearsal import emulator, rehearse
+    from tests.test_dr import WORKLOADS
+
+    workload = tmp_path / f"{name}.yaml"
+    workload.write_text(WORKLOADS[name])
+    assert cli("render", str(workload), "-o", str(tmp_path / "out")).code == 0
+    with emulator():
+        recovery, primary = rehearse(tmp_path / "out")
+    assert (recovery.region, primary.region) == ("us-east-2", "us-east-1")
+    assert {recovery.status, primary.status} == {"CREATE_COMPLETE"}
+    if name == "backup-restore":
+        bucket = recovery.outputs["ExportMainBucketName"]
+        assert primary.parameters["ExportMainBucketName"] == bucket
+        kinds = {kind for kind, _ in primary.resources.values()}
+        assert {"AWS::Lambda::Function", "AWS::Events::Rule", "AWS::Lambda::EventInvokeConfig"} <= kinds
+        assert {kind for kind, _ in recovery.resources.values()} >= {"AWS::S3::Bucket", "AWS::KMS::Key"}
+    else:
+        assert primary.parameters["BackupPlanRecoveryVaultArn"] == recovery.outputs["BackupPlanVaultArn"]
+
+
+def test_recommend_json_names_the_method_and_both_prices(tmp_path, cli):
+    from tests.test_dr import WORKLOADS
+
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(WORKLOADS["backup-restore"])
+    result = cli("recommend", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    dr = json.loads(result.out)["disaster_recovery"]
+    assert dr["strategy"] == "backup-restore" and dr["backup_method"] == "exports"
+    methods = {m["method"]: float(m["monthly_usd"]) for m in dr["backup_methods"]}
+    chosen = next(float(o["monthly_usd"]) for o in dr["options"] if o["strategy"] == "backup-restore")
+    assert set(methods) == {"exports", "aws-backup"} and methods["exports"] == chosen < methods["aws-backup"]

@@ -15,8 +15,7 @@ from advisor.services.awslambda.blueprint import NO_VPC
 from advisor.services.dynamodb_exports.exporter import EXPORTER_SOURCE
 from advisor.services.dynamodb_exports.pricing import EXPORTER_MEMORY_MB
 from advisor.services.dynamodb_exports.restore import RESTORE_FILE, RESTORE_SOURCE
-from advisor.services.s3 import NONCURRENT_DAYS
-from advisor.services.s3.blueprint import LOG_BUCKET_SELF, _bucket
+from advisor.services.s3.blueprint import expiry, logged_bucket
 
 EXPIRY_RULE = "expire-exports"  # readback knows the exports' bucket by this rule
 RUNTIME = "python3.13"
@@ -115,28 +114,8 @@ def late(b: Builder, c: Component) -> None:
 
 def _bucket_side(b: Builder, c: Component) -> None:
     """The recovery Region's bucket, with its access-log bucket."""
-    lid = b.lid(c.id, "Bucket")
-    logs = _bucket(b, b.lid(c.id, "AccessLogs"), {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}},
-                   {"LifecycleConfiguration": {"Rules": [{"Id": "expire-access-logs", "Status": "Enabled",
-                                                          "ExpirationInDays": 365,
-                                                          "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]}})
-    b.skip_checkov(logs, "CKV_AWS_18", LOG_BUCKET_SELF)
-    encryption: dict[str, Any] = ({"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
-                                                                    "KMSMasterKeyID": b.key_arn()},
-                                   "BucketKeyEnabled": True} if b.has_key()
-                                  else {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}})
-    _bucket(b, lid, encryption, {
-        "LoggingConfiguration": {"DestinationBucketName": Ref(logs), "LogFilePrefix": "s3-access/"},
-        "LifecycleConfiguration": {"Rules": [{
-            "Id": EXPIRY_RULE, "Status": "Enabled", "ExpirationInDays": int(c.settings["retention_days"]),
-            "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_DAYS},
-            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]}})
-    from advisor.render.cfn.context import Statement
-
-    b.bucket_statements[logs].append(Statement(
-        "S3ServerAccessLogs", "Allow", ("s3:PutObject",), (Sub("${%s.Arn}/s3-access/*" % logs),),
-        {"Service": "logging.s3.amazonaws.com"},
-        {"ArnLike": {"aws:SourceArn": arn(lid)}, "StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}}))
+    lid = logged_bucket(b, b.lid(c.id, "Bucket"), b.lid(c.id, "AccessLogs"),
+                        [expiry(EXPIRY_RULE, int(c.settings["retention_days"]))])
     b.output(b.lid(c.id, "BucketName"), Ref(lid),
              f"Name of the bucket that receives {c.id}'s exports from {c.settings['receives_from']}")
 
@@ -196,7 +175,7 @@ def failover_before(f: Any) -> tuple[list[Any], dict[str, str]]:
     """The latest full export imported into a new table in the recovery Region and the changes since replayed;
     the table parameters of the recovery stack then name that table."""
     from advisor.render.runbook import Step
-    from advisor.services.backup.blueprint import _camel
+    from advisor.services.backup.blueprint import _camel, restored_table_step
 
     buckets = [c for c in f.recovery.arch.components.values()
                if c.service == "dynamodb-exports" and c.settings.get("receives_from")]
@@ -223,13 +202,7 @@ def failover_before(f: Any) -> tuple[list[Any], dict[str, str]]:
         Step("Replay the changes exported since that full export, oldest first; the script stops, before any "
              "write, if an export is missing.", (
                  f"python3 {RESTORE_FILE} --region {rec.region} \"$BUCKET\" apply \"$RESTORED_TABLE\"",)),
-        Step("Give the restored table what an import does not set: deletion protection, point-in-time recovery"
-             + (", and the stream the stack reads" if streams else "") + ".", (
-                 f"aws dynamodb update-table --region {rec.region} --table-name \"$RESTORED_TABLE\" "
-                 "--deletion-protection-enabled"
-                 + (" --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES" if streams else ""),
-                 f"aws dynamodb update-continuous-backups --region {rec.region} --table-name \"$RESTORED_TABLE\" "
-                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true")),
+        restored_table_step(rec.region, streams, "an import does not set"),
     ]
     return steps, {param: "RESTORED_TABLE" for param in tables}
 
