@@ -6,7 +6,7 @@ from typing import Any, Mapping, NamedTuple
 # Edge kinds: what one component does to another.
 EDGE_KINDS = (
     "sends", "triggers", "writes", "reads", "invokes", "publishes", "fans-out", "delivers-to",
-    "streams-to", "routes-to", "replicates-to", "backs-up", "encrypts", "audits", "monitors", "authorizes", "alarms-to",
+    "streams-to", "routes-to", "replicates-to", "backs-up", "exports", "encrypts", "audits", "monitors", "authorizes", "alarms-to",
 )
 # Flow steps that stand for something outside the architecture.
 PSEUDO_STEPS = ("client", "producer", "subscribers", "consumers")
@@ -93,6 +93,10 @@ class DrPlan(NamedTuple):
     achieved_rto_minutes: float
     options: tuple[DrOption, ...] = ()  # every strategy, in the catalog's order, as the choice priced it
     chosen_by: str = "price"  # "price": the cheapest that meets both; "order": the framework's order of cost
+    # Backup and restore: how the data reaches the recovery Region (the catalog's backup_methods), and each
+    # method with the architecture's monthly estimate by it (None where it could not be priced).
+    backup_method: str | None = None
+    backup_options: tuple[tuple[str, Any], ...] = ()
 
 
 class Architecture(NamedTuple):
@@ -171,6 +175,13 @@ def to_json(arch: Architecture) -> dict[str, Any]:
                 {"strategy": o.strategy, "rpo_minutes": o.rpo_minutes, "rto_minutes": o.rto_minutes, "meets": o.meets,
                  "monthly_usd": None if o.monthly_usd is None else str(o.monthly_usd)}
                 for o in arch.dr.options
+            ],
+            # How backup and restore keeps the data in the recovery Region: each method priced with the whole
+            # architecture, and the one the backup-restore design uses (null when it was not weighed).
+            "backup_method": arch.dr.backup_method,
+            "backup_methods": [
+                {"method": m, "monthly_usd": None if total is None else str(total)}
+                for m, total in arch.dr.backup_options
             ],
         },
         "components": [

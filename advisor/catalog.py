@@ -107,18 +107,20 @@ class BestPractice(NamedTuple):
 class Catalog:
     """Every id the workload and rule files may use; hashed by identity so it can key caches."""
 
-    __slots__ = ("pillars", "problems", "requirements", "services", "protocols", "dr_strategies", "regions",
-                 "best_practices")
+    __slots__ = ("pillars", "problems", "requirements", "services", "protocols", "dr_strategies", "backup_methods",
+                 "regions", "best_practices")
 
     def __init__(self, *, pillars: dict[str, Pillar], problems: dict[str, Problem], requirements: dict[str, Entry],
                  services: dict[str, Entry], protocols: dict[str, Entry], dr_strategies: tuple[DrStrategy, ...],
-                 regions: dict[str, str], best_practices: dict[str, BestPractice]) -> None:
+                 regions: dict[str, str], best_practices: dict[str, BestPractice],
+                 backup_methods: dict[str, Entry]) -> None:
         self.pillars = pillars
         self.problems = problems
         self.requirements = requirements
         self.services = services
         self.protocols = protocols
         self.dr_strategies = dr_strategies
+        self.backup_methods = backup_methods
         self.regions = regions
         self.best_practices = best_practices
 
@@ -149,6 +151,7 @@ def _catalog_spec() -> Obj:
             "recovery_region": Field(text, True),
             "how_to_test": Field(ListOf(text, min_items=1), True),
         })), True),
+        "backup_methods": Field(ListOf(entry, min_items=1), True),
         "regions": Field(Obj({}, what="region"), True),
     })
 
@@ -197,6 +200,7 @@ def load_catalog(rules_dir: Path | None = None) -> Catalog:
         dr_strategies=tuple(DrStrategy(**{**d, "how_to_test": tuple(d["how_to_test"])}) for d in raw["dr_strategies"]),
         regions=dict(sorted(raw["regions"].items())),
         best_practices={b["id"]: BestPractice(**b) for b in bps},
+        backup_methods={m["id"]: Entry(m["id"], m["name"]) for m in raw["backup_methods"]},
     )
     for problem in catalog.problems.values():
         for req in problem.implies:

@@ -15,6 +15,10 @@ from advisor.rules import BUNDLED_PREFIX, PLACEHOLDER, Condition, Rule, load_rul
 from advisor.errors import Diagnostic, InputError, RuleError
 from advisor.services import Resolving, resolve, service
 from advisor.services.backup import worst_rpo_minutes
+
+BACKUP_RESTORE = "backup-restore"
+# The services whose components keep a table's data in the recovery Region at an interval.
+BACKUP_SERVICES = ("backup", "dynamodb-exports")
 from advisor.workload import SCALAR_TYPES, Workload
 
 
@@ -52,9 +56,11 @@ def _dr_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog, dr
     warnings: tuple[str, ...] = ()
     unpriced = None
     for strategy in catalog.dr_strategies:
-        arch = made[strategy.id] = recommend(workload, rules, catalog, dr_strategy=strategy.id)
-        total = None
-        if unpriced is None:
+        arch = made[strategy.id] = recommend(workload, rules, catalog, prices=prices, dr_strategy=strategy.id)
+        assert arch.dr is not None
+        # Backup and restore priced already, by the method it keeps.
+        total = dict(arch.dr.backup_options).get(arch.dr.backup_method or "")
+        if unpriced is None and total is None:
             try:
                 total = estimate(workload, arch, prices(workload.region)).total
             except PriceNotFound as exc:
@@ -72,7 +78,36 @@ def _dr_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog, dr
                     "is the first that meets the objectives in the framework's order of cost",)
     arch = made[chosen]
     assert arch.dr is not None
-    return arch._replace(dr=arch.dr._replace(options=tuple(options), chosen_by=how), warnings=arch.warnings + warnings)
+    methods = next((a.dr.backup_options for a in made.values() if a.dr is not None and a.dr.backup_options), ())
+    return arch._replace(dr=arch.dr._replace(options=tuple(options), chosen_by=how, backup_options=methods),
+                         warnings=arch.warnings + warnings)
+
+
+def _backup_choice(workload: Workload, rules: tuple[Rule, ...], catalog: Catalog,
+                   prices: Callable[[str], Any] | None) -> Architecture:
+    """Backup and restore by each method of keeping the data in the recovery Region, priced, and the cheaper kept:
+    every DynamoDB backup is a full copy, so copying backups costs the table's size each time, where incremental
+    exports cost what changed. A method that cannot be priced here is passed over; ties, and a Region where none
+    can, keep the catalog's first."""
+    from advisor.costing import estimate
+    from advisor.pricing.errors import PriceNotFound
+
+    if prices is None:
+        from advisor.pricing.catalog import load_catalog as bundled
+
+        prices = bundled
+    made: list[tuple[str, Architecture, Any]] = []  # (method, architecture, its monthly estimate or None)
+    for method in catalog.backup_methods:
+        arch = recommend(workload, rules, catalog, dr_strategy=BACKUP_RESTORE, backup_method=method)
+        try:
+            total = estimate(workload, arch, prices(workload.region)).total
+        except PriceNotFound:
+            total = None
+        made.append((method, arch, total))
+    priced = [m for m in made if m[2] is not None]
+    method, arch, _ = min(priced, key=lambda m: m[2]) if priced else made[0]  # min keeps the first of equals
+    assert arch.dr is not None
+    return arch._replace(dr=arch.dr._replace(backup_options=tuple((m, total) for m, _, total in made)))
 
 
 def _param(workload: Workload, name: str) -> tuple[bool, Any]:
@@ -224,13 +259,14 @@ _NO_REASONS: frozenset[str] = frozenset()
 class _Facts:
     """What conditions read: the workload, the strategy chosen, and the components added so far."""
 
-    __slots__ = ("workload", "problems", "requirements", "dr", "by_service", "because_of", "_why")
+    __slots__ = ("workload", "problems", "requirements", "dr", "backup_method", "by_service", "because_of", "_why")
 
-    def __init__(self, workload: Workload, dr: DrStrategy | None) -> None:
+    def __init__(self, workload: Workload, dr: DrStrategy | None, backup_method: str | None = None) -> None:
         self.workload = workload
         self.problems = workload.problems
         self.requirements = workload.requirements
         self.dr = dr.id if dr is not None else None
+        self.backup_method = backup_method
         self.by_service: dict[str, list[str]] = {}  # service -> component ids, as added
         self.because_of: dict[str, set[str]] = {}  # component -> the reasons of the rules that added it
         self._why: dict[str, frozenset[str]] = {}
@@ -269,6 +305,9 @@ def _compile(cond: Condition) -> Test:
     if kind == "dr_strategy":
         strategy = cond.value
         return lambda facts: facts.why("disaster-recovery") if facts.dr == strategy else None
+    if kind == "backup_method":
+        method = cond.value
+        return lambda facts: facts.why("disaster-recovery") if facts.backup_method == method else None
     if kind == "payload_over_quota":
         # The service's own quota, the one the estimate caps its messages at; a fact of the workload, so
         # it may stand under `not`.
@@ -415,20 +454,25 @@ def _plans(rules: tuple[Rule, ...]) -> tuple[tuple[_Plan, ...], dict[int, tuple[
 
 
 def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None, catalog: Catalog | None = None, *,
-              prices: Callable[[str], Any] | None = None, dr_strategy: str | None = None) -> Architecture:
+              prices: Callable[[str], Any] | None = None, dr_strategy: str | None = None,
+              backup_method: str | None = None) -> Architecture:
     """Fire the rules against a workload and compose the architecture. With a disaster-recovery requirement, the
     architecture with each strategy is priced (`prices(region)` gives a Region's price catalog, the bundled ones
     by default) and the cheapest that meets the RPO and RTO is kept; `dr_strategy` composes one strategy's
-    architecture without choosing."""
+    architecture without choosing among strategies, and for backup and restore `backup_method` names how the data
+    reaches the recovery Region (else each method is priced and the cheaper kept)."""
     catalog = catalog or load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
     rules = rules if isinstance(rules, tuple) else tuple(rules)
     dr_req = workload.requirements.get("disaster-recovery")
     if dr_req and dr_strategy is None:
         return _dr_choice(workload, rules, catalog, dr_req, prices)
+    if dr_req and dr_strategy == BACKUP_RESTORE and backup_method is None:
+        return _backup_choice(workload, rules, catalog, prices)
     plans, frozen, composed = _plans(rules)
     strategy = next(s for s in catalog.dr_strategies if s.id == dr_strategy) if dr_req else None
-    facts = _Facts(workload, strategy)
+    facts = _Facts(workload, strategy, backup_method if strategy is not None and strategy.id == BACKUP_RESTORE
+                   else None)
     by_service, because_of = facts.by_service, facts.because_of
     services: dict[str, str] = {}  # component -> service, as first declared
     warnings: list[str] = []
@@ -510,16 +554,17 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None, catalog
     dr = None
     if strategy is not None and dr_req is not None:
         reached = strategy.rpo_minutes
-        for backup in (c for c in components.values() if c.service == "backup" and c.settings.get("interval_hours")):
-            # Backups reach what their interval allows (the interval plus a late start), never better than the
-            # strategy's tightest.
+        for backup in (c for c in components.values() if c.service in BACKUP_SERVICES
+                       and c.settings.get("interval_hours")):
+            # Backups and exports reach what their interval allows (the interval plus an hour), never better than
+            # the strategy's tightest.
             reached = max(reached, worst_rpo_minutes(int(backup.settings["interval_hours"])))
         dr = DrPlan(
             strategy=strategy.id, title=strategy.title, rpo_minutes=dr_req["rpo_minutes"],
             rto_minutes=dr_req["rto_minutes"], primary_region=workload.region,
             secondary_region=dr_req.get("secondary_region") or catalog.regions[workload.region],
             recovery_region_runs=strategy.recovery_region, achieved_rpo_minutes=reached,
-            achieved_rto_minutes=strategy.rto_minutes,
+            achieved_rto_minutes=strategy.rto_minutes, backup_method=facts.backup_method,
         )
     return Architecture(
         workload=workload.name, region=workload.region, components=components, edges=edge_list, flows=flows,

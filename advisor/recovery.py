@@ -63,9 +63,10 @@ def recovery_stack(arch: Architecture) -> Recovery | None:
     elif replicas:  # a replica kept for availability, or (a reviewed template) one that says what runs beside it
         region = str(replicas[0].settings["region"])
         mode = STANDBY_MODES.get(str(replicas[0].settings.get("standby_stack")), "replica")
-    else:  # a reviewed template's backups copied to another Region: backup and restore
-        copies = sorted(str(c.settings["copy_to_region"]) for c in arch.components.values()
-                        if c.settings.get("copy_to_region"))
+    else:  # a reviewed template's backups copied, or exports sent, to another Region: backup and restore
+        copies = sorted(str(c.settings.get("copy_to_region") or c.settings.get("to_region"))
+                        for c in arch.components.values()
+                        if c.settings.get("copy_to_region") or c.settings.get("to_region"))
         region, mode = copies[0], "backup-restore"
     dropped = {cid for cid, (role, _) in roles.items() if role == "drop"}
     # ...and what only they fed (a trail's bucket).
@@ -91,7 +92,7 @@ def _restricted(arch: Architecture, keep: set[str]) -> Architecture:
     disaster-recovery flow, which spans both Regions, is left out."""
     components = {cid: c for cid, c in arch.components.items() if cid in keep}
     edges = tuple(e for e in arch.edges if e.source in keep and e.target in keep
-                  and e.kind not in ("replicates-to", "backs-up"))
+                  and e.kind not in ("replicates-to", "backs-up", "exports"))
     flows = []
     for f in arch.flows:
         if f.id == "disaster-recovery":

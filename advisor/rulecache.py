@@ -77,6 +77,7 @@ def encode(catalog: Catalog, rules: tuple[Rule, ...]) -> dict[str, Any]:
         "services": [list(e) for e in catalog.services.values()],
         "protocols": [list(e) for e in catalog.protocols.values()],
         "dr_strategies": [list(d) for d in catalog.dr_strategies],
+        "backup_methods": [list(e) for e in catalog.backup_methods.values()],
         "regions": catalog.regions,
         "best_practices": [list(b) for b in catalog.best_practices.values()],
         "rules": [{**r._asdict(), "when": _condition(r.when), "review": r.review and r.review._asdict()}
@@ -98,6 +99,7 @@ def decode(data: dict[str, Any]) -> tuple[Catalog, tuple[Rule, ...]]:
         dr_strategies=tuple(DrStrategy(*tuples(d)) for d in data["dr_strategies"]),
         regions=dict(data["regions"]),
         best_practices={b[0]: BestPractice(*b) for b in data["best_practices"]},
+        backup_methods={e[0]: Entry(*e) for e in data["backup_methods"]},
     )
     rules = []
     for r in data["rules"]:

@@ -8,6 +8,8 @@ A rule never holds code.  Its `when` is built from a fixed vocabulary:
                                        equals, at_most, at_least, below, above, contains, present
     {service: ID}                      the architecture so far has a component of the service
     {dr_strategy: ID}                  the disaster-recovery strategy chosen for the objectives
+    {backup_method: ID}                how backup and restore keeps the data in the recovery Region
+                                       (the catalog's backup_methods; advisor prices each)
     {payload_over_quota: ID}           the workload's request body (`traffic.request_kb`) is larger
                                        than the largest message the service carries (its
                                        declaration's `message_kb`)
@@ -52,8 +54,8 @@ PILLAR_LETTER = {
 }
 COMPONENT_ID = r"[a-z][a-z0-9]*:[a-z0-9{}*-]+"
 OPS = ("equals", "at_most", "at_least", "below", "above", "contains", "present")
-CONDITION_KINDS = ("problem", "requirement", "param", "service", "dr_strategy", "payload_over_quota", "all", "any",
-                   "not")
+CONDITION_KINDS = ("problem", "requirement", "param", "service", "dr_strategy", "backup_method", "payload_over_quota",
+                   "all", "any", "not")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_.-]+)(?:\|([^}]*))?\}")
 
 
@@ -139,6 +141,7 @@ class _CondSpec(Spec):
         vocab: dict[str, Mapping[str, Any]] = {
             "problem": self.catalog.problems, "requirement": self.catalog.requirements,
             "service": self.catalog.services, "dr_strategy": {d.id: d for d in self.catalog.dr_strategies},
+            "backup_method": self.catalog.backup_methods,
         }
         if kind in vocab:
             value = Str(enum=tuple(vocab[kind]), what=kind.replace("_", " ")).check(child, ctx, f"{path}.{kind}")

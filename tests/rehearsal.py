@@ -237,13 +237,16 @@ _MOTO_MODELS = dict(parsing.get_model_map())
 
 # The resource part of an ARN where it is not the type's name in lower case (a global table's ARN is its
 # table's, in each Region it has a replica).
-ARN_KINDS = {"AWS::DynamoDB::GlobalTable": "table"}
+ARN_KINDS = {"AWS::DynamoDB::GlobalTable": "table", "AWS::Backup::BackupVault": "backup-vault"}
+# Resource types whose ARNs put a colon, not a slash, before the name.
+COLON_ARNS = {"AWS::Backup::BackupVault"}
 STREAM_LABEL = "/stream/2026-01-01T00:00:00.000"
 
 
 def _arn(type_name: str, region: str, account: str, name: str) -> str:
     service, kind = type_name.split("::")[1:]
-    return f"arn:aws:{service.lower()}:{region}:{account}:{ARN_KINDS.get(type_name, kind.lower())}/{name}"
+    sep = ":" if type_name in COLON_ARNS else "/"
+    return f"arn:aws:{service.lower()}:{region}:{account}:{ARN_KINDS.get(type_name, kind.lower())}{sep}{name}"
 
 
 # The stand-ins made since the emulator started, for commands that read them back (a replica's stream).
@@ -308,7 +311,8 @@ class StandIn:
         if not self.has_cfn_attr(attr):
             raise UnformattedGetAttTemplateException()
         arn = _arn(self.type_name, self.region, self.account, self.physical_resource_id)
-        return arn if attr == "Arn" else arn + STREAM_LABEL if attr == "StreamArn" \
+        # An attribute that is the resource's ARN by another name (a vault's BackupVaultArn) is that ARN.
+        return arn + STREAM_LABEL if attr == "StreamArn" else arn if attr.endswith("Arn") \
             else f"{self.physical_resource_id}-{attr}"
 
 

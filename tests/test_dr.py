@@ -26,11 +26,23 @@ CATALOG = load_catalog()
 USE1 = load_prices("us-east-1")
 STRATEGIES = [s.id for s in CATALOG.dr_strategies]
 
-# Test workloads, one per strategy the choice lands on, each with an API, a queue and functions, so that a
-# recovery stack has something to run.
+# Test workloads, one per design the choice lands on, each with an API, a queue and functions, so that a
+# recovery stack has something to run. A name is the strategy it picks, or (`STRATEGY_OF`) a way of it.
 WORKLOADS = {
-    # Writes dominate a small table: copying the whole table every 8 hours costs less than replicating every write.
+    # RPO 12 h and RTO 24 h on a 10 GB table taking half a million writes a month. Backup and
+    # restore by incremental exports: the changes cost far less to send than whole backups, or than a replica.
     "backup-restore": """\
+version: 1
+name: catalogue
+requirements:
+  scalability: {peak_rps: 50}
+  disaster-recovery: {rpo_minutes: 720, rto_minutes: 1440}
+traffic: {requests_per_month: 500000, peak_requests_per_second: 20, writes_per_request: 1, reads_per_request: 0}
+data: {item_kb: 1, storage_gb: 10}
+""",
+    # Writes dominate a small table: copying the whole table every 8 hours costs less than exporting and
+    # replaying every change, or than replicating every write.
+    "backup-restore-copies": """\
 version: 1
 name: ledger
 requirements:
@@ -39,15 +51,16 @@ requirements:
 traffic: {requests_per_month: 30000000, peak_requests_per_second: 200, writes_per_request: 1, reads_per_request: 0}
 data: {item_kb: 1, storage_gb: 5}
 """,
-    # The issue's example: RPO 12 h and RTO 24 h on a 10 GB table taking half a million writes a month.
+    # A tiny table taking few writes: its replica costs less than any backup's fixed costs (the exporter's alarm,
+    # the monthly restore test).
     "pilot-light": """\
 version: 1
-name: catalogue
+name: settings
 requirements:
   scalability: {peak_rps: 50}
   disaster-recovery: {rpo_minutes: 720, rto_minutes: 1440}
-traffic: {requests_per_month: 500000, peak_requests_per_second: 20, writes_per_request: 1, reads_per_request: 0}
-data: {item_kb: 1, storage_gb: 10}
+traffic: {requests_per_month: 100000, peak_requests_per_second: 20, writes_per_request: 1, reads_per_request: 0}
+data: {item_kb: 1, storage_gb: 0.1}
 """,
     # Seconds of RPO and minutes of RTO, no reads to serve: a scaled-down standby with streams and fan-out.
     "warm-standby": """\
@@ -73,6 +86,9 @@ requirements:
 traffic: {requests_per_month: 20000000, peak_requests_per_second: 800}
 """,
 }
+
+
+STRATEGY_OF = {"backup-restore-copies": "backup-restore"}
 
 
 @lru_cache(maxsize=None)
@@ -104,9 +120,10 @@ def test_backups_run_as_often_as_the_rpo_needs(rpo, hours):
 
 
 def test_the_backup_plan_in_the_template_and_the_estimate_follow_the_rpo():
-    workload = _workload(WORKLOADS["backup-restore"])
+    workload = _workload(WORKLOADS["backup-restore-copies"])
     arch = recommend(workload)
     assert arch.dr.strategy == "backup-restore" and arch.dr.achieved_rpo_minutes == 9 * 60
+    assert arch.dr.backup_method == "aws-backup"
     from advisor.render.cfn import build_template
 
     plan = build_template(workload, arch)["Resources"]["BackupPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"][0]
@@ -173,33 +190,71 @@ def test_the_choice_is_the_cheapest_strategy_that_meets_both(name, rpo, rto):
 def test_rpo_12_hours_rto_24_hours_backs_up_when_that_is_cheapest():
     # Hand-priced at us-east-1's published prices (the copies' Region, us-east-2, has no AWS Backup price of its
     # own, so the estimate uses us-east-1's, and says so): 5 GB, 30 million 1 KB writes a month.
-    # Backup and restore, every 8 hours: 3 backups × 5 GB kept a day at home ($0.10/GB-month) $1.50; 91.25 copies
-    # × 5 GB × $0.02 $9.125; 3 copies kept a day there $1.50; one 5 GB restore test × $0.15 $0.75.
+    # Backup and restore by AWS Backup copies, every 8 hours: 3 backups × 5 GB kept a day at home
+    # ($0.10/GB-month) $1.50; 91.25 copies × 5 GB × $0.02 $9.125; 3 copies kept a day there $1.50; one 5 GB
+    # restore test × $0.15 $0.75.
     backups = Decimal("1.50") + Decimal("9.125") + Decimal("1.50") + Decimal("0.75")
     # Pilot light: the replica's storage 5 GB × $0.25 and point-in-time recovery × $0.20 (us-east-2), 30 million
     # replicated writes × $0.625 per million, and their 30,000,000 KB / 1024² GB sent at $0.01 to us-east-2.
     replica = (Decimal("1.25") + Decimal("1.00") + Decimal("18.75")
                + Decimal(30_000_000) / Decimal(1024 * 1024) * Decimal("0.01"))
-    workload = _workload(WORKLOADS["backup-restore"])
+    workload = _workload(WORKLOADS["backup-restore-copies"])
     totals = _totals(workload)
     # Both keep the recovery Region's key; everything else is the same stack.
     assert (totals["pilot-light"] - totals["backup-restore"]).quantize(Decimal("0.0001")) == \
         (replica - backups).quantize(Decimal("0.0001"))
-    assert recommend(workload).dr.strategy == "backup-restore"
+    arch = recommend(workload)
+    assert arch.dr.strategy == "backup-restore" and arch.dr.backup_method == "aws-backup"
+    # Exporting its 30 million changes, and replaying half a month of them in the restore test, costs more.
+    methods = dict(arch.dr.backup_options)
+    assert methods["aws-backup"] < methods["exports"]
 
 
-def test_rpo_12_hours_rto_24_hours_keeps_a_replica_when_that_is_cheapest():
-    # The issue's workload: a 10 GB table and half a million writes a month. Every DynamoDB backup is a full copy,
-    # so copying it three times a day moves 912.5 GB a month ($18.25) where the replica costs $4.5 of storage and
-    # recovery plus $0.31 of writes: pilot light is the cheaper strategy that meets 12 h / 24 h.
-    workload = _workload(WORKLOADS["pilot-light"])
-    totals = _totals(workload)
-    backups = Decimal("3.00") + Decimal("18.25") + Decimal("3.00") + Decimal("1.50")
+def _exports_by_hand(storage_gb: Decimal, writes: int, *, interval_hours: int, full_every_days: int) -> Decimal:
+    """Backup and restore by incremental exports, priced line by line at us-east-1's published prices (the
+    bucket's Region, us-east-2, is priced at its own S3 prices where the catalog has them)."""
+    # DynamoDB pricing page: full export $0.10/GB, incremental export $0.10/GB processed, at least 10 MB an export
+    # (DynamoDB Developer Guide, "How export works"); import from S3 $0.15/GB; on-demand writes $0.625 a million.
+    # Lambda: $0.20 a million requests, $0.0000133334 a GB-second (arm64); CloudWatch: $0.10 an alarm metric.
+    # S3 Standard $0.023/GB-month, PUT $0.005 a thousand; us-east-1 to us-east-2 transfer $0.01/GB.
+    days = Decimal(730) / 24
+    runs = Decimal(730) / interval_hours
+    fulls = days / full_every_days
+    full_gb = fulls * storage_gb
+    changed = Decimal(writes) / (1024 * 1024)
+    processed = max(changed, (runs - fulls) * Decimal(10) / 1024)
+    sent = full_gb + processed
+    kept = 2 * full_every_days + 1
+    partitions = max(1, -(-storage_gb // 10))
+    replayed = -(-(Decimal(writes) * full_every_days / 2 / days) // 1)
+    return (full_gb * Decimal("0.10") + processed * Decimal("0.10")
+            + runs * Decimal("0.0000002") + runs * 128 / 1024 * Decimal("0.0000133334") + Decimal("0.10")
+            + sent * Decimal("0.01") + sent * kept / days * Decimal("0.023")
+            + -(-(runs * (5 + partitions)) // 1) * Decimal("0.000005")
+            + storage_gb * Decimal("0.15") + replayed * Decimal("0.000000625"))
+
+
+def test_rpo_12_hours_rto_24_hours_exports_a_10_gb_table_taking_few_writes():
+    # A 10 GB table taking half a million 1 KB writes a month. Every DynamoDB backup is a full
+    # copy, so AWS Backup would send 912.5 GB a month; incremental exports send the changes (here the 10 MB minimum
+    # of each of 90 exports, 0.88 GB) and a full export every 30 days, and the restore test imports 10 GB.
+    workload = _workload(WORKLOADS["backup-restore"])
+    exports = _exports_by_hand(Decimal(10), 500_000, interval_hours=8, full_every_days=30)
+    # Pilot light: the replica's storage 10 GB × $0.25 and point-in-time recovery × $0.20, half a million
+    # replicated writes × $0.625 a million, and their 500,000 KB / 1024² GB sent at $0.01 to us-east-2.
     replica = (Decimal("2.50") + Decimal("2.00") + Decimal("0.3125")
                + Decimal(500_000) / Decimal(1024 * 1024) * Decimal("0.01"))
-    assert (totals["backup-restore"] - totals["pilot-light"]).quantize(Decimal("0.0001")) == \
-        (backups - replica).quantize(Decimal("0.0001"))
-    assert recommend(workload).dr.strategy == "pilot-light"
+    totals = _totals(workload)
+    assert (totals["pilot-light"] - totals["backup-restore"]).quantize(Decimal("0.001")) == \
+        (replica - exports).quantize(Decimal("0.001"))
+    assert exports < replica
+    arch = recommend(workload)
+    assert arch.dr.strategy == "backup-restore" and arch.dr.backup_method == "exports"
+    assert arch.dr.achieved_rpo_minutes == 9 * 60 and arch.dr.achieved_rpo_minutes <= 720
+    export = arch.components["export:main"].settings
+    assert (export["interval_hours"], export["full_every_days"], export["retention_days"]) == (8, 30, 61)
+    methods = dict(arch.dr.backup_options)
+    assert methods["exports"] == totals["backup-restore"] < methods["aws-backup"]
 
 
 def test_the_recovery_stack_is_in_the_estimate():
@@ -244,10 +299,11 @@ def _templates(folder: Path) -> dict[str, dict]:
 def test_render_writes_a_template_for_each_region(rendered, name):
     workload = _workload(WORKLOADS[name])
     region = workload.requirements["disaster-recovery"]["secondary_region"]
+    restore = ["restore-exports.py"] if name == "backup-restore" else []
     assert sorted(p.name for p in rendered[name].iterdir()) == sorted(
-        ["ARCHITECTURE.md", "template.yaml", f"template.{region}.yaml"])
+        ["ARCHITECTURE.md", "template.yaml", f"template.{region}.yaml"] + restore)
     report = (rendered[name] / "ARCHITECTURE.md").read_text()
-    assert f"Strategy **{CATALOG_TITLES[name]}**" in report
+    assert f"Strategy **{CATALOG_TITLES[STRATEGY_OF.get(name, name)]}**" in report
 
 
 CATALOG_TITLES = {s.id: s.title for s in CATALOG.dr_strategies}
@@ -370,7 +426,15 @@ def test_the_report_shows_the_choice_beside_the_others_prices(rendered):
     assert len(rows) == 4
     assert rows[0].startswith("| **Backup and restore** (chosen) | 9 hours | 4 hours | yes | $")
     assert all(re.search(r"\| \+\$[0-9,.]+ \|$", row) for row in rows[1:])
-    assert "backs up every 8 hours" in report
+    assert "exports the table's changes every 8 hours to a bucket in `us-east-2`, with a full export every 30 " \
+        "days: a Region's loss costs at most 9 hours of writes" in report
+    # Both ways of keeping the data there were priced; the report says which and what each cost.
+    methods = re.search(r"Backup and restore was priced by each way .*?: DynamoDB incremental exports .*?, "
+                        r"\$([0-9,.]+) \(cheaper\); AWS Backup copies .*?, \$([0-9,.]+)\.", report)
+    assert methods and float(methods.group(1).replace(",", "")) < float(methods.group(2).replace(",", ""))
+    assert rows[0].split("|")[5].strip() == f"${methods.group(1)}"
+    copies = (rendered["backup-restore-copies"] / "ARCHITECTURE.md").read_text()
+    assert "backs up every 8 hours" in copies and "AWS Backup copies to a vault in the recovery Region, $" in copies
 
 
 def test_the_example_dr_workload_writes_its_recovery_template(tmp_path, cli):

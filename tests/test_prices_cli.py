@@ -24,7 +24,7 @@ def test_update_from_a_folder_writes_catalogs_that_later_runs_use(cli, tmp_path)
                  "--output", str(out))
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.iterdir()) == ["eu-west-1.json", "us-east-1.json"]
-    assert "us-east-1: 64 prices from the bulk files (effective 2026-10-01 to 2026-11-01)" in result.err
+    assert "us-east-1: 67 prices from the bulk files (effective 2026-10-01 to 2026-11-01)" in result.err
     assert "eu-west-1: 8 prices from the bulk files (effective 2026-11-01)" in result.err
     assert "kept kms.keys" in result.err  # the recorded files have no KMS offer for eu-west-1
     for region in ("us-east-1", "eu-west-1"):

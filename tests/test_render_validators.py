@@ -64,8 +64,10 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, str]]:
 # The serverless rules this project's templates suppress, each only where it misfires or where the workload made
 # the call: a dead-letter queue asked for a redrive policy (ES6000), an SQS event source mapping asked for an
 # on-failure destination Lambda does not support for queues (ES1001), a log group named in LoggingConfig rather
-# than by LogGroupName (WS1004), tracing the workload did not ask for (WS1000, WS5000).
-SUPPRESSED = {"ES6000", "ES1001", "WS1004", "WS1000", "WS5000"}
+# than by LogGroupName (WS1004), tracing the workload did not ask for (WS1000, WS5000), and a scheduled exporter's
+# asynchronous invocation and schedule rule without a failure destination or dead-letter queue (ES1007, ES4000),
+# whose next run exports from where the last completed export ended.
+SUPPRESSED = {"ES6000", "ES1001", "WS1004", "WS1000", "WS5000", "ES1007", "ES4000"}
 
 
 def _serverless_findings(runners, path: Path, keep_suppressions: bool = True) -> list[tuple[str, str, str]]:
@@ -139,6 +141,12 @@ def test_every_serverless_suppression_is_needed_and_explained(rendered, serverle
                 assert props["TracingConfig"]["Mode"] != "Active", (name, lid)
             if "WS5000" in checks:
                 assert props["TracingConfiguration"]["Enabled"] is False, (name, lid)
+            # A scheduled exporter's invocations and schedule events: the next run is the retry.
+            if "ES1007" in checks:
+                assert resource["Type"] == "AWS::Lambda::Permission" and props["Principal"] == "events.amazonaws.com"
+                assert lid.startswith("Export"), (name, lid)
+            if "ES4000" in checks:
+                assert resource["Type"] == "AWS::Events::Rule" and "ScheduleExpression" in props, (name, lid)
             suppressed |= {(rule, lid) for rule in checks}
         unsuppressed = {(rule, lid) for rule, lid, _ in _serverless_findings(serverless_runners, path, False)}
         assert unsuppressed == suppressed, name

@@ -193,6 +193,11 @@ QUERIES: tuple[PriceQuery, ...] = (
        ("productFamily", "Amazon DynamoDB On-Demand Backup Storage"), usagetype="TimedBackupStorage-ByteHrs"),
     _q("dynamodb.restore", "AmazonDynamoDB", "GB", ("GB",), ("productFamily", "Amazon DynamoDB Restore Data Size"),
        usagetype="RestoreDataSize-Bytes"),
+    # Export to and import from S3, matched by usage type alone (DynamoDB Developer Guide, "Understanding
+    # DynamoDB billing": ExportDataSize-Bytes, IncrementalExportDataSize-Bytes, ImportDataSize-Bytes).
+    _q("dynamodb.export-full", "AmazonDynamoDB", "GB", ("GB",), usagetype="ExportDataSize-Bytes"),
+    _q("dynamodb.export-incremental", "AmazonDynamoDB", "GB", ("GB",), usagetype="IncrementalExportDataSize-Bytes"),
+    _q("dynamodb.import", "AmazonDynamoDB", "GB", ("GB",), usagetype="ImportDataSize-Bytes"),
     _q("dynamodb.streams-read-request-units", "AmazonDynamoDB", "sRRU", ("Requests", "ReadRequestUnits"),
        ("productFamily", "API Request"), ("group", "DDB-StreamsReadRequests")),
     # Amazon CloudWatch

@@ -44,6 +44,10 @@ def render(workload: Any, outcome: Any, catalog: Any, prices: Any | None, price_
         rec_text = dump_template(rec_template)
         files[template_name(rec.region)] = rec_text
         stacks.append((template_name(rec.region), rec.region, rec_template, len(rec_text.encode("utf-8"))))
+    from advisor.services import part
+
+    for sid in arch.services:  # files a service ships beside the templates (a restore script)
+        files.update(getattr(part(sid, "blueprint"), "files", lambda _: {})(arch))
     notes: list[str] = []
     if estimate is not None and prices is not None:
         from advisor.pricing.errors import PriceNotFound

@@ -19,7 +19,7 @@ _ID = re.compile(r"[^A-Za-z0-9_]")
 _EDGE_WORDS = {
     "sends": "sends", "triggers": "triggers", "writes": "writes", "reads": "reads", "invokes": "invokes",
     "publishes": "publishes", "fans-out": "fans out", "delivers-to": "delivers to", "streams-to": "streams to",
-    "routes-to": "routes to", "replicates-to": "replicates to", "backs-up": "backs up", "encrypts": "encrypts",
+    "routes-to": "routes to", "replicates-to": "replicates to", "backs-up": "backs up", "exports": "exports", "encrypts": "encrypts",
     "audits": "audits", "monitors": "monitors", "authorizes": "authorizes", "alarms-to": "alarms to",
 }
 

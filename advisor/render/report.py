@@ -172,6 +172,11 @@ def dr_view(workload: Workload, arch: Architecture, catalog: Catalog, deploy: di
         options.append({"title": o.title, "strategy": o.strategy, "rpo": duration_text(o.rpo_minutes),
                         "rto": duration_text(o.rto_minutes), "meets": o.meets, "monthly": amount,
                         "chosen": o.strategy == arch.dr.strategy, "difference": more})
+    priced_methods = [t for _, t in arch.dr.backup_options if t is not None]
+    cheaper = min(priced_methods) if len(priced_methods) == len(arch.dr.backup_options) else None
+    methods = [{"name": catalog.backup_methods[m].title, "monthly": None if total is None else money(total),
+                "chosen": m == arch.dr.backup_method or (arch.dr.backup_method is None and total == cheaper)}
+               for m, total in arch.dr.backup_options]
     notes = []
     for sid in arch.services:
         said = getattr(part(sid, "blueprint"), "recovery_notes", None)
@@ -182,6 +187,7 @@ def dr_view(workload: Workload, arch: Architecture, catalog: Catalog, deploy: di
         "rto": f"{arch.dr.rto_minutes:g}", "primary": arch.dr.primary_region,
         "secondary": arch.dr.secondary_region, "runs": arch.dr.recovery_region_runs,
         "tests": list(strategy.how_to_test), "options": options, "chosen_by": arch.dr.chosen_by,
+        "methods": methods,
         "notes": notes, "failover": [], "failback": None, "test_commands": [], "recovery": None,
         "read_path": False,
     }

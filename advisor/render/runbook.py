@@ -119,7 +119,9 @@ def deploy_steps(primary: Stack, rec: Stack | None, recovery: Recovery | None) -
     lookups = [f"{shell_name(output)}=$({output_of(rec, output)})" for output in sorted(set(wired.values()))]
     values = {param: f'"${shell_name(output)}"' for param, output in wired.items()}
     replicated = recovery.mode != "backup-restore"
-    steps.append(Step(f"In `{primary.region}`, deploy `{primary.file}` with the ARNs the recovery stack output"
+    arns = [output.endswith("Arn") for output in wired.values()]
+    what = "ARNs" if all(arns) else "names" if not any(arns) else "ARNs and names"
+    steps.append(Step(f"In `{primary.region}`, deploy `{primary.file}` with the {what} the recovery stack output"
                       + (f" (its global table creates the replica in `{rec.region}` with that key)" if replicated
                          else "") + ".",
                       tuple(lookups) + (deploy(primary, values),)))

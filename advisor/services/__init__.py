@@ -24,6 +24,7 @@ MODULES = {
     "cloudwatch": "cloudwatch",
     "cognito": "cognito",
     "dynamodb": "dynamodb",
+    "dynamodb-exports": "dynamodb_exports",
     "dynamodb-streams": "dynamodb_streams",
     "eventbridge": "eventbridge",
     "iam": "iam",
@@ -74,7 +75,7 @@ def pricing_of(service_id: str) -> ModuleType:
 # behind (the key's requests, log lines, traces, trail files, stored objects, backups, DNS) come last; a
 # service listed in neither runs between them, in id order.
 COST_FIRST = ("apigateway", "sqs", "lambda", "sns", "dynamodb", "eventbridge")
-COST_LAST = ("kms", "cloudwatch", "xray", "cloudtrail", "s3", "backup", "route53")
+COST_LAST = ("kms", "cloudwatch", "xray", "cloudtrail", "s3", "dynamodb-exports", "backup", "route53")
 REQUEST_TIER = frozenset(COST_FIRST[:3])
 _COST_ORDER: list[tuple[str, ...]] = []
 
@@ -94,14 +95,15 @@ def priced(service_id: str) -> bool:
 
 
 # Blueprints with a `late(builder, component)` step run it after every connector, in this order: API
-# stages first, then alarms, then DNS (which reuses the API's alarm).
-LATE_ORDER = ("apigateway", "cloudwatch", "route53")
+# stages first, then alarms, then DNS (which reuses the API's alarm), then the exporter's alarm (sent to the
+# alarm topic, once its connector has made it).
+LATE_ORDER = ("apigateway", "cloudwatch", "route53", "dynamodb-exports")
 
 # The order in which `advisor review` runs the packages' `readback` steps: the key first (every encrypted
-# resource names it), the workflow before the queues (it claims the queue it parks events in), the queues
+# resource names it), the exporter before the functions and buckets (it claims its own), the workflow before the queues (it claims the queue it parks events in), the queues
 # after every package that points at its dead-letter queues, and the components that stand for a practice
 # across the others (alarms, roles, tracing) last.
-READBACK_ORDER = ("kms", "stepfunctions", "apigateway", "lambda", "dynamodb", "dynamodb-streams", "sns",
+READBACK_ORDER = ("kms", "dynamodb-exports", "stepfunctions", "apigateway", "lambda", "dynamodb", "dynamodb-streams", "sns",
                   "eventbridge", "s3", "cloudtrail", "backup", "budgets", "cognito", "route53", "sqs",
                   "cloudwatch", "iam", "xray")
 

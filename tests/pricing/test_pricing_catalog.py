@@ -210,6 +210,8 @@ def test_every_line_is_quantity_times_unit_price(use1) -> None:
         "stepfunctions": {"type": "standard", "monthly_transitions": 5000},
         "s3": {"storage_gb": 60000, "monthly_put_requests": 10, "monthly_get_requests": 10},
         "backup": {"warm_storage_gb": 5, "monthly_cross_region_copy_gb": 5},
+        "dynamodb-exports": {"monthly_full_export_gb": 10, "monthly_incremental_export_gb": "0.5",
+                             "monthly_imported_gb": 10, "monthly_exporter_runs": "91.25", "alarms": 1},
         "data-transfer": {"monthly_outbound_internet_gb": 200},
         "fargate": {"tasks": 2, "vcpu": "0.5", "memory_gb": 1, "load_balancer_lcu": 1},
         "xray": {"monthly_traces_recorded": 2000000, "monthly_traces_retrieved": 3000000},

@@ -316,7 +316,7 @@ def test_caller_basis_is_carried_on_lines(use1) -> None:
 def test_registry_is_explicit_and_typed(use1) -> None:
     assert set(SERVICES) == {
         "lambda", "apigateway", "sqs", "sns", "dynamodb", "cloudwatch", "cloudtrail", "kms", "eventbridge",
-        "stepfunctions", "s3", "backup", "data-transfer", "fargate", "xray", "route53", "cognito",
+        "stepfunctions", "s3", "backup", "dynamodb-exports", "data-transfer", "fargate", "xray", "route53", "cognito",
     }
     assert lookup("sqs").usage is sqs.SqsUsage
     lines = price_usage("sqs", sqs.SqsUsage(monthly_requests=1000000), use1)

@@ -26,6 +26,8 @@ DESCRIPTION = "advisor "
 def components(r: Reading) -> None:
     """One component per function, with what belongs to it."""
     for fn in r.of_type("AWS::Lambda::Function"):
+        if fn.logical_id in r.parts:
+            continue  # another package's (an exporter)
         cid = r.component(r.name(fn.logical_id, "function"), "lambda", fn)
         _settings(r, cid, fn)
     for resource in r.of_type("AWS::Lambda::Permission", "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::Version",

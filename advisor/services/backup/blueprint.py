@@ -143,15 +143,24 @@ def failover_before(f: Any) -> tuple[list[Any], dict[str, str]]:
                  "--output text)",
                  f"aws backup describe-restore-job --region {rec.region} --restore-job-id \"$JOB\" --query Status "
                  "--output text")),
-        Step("Give the restored table what a restore does not carry over: deletion protection, point-in-time "
-             "recovery" + (", and the stream the stack reads" if streams else "") + ".", (
-                 f"aws dynamodb update-table --region {rec.region} --table-name \"$RESTORED_TABLE\" "
-                 "--deletion-protection-enabled"
-                 + (" --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES" if streams else ""),
-                 f"aws dynamodb update-continuous-backups --region {rec.region} --table-name \"$RESTORED_TABLE\" "
-                 "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true")),
+        restored_table_step(rec.region, streams, "a restore does not carry over"),
     ]
     return steps, {param: "RESTORED_TABLE" for param in tables}
+
+
+def restored_table_step(region: str, streams: bool, why: str) -> Any:
+    """The runbook step that gives a restored (or imported) table, `$RESTORED_TABLE`, what `why` leaves out:
+    deletion protection, point-in-time recovery and, when the stack reads one, its stream."""
+    from advisor.render.runbook import Step
+
+    return Step(f"Give the restored table what {why}: deletion protection, point-in-time recovery"
+                + (", and the stream the stack reads" if streams else "") + ".", (
+                    f"aws dynamodb update-table --region {region} --table-name \"$RESTORED_TABLE\" "
+                    "--deletion-protection-enabled"
+                    + (" --stream-specification StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES" if streams
+                       else ""),
+                    f"aws dynamodb update-continuous-backups --region {region} --table-name \"$RESTORED_TABLE\" "
+                    "--point-in-time-recovery-specification PointInTimeRecoveryEnabled=true"))
 
 
 def _camel(component: str, suffix: str, names: Any) -> str:

@@ -55,11 +55,13 @@ def _usage_check(usage: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 def _recovery(arch: Any, c: Any) -> tuple[str, Mapping[str, Any] | None]:
     """A replica is the recovery Region's copy of its table, made by the primary stack's global table: the
-    recovery stack refers to the table by name, as it does to a table restored from a copied backup."""
+    recovery stack refers to the table by name, as it does to a table restored from a copied backup or from
+    exports."""
     if c.settings.get("replica_of"):
         return "drop", None
     replicated = any(r.settings.get("replica_of") == c.id for r in arch.components.values())
-    copied = any(e.target == c.id and e.kind == "backs-up" and arch.components[e.source].settings.get("copy_to_region")
+    copied = any(e.target == c.id and ((e.kind == "backs-up" and arch.components[e.source].settings.get("copy_to_region"))
+                                       or (e.kind == "exports" and arch.components[e.source].settings.get("to_region")))
                  for e in arch.edges)
     if replicated or copied:
         return "refer", {**c.settings, "existing": True}

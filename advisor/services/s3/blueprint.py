@@ -32,30 +32,39 @@ def _bucket(b: Builder, lid: str, encryption: dict[str, Any], extra: dict[str, A
     return lid
 
 
-def build(b: Builder, c: Component) -> None:
-    lid = b.lid(c.id)
-    logs = _bucket(b, b.lid(c.id, "AccessLogs"),
-                   {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}},
-                   {"LifecycleConfiguration": {"Rules": [{"Id": "expire-access-logs", "Status": "Enabled",
-                                                          "ExpirationInDays": 365,
-                                                          "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]}})
+def logged_bucket(b: Builder, lid: str, logs: str, rules: list[dict[str, Any]]) -> str:
+    """A bucket encrypted with the stack's key (SSE-S3 without one), with these lifecycle rules, logging its
+    access to a bucket of its own, `logs`."""
+    _bucket(b, logs, {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}},
+            {"LifecycleConfiguration": {"Rules": [{"Id": "expire-access-logs", "Status": "Enabled",
+                                                   "ExpirationInDays": 365,
+                                                   "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]}})
     b.skip_checkov(logs, "CKV_AWS_18", LOG_BUCKET_SELF)
     encryption: dict[str, Any] = {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
                                                                    "KMSMasterKeyID": b.key_arn()},
                                   "BucketKeyEnabled": True} if b.has_key() else \
         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     extra: dict[str, Any] = {"LoggingConfiguration": {"DestinationBucketName": Ref(logs), "LogFilePrefix": "s3-access/"}}
-    days = c.settings.get("expiration_days")
-    if days:
-        extra["LifecycleConfiguration"] = {"Rules": [{
-            "Id": "expire-objects", "Status": "Enabled", "ExpirationInDays": int(days),
-            "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_DAYS},
-            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]}
+    if rules:
+        extra["LifecycleConfiguration"] = {"Rules": rules}
     _bucket(b, lid, encryption, extra)
     b.bucket_statements[logs].append(Statement(
         "S3ServerAccessLogs", "Allow", ("s3:PutObject",), (Sub("${%s.Arn}/s3-access/*" % logs),),
         {"Service": "logging.s3.amazonaws.com"},
         {"ArnLike": {"aws:SourceArn": arn(lid)}, "StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}}))
+    return lid
+
+
+def expiry(rule_id: str, days: int) -> dict[str, Any]:
+    """A lifecycle rule that expires objects after `days`, their old versions soon after, and stale uploads."""
+    return {"Id": rule_id, "Status": "Enabled", "ExpirationInDays": days,
+            "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_DAYS},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}
+
+
+def build(b: Builder, c: Component) -> None:
+    days = c.settings.get("expiration_days")
+    logged_bucket(b, b.lid(c.id), b.lid(c.id, "AccessLogs"), [expiry("expire-objects", int(days))] if days else [])
 
 
 # --- a claim check: a request body too large for a queue message goes to a bucket, a pointer on the queue ---

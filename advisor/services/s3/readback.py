@@ -17,8 +17,8 @@ def components(r: Reading) -> None:
     log_buckets = {lid: b for b in buckets for lid in r.targets(
         (b.props.get("LoggingConfiguration") or {}).get("DestinationBucketName"), "AWS::S3::Bucket")}
     for bucket in buckets:
-        if bucket.logical_id in log_buckets:
-            continue
+        if bucket.logical_id in log_buckets or bucket.logical_id in r.parts:
+            continue  # an access-log bucket, or another package's (an exports bucket)
         cid = r.component(r.name(bucket.logical_id, "bucket"), "s3", bucket)
         _settings(r, cid, bucket)
     for lid, source in log_buckets.items():
