@@ -468,7 +468,9 @@ def recommend(workload: Workload, rules: tuple[Rule, ...] | None = None, catalog
     if dr_req and dr_strategy is None:
         return _dr_choice(workload, rules, catalog, dr_req, prices)
     if dr_req and dr_strategy == BACKUP_RESTORE and backup_method is None:
-        return _backup_choice(workload, rules, catalog, prices)
+        if not dr_req.get("backup_method"):
+            return _backup_choice(workload, rules, catalog, prices)
+        backup_method = str(dr_req["backup_method"])  # the workload's own statement wins over the price
     plans, frozen, composed = _plans(rules)
     strategy = next(s for s in catalog.dr_strategies if s.id == dr_strategy) if dr_req else None
     facts = _Facts(workload, strategy, backup_method if strategy is not None and strategy.id == BACKUP_RESTORE

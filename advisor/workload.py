@@ -60,6 +60,9 @@ def requirement_specs(catalog: Catalog) -> dict[str, Obj]:
                                  default=1440),
             "secondary_region": Field(Str("Region to recover into (default: the region's usual pair)",
                                           enum=regions)),
+            "backup_method": Field(Str("How backup and restore keeps the table's data in the recovery Region "
+                                       "(default: the cheaper for the workload)",
+                                       enum=tuple(catalog.backup_methods), what="backup method")),
         }, what="parameter"),
         "serverless-first": Obj({}, what="parameter"),
         "monitoring-governance": Obj({

@@ -284,3 +284,37 @@ def test_recommend_json_names_the_method_and_both_prices(tmp_path, cli):
     methods = {m["method"]: float(m["monthly_usd"]) for m in dr["backup_methods"]}
     chosen = next(float(o["monthly_usd"]) for o in dr["options"] if o["strategy"] == "backup-restore")
     assert set(methods) == {"exports", "aws-backup"} and methods["exports"] == chosen < methods["aws-backup"]
+
+
+def test_a_stated_backup_method_wins_over_the_price(tmp_path, cli):
+    # The same 10 GB table that exports when left to the price (above), told to use AWS Backup: backup and restore
+    # is priced that way, which makes pilot light the cheapest strategy; the report says the method was stated.
+    from tests.test_dr import WORKLOADS
+
+    text = WORKLOADS["backup-restore"].replace("rto_minutes: 1440}", "rto_minutes: 1440, backup_method: aws-backup}")
+    path = tmp_path / "pinned.yaml"
+    path.write_text(text)
+    result = cli("recommend", str(path), "--format", "json")
+    assert result.code == 0, result.err
+    dr = json.loads(result.out)["disaster_recovery"]
+    assert dr["strategy"] == "pilot-light" and dr["backup_methods"] == []
+    from advisor.engine import recommend
+    from advisor.workload import load_workload_text
+
+    arch = recommend(load_workload_text(text, "pinned.yaml"), dr_strategy="backup-restore")
+    assert arch.dr.backup_method == "aws-backup" and "backup:plan" in arch.components
+    assert not arch.of_service("dynamodb-exports")
+    assert cli("render", str(path), "-o", str(tmp_path / "out")).code == 0
+    report = (tmp_path / "out" / "ARCHITECTURE.md").read_text()
+    assert ("Backup and restore keeps the table's data in the recovery Region by AWS Backup copies to a vault in "
+            "the recovery Region, as the workload states (`backup_method`).") in report
+
+
+def test_an_unknown_backup_method_is_refused_at_its_line(tmp_path, cli):
+    path = tmp_path / "typo.yaml"
+    path.write_text("version: 1\nname: typo\nrequirements:\n"
+                    "  disaster-recovery: {rpo_minutes: 720, rto_minutes: 1440, backup_method: aws-bakup}\n")
+    result = cli("validate", str(path))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert (f"{path}:4:75: error: requirements.disaster-recovery.backup_method: unknown backup method 'aws-bakup' "
+            "(did you mean 'aws-backup'?)") in result.err

@@ -173,7 +173,7 @@ def dr_view(workload: Workload, arch: Architecture, catalog: Catalog, deploy: di
                         "rto": duration_text(o.rto_minutes), "meets": o.meets, "monthly": amount,
                         "chosen": o.strategy == arch.dr.strategy, "difference": more})
     priced_methods = [t for _, t in arch.dr.backup_options if t is not None]
-    cheaper = min(priced_methods) if len(priced_methods) == len(arch.dr.backup_options) else None
+    cheaper = min(priced_methods) if priced_methods and len(priced_methods) == len(arch.dr.backup_options) else None
     methods = [{"name": catalog.backup_methods[m].title, "monthly": None if total is None else money(total),
                 "chosen": m == arch.dr.backup_method or (arch.dr.backup_method is None and total == cheaper)}
                for m, total in arch.dr.backup_options]
@@ -188,6 +188,9 @@ def dr_view(workload: Workload, arch: Architecture, catalog: Catalog, deploy: di
         "secondary": arch.dr.secondary_region, "runs": arch.dr.recovery_region_runs,
         "tests": list(strategy.how_to_test), "options": options, "chosen_by": arch.dr.chosen_by,
         "methods": methods,
+        "stated_method": (catalog.backup_methods[stated].title
+                          if (stated := (workload.requirements.get("disaster-recovery") or {}).get("backup_method"))
+                          else None),
         "notes": notes, "failover": [], "failback": None, "test_commands": [], "recovery": None,
         "read_path": False,
     }
