@@ -69,6 +69,19 @@ def _export(stub, kind: str, arn: str, **expected) -> None:
     stub.add_response("export_table_to_point_in_time", {"ExportDescription": {"ExportArn": arn}}, params)
 
 
+def _pitr(stub, earliest: int | None) -> None:
+    """Point-in-time recovery as DescribeContinuousBackups reports it: on, reaching back to `earliest`."""
+    import datetime
+
+    description = {"ContinuousBackupsStatus": "ENABLED",
+                   "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "ENABLED"}}
+    if earliest is not None:
+        description["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"] = \
+            datetime.datetime.fromtimestamp(earliest, datetime.timezone.utc)
+    stub.add_response("describe_continuous_backups", {"ContinuousBackupsDescription": description},
+                      {"TableName": TABLE_ARN})
+
+
 def _status(stub, arn: str, status: str) -> None:
     stub.add_response("describe_export", {"ExportDescription": {"ExportArn": arn, "ExportStatus": status}},
                       {"ExportArn": arn})
@@ -80,6 +93,7 @@ def _state(module) -> dict:
 
 def test_the_first_run_makes_a_full_export_to_restore_from(exporter):
     end = NOW - 600  # point-in-time recovery trails the table: exports reach 10 minutes back
+    _pitr(exporter.stub, NOW - 35 * DAY)
     _export(exporter.stub, "FULL_EXPORT", arn("full-1"), ExportTime=end, S3Prefix=f"full/{end:012d}")
     exporter.handler({}, None, now=NOW)
     state = _state(exporter)
@@ -87,8 +101,17 @@ def test_the_first_run_makes_a_full_export_to_restore_from(exporter):
         (arn("full-1"), "FULL_EXPORT", end, end, {})
 
 
+def test_a_new_tables_first_run_waits_until_point_in_time_recovery_reaches_back(exporter):
+    # Enabled 5 minutes ago: an export of 10 minutes ago would fail, so the run waits and writes no state.
+    _pitr(exporter.stub, NOW - 300)
+    assert exporter.handler({}, None, now=NOW) == {"waiting": "point-in-time recovery to reach back to the export time"}
+    with pytest.raises(exporter.s3.exceptions.NoSuchKey):
+        exporter.s3.get_object(Bucket=BUCKET, Key="state.json")
+
+
 def test_each_later_run_exports_the_changes_since_the_last_export(exporter):
     first = NOW - 600
+    _pitr(exporter.stub, NOW - 35 * DAY)
     _export(exporter.stub, "FULL_EXPORT", arn("full-1"), ExportTime=first, S3Prefix=f"full/{first:012d}")
     exporter.handler({}, None, now=NOW)
     later = NOW + 8 * 3600
@@ -133,6 +156,7 @@ def test_a_full_export_restarts_the_chain(exporter, last_full, last_to, why):
         {"arn": arn("inc-1"), "type": "INCREMENTAL_EXPORT", "to": last_to, "full": last_full, "prev": {}}))
     _status(exporter.stub, arn("inc-1"), "COMPLETED")
     end = NOW - 600
+    _pitr(exporter.stub, NOW - 35 * DAY)
     _export(exporter.stub, "FULL_EXPORT", arn("full-2"), ExportTime=end, S3Prefix=f"full/{end:012d}")
     exporter.handler({}, None, now=NOW)
     assert _state(exporter)["full"] == end, why

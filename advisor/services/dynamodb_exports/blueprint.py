@@ -129,7 +129,7 @@ def exports(b: Builder, e: Edge) -> None:
         return
     table = GetAtt(b.lid(e.target), "Arn")
     role = b.lid(e.source, "Role")
-    b.allow(role, "ExportTable", ["dynamodb:ExportTableToPointInTime"], [table])
+    b.allow(role, "ExportTable", ["dynamodb:DescribeContinuousBackups", "dynamodb:ExportTableToPointInTime"], [table])
     b.allow(role, "DescribeExports", ["dynamodb:DescribeExport"], [Sub("${%s.Arn}/export/*" % b.lid(e.target))])
     b.env(b.lid(e.source, "Function"), "TABLE_ARN", table)
 

@@ -4,7 +4,8 @@
 Each scheduled run looks at the export the last run started, kept in a small state object in the bucket:
 still running, it waits for the next run; failed, it starts that export again; done, it starts the next one.
 The next one is a full export when none has been made, when the last is `FULL_EVERY_DAYS` old, or when the
-changes since the last export span more than the 24 hours an incremental export may cover; otherwise an
+changes since the last export span more than the 24 hours an incremental export may cover (once point-in-time
+recovery reaches back to its time: a new table's first run waits for it rather than fail); otherwise an
 incremental export of the changes since the last export's end (NEW_IMAGE: each changed item's final state, a
 deleted item as its keys alone), up to 10 minutes ago, since point-in-time recovery trails the table by
 minutes. Prefixes name the time each export reaches, so the restore script applies them in order and finds a
@@ -49,6 +50,10 @@ def handler(event, context, now=None):
     every = int(env["FULL_EVERY_DAYS"]) * DAY
     args = {"TableArn": env["TABLE_ARN"], "S3Bucket": env["BUCKET"], "ExportFormat": "DYNAMODB_JSON"}
     if start is None or end - state.get("full", 0) >= every or end - start > DAY:
+        backups = ddb.describe_continuous_backups(TableName=env["TABLE_ARN"])["ContinuousBackupsDescription"]
+        earliest = backups.get("PointInTimeRecoveryDescription", {}).get("EarliestRestorableDateTime")
+        if earliest is None or earliest.timestamp() > end:
+            return {"waiting": "point-in-time recovery to reach back to the export time"}
         kind, start = "FULL_EXPORT", None
         args.update(ExportTime=end, S3Prefix="full/%012d" % end)
     elif end - start < 900:
