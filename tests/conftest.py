@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cpulimit import cpu_limit
+
 ROOT = Path(__file__).resolve().parent.parent
 # The CLI keeps a cache of the validated rule set; the suite keeps it in a folder of its own, never a home's.
 os.environ.setdefault("ADVISOR_CACHE_DIR", tempfile.mkdtemp(prefix="advisor-test-cache-"))
@@ -32,7 +34,7 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None) -> Re
     env["NO_COLOR"] = "1"
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", *args], capture_output=True, text=True, cwd=cwd, env=env,
-        input=stdin, timeout=60,
+        input=stdin, preexec_fn=cpu_limit(60),
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

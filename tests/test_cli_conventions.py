@@ -8,6 +8,7 @@ import pytest
 
 from advisor.workload import load_workload
 from tests.conftest import ROOT
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 COMMANDS = ["recommend", "cost", "diff", "render", "review", "validate", "schema", "rules", "init", "prices update",
             "prices list"]
@@ -98,7 +99,7 @@ def test_interactive_init_checks_each_answer_when_it_is_given(tmp_path):
         env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
         env["NO_COLOR"] = "1"
         proc = subprocess.run([sys.executable, "-m", "advisor", "init", "-o", str(tmp_path / "advisor.yaml")],
-                              stdin=terminal, capture_output=True, text=True, env=env, timeout=60)
+                              stdin=terminal, capture_output=True, text=True, env=env, preexec_fn=cpu_limit(60))
     finally:
         os.close(terminal)
         os.close(controller)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto")
@@ -64,7 +65,7 @@ def test_rendering_and_rehearsing_every_example_fits_a_minute_of_cpu(tmp_path):
         folders.append(str(tmp_path / path.stem))
         assert run_cli("render", str(path), "-o", folders[-1]).code == 0
     proc = subprocess.run([sys.executable, "-m", "tests.rehearsal", *folders], capture_output=True, text=True,
-                          cwd=ROOT, timeout=600)
+                          cwd=ROOT, preexec_fn=cpu_limit(600))
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) >= len(EXAMPLES) and "CREATE_COMPLETE" in proc.stdout
     assert _children_cpu() - start < CPU_BUDGET_S

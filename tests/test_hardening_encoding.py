@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 WORKLOAD = """version: 1
 name: orders
@@ -24,7 +25,7 @@ def run_latin1(*args: str, cwd=None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env.update(PYTHONIOENCODING="latin-1", NO_COLOR="1")
     return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, env=env, cwd=cwd,
-                          timeout=60)
+                          preexec_fn=cpu_limit(60))
 
 
 @pytest.mark.parametrize("args", [

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 NAMES = [f"w{i:02d}.yaml" for i in range(12)]
 BAD = "w05.yaml"
@@ -84,7 +85,7 @@ def test_a_file_that_breaks_a_worker(portfolio, plant, what, jobs):
     env = {**os.environ, "PLANT": plant, "PLANT_FILE": BAD, "NO_COLOR": "1"}
     env.pop("ADVISOR_DEBUG", None)
     proc = subprocess.run([sys.executable, "-c", SCRIPT, "cost", str(portfolio), "--format", "jsonl",
-                           "--jobs", jobs], capture_output=True, text=True, env=env, timeout=300)
+                           "--jobs", jobs], capture_output=True, text=True, env=env, preexec_fn=cpu_limit(300))
     check(proc.returncode, proc.stdout, proc.stderr, portfolio, what)
 
 
@@ -97,7 +98,7 @@ def test_many_batches_with_a_dying_worker(tmp_path):
     script = SCRIPT.replace("portfolio.run_file = run_file", "portfolio.run_file = run_file\nportfolio.BATCH = 2")
     env = {**os.environ, "PLANT": "die", "PLANT_FILE": BAD, "NO_COLOR": "1"}
     proc = subprocess.run([sys.executable, "-c", script, "recommend", str(folder), "--format", "jsonl",
-                           "--jobs", "2"], capture_output=True, text=True, env=env, timeout=300)
+                           "--jobs", "2"], capture_output=True, text=True, env=env, preexec_fn=cpu_limit(300))
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [os.path.basename(r["file"]) for r in lines] == NAMES, proc.stderr
     assert sum(1 for r in lines if "errors" in r) == 1 and proc.returncode == 70

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT
+from tests.cpulimit import cpu_limit
 
 MVP = ROOT / "examples" / "startup-mvp.yaml"
 FANOUT = ROOT / "examples" / "order-fanout.yaml"
@@ -132,11 +133,11 @@ def test_sigterm_while_writing_leaves_the_folder_as_it_was(rendered, tmp_path, f
     out = tmp_path / "fresh" if fresh else rendered
     before = None if fresh else snapshot(rendered)
     proc = subprocess.Popen([sys.executable, "-c", SLOW_RENDER, str(FANOUT), str(out)], stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=cpu_limit(60))
     try:
         assert proc.stderr.readline() == "writing\n"
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
+        code = proc.wait()
     finally:
         proc.kill()
     assert code == -signal.SIGTERM
@@ -163,7 +164,7 @@ def test_a_write_failing_on_the_second_file_leaves_the_folder_as_it_was(rendered
     before = None if fresh else snapshot(rendered)
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     proc = subprocess.run([sys.executable, "-m", "advisor", "render", str(FANOUT), "-o", str(out), "--force"],
-                          capture_output=True, text=True, env=env, timeout=60, preexec_fn=_file_size_limit(16_384))
+                          capture_output=True, text=True, env=env, preexec_fn=cpu_limit(60, _file_size_limit(16_384)))
     if fresh:
         assert not out.exists() or list(out.iterdir()) == [], proc.stderr
     else:
@@ -202,11 +203,11 @@ def test_sigterm_at_the_first_rename_leaves_both_files_or_neither(rendered, tmp_
     no temporary file is left."""
     out = tmp_path / "fresh" if fresh else rendered
     proc = subprocess.Popen([sys.executable, "-c", PAUSED_RENAME, str(FANOUT), str(out)], stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=cpu_limit(60))
     try:
         assert proc.stderr.readline() == "renaming\n"
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=60)
+        code = proc.wait()
     finally:
         proc.kill()
     assert code == -signal.SIGTERM

@@ -23,8 +23,23 @@ def fifo(tmp_path):
 
 @pytest.mark.parametrize("command", ["validate", "recommend", "cost", "render"])
 def test_fifo_workload_does_not_hang(cli, fifo, tmp_path, command):
+    # A writer stands ready, so that a command that opened the pipe would read a valid workload from it and
+    # finish rather than hang; that it never opened it shows in its refusal. No clock decides anything here.
+    import threading
+
+    def write() -> None:
+        with open(fifo, "w", encoding="utf-8") as pipe:  # blocks until a reader opens the pipe
+            pipe.write(MVP.read_text(encoding="utf-8"))
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
     extra = ["-o", str(tmp_path / "out")] if command == "render" else []
-    result = cli(command, str(fifo), *extra)  # the runner's timeout fails the test on a hang
+    result = cli(command, str(fifo), *extra)
+    opened_by_us = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # releases the writer if nothing read the pipe
+    try:
+        writer.join()
+    finally:
+        os.close(opened_by_us)
     assert result.code == 2, result.err
     assert f"{fifo}:1:1: error: is a named pipe (FIFO)" in result.err
     assert not (tmp_path / "out").exists()

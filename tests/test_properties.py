@@ -39,6 +39,7 @@ from advisor.rules import load_rules
 from advisor.spec import Bool, ListOf, Num, Obj, Str, TrueOr
 from advisor.workload import SLUG, OneOfNum, Workload, load_workload, load_workload_text, workload_spec
 from tests.conftest import ROOT
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 CATALOG = load_catalog()
 RULES = load_rules(catalog=CATALOG)
@@ -435,7 +436,7 @@ def _cli(args: list[str], cwd) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env["NO_COLOR"] = "1"
     return subprocess.run([sys.executable, "-m", "advisor", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=60)
+                          text=True, stdin=subprocess.DEVNULL, preexec_fn=cpu_limit(60))
 
 
 @settings(max_examples=40, **FIXED)

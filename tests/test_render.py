@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES, ROOT
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -127,7 +128,7 @@ def test_check_without_cfn_lint_is_exit_2_naming_the_install_and_writes_nothing(
     script = ("import sys; sys.modules['cfnlint'] = None; from advisor.cli import run; "
               f"sys.argv = ['advisor', 'render', {str(ROOT / 'examples' / 'startup-mvp.yaml')!r}, '-o', "
               f"{str(tmp_path / 'out')!r}, '--check']; run()")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, preexec_fn=cpu_limit(60),
                           env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 2, proc.stderr
     assert "cfn-lint, which is not installed" in proc.stderr and "pip install 'advisor[check]'" in proc.stderr

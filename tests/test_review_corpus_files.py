@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 CORPUS = ROOT / "tests" / "review" / "corpus"
 HOSTILE = ROOT / "tests" / "review" / "hostile"
@@ -375,7 +376,7 @@ def _check(tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "check-review-corpus"), "--sources",
          str(tmp_path / "corpus" / "sources.yaml"), "--base", (tmp_path / "published").as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, preexec_fn=cpu_limit(120),
     )
 
 

@@ -11,6 +11,7 @@ from advisor.catalog import load_catalog
 from advisor.errors import RuleError
 from advisor.rules import load_rules, rule_files
 from advisor.resources import data_dir
+from tests.cpulimit import cpu_limit  # noqa: E402
 
 BUNDLED = data_dir("rules")
 
@@ -138,7 +139,7 @@ def test_the_start_up_cache_holds_plain_data_and_runs_no_code(tmp_path):
 
     def run() -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "everything.yaml"),
-                               "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+                               "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True, preexec_fn=cpu_limit(60))
 
     first = run()
     assert first.returncode == 0, first.stderr
@@ -167,7 +168,7 @@ def _run_with_cache_folder(folder, tmp_path):
     env.pop("ADVISOR_NO_CACHE", None)
     return subprocess.run([sys.executable, "-m", "advisor", "recommend", str(ROOT / "examples" / "startup-mvp.yaml"),
                            "-f", "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=60)
+                          stdin=subprocess.DEVNULL, preexec_fn=cpu_limit(60))
 
 
 def test_files_advisor_did_not_write_are_never_pruned(tmp_path):

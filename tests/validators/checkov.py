@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.cpulimit import cpu_limit
 from tests.validators import ROOT, ValidatorMissing, missing_message
 
 ENV_VAR = "ADVISOR_CHECKOV"
@@ -105,7 +106,7 @@ def missing() -> str | None:
     return missing_message("checkov", problem, INSTALL)
 
 
-def run_checkov(paths: list[Path], *, extra_args: list[str] | None = None, timeout: float = 600) -> dict[Path, Result]:
+def run_checkov(paths: list[Path], *, extra_args: list[str] | None = None, cpu_seconds: float = 600) -> dict[Path, Result]:
     """Scan CloudFormation files with one checkov process; one Result per given path.
 
     A file checkov finds no resources in gets an empty Result; a file it cannot parse gets
@@ -124,7 +125,7 @@ def run_checkov(paths: list[Path], *, extra_args: list[str] | None = None, timeo
     for p in by_resolved:
         cmd += ["-f", str(p)]
     env = {**os.environ, **OFFLINE_ENV}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, preexec_fn=cpu_limit(cpu_seconds), cwd=ROOT)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"checkov exited with {proc.returncode}:\n{proc.stderr[-4000:]}")
     try:

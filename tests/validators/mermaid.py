@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.cpulimit import cpu_limit
 from tests.validators import HERE, ValidatorMissing, missing_message
 
 ENV_VAR = "ADVISOR_NODE"
@@ -37,7 +38,7 @@ def find_node() -> Path | None:
 
 def _node_version(node: Path) -> tuple[int, ...] | None:
     try:
-        out = subprocess.run([str(node), "--version"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run([str(node), "--version"], capture_output=True, text=True, preexec_fn=cpu_limit(30)).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.match(r"v(\d+)\.(\d+)", out.strip())
@@ -84,7 +85,7 @@ def missing() -> str | None:
     return None
 
 
-def parse_all(diagrams: list[str], *, timeout: float | None = None) -> list[str | None]:
+def parse_all(diagrams: list[str], *, cpu_seconds: float | None = None) -> list[str | None]:
     """Parse each diagram with `mermaid.parse`: None when it parses, else the parser's message.
 
     One Node process for the whole list (about 1.3 s to start, then 10-30 ms per diagram).
@@ -101,7 +102,7 @@ def parse_all(diagrams: list[str], *, timeout: float | None = None) -> list[str 
     assert node is not None
     proc = subprocess.run(
         [str(node), str(SCRIPT)], input=json.dumps(diagrams), capture_output=True, text=True,
-        cwd=HERE, timeout=timeout if timeout is not None else 120 + len(diagrams),
+        cwd=HERE, preexec_fn=cpu_limit(cpu_seconds if cpu_seconds is not None else 120 + len(diagrams)),
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{SCRIPT.name} exited with {proc.returncode}:\n{proc.stderr[-4000:]}")

@@ -11,6 +11,7 @@ import json
 import subprocess
 from typing import Any
 
+from tests.cpulimit import cpu_limit
 from tests.validators import HERE, ValidatorMissing
 from tests.validators.mermaid import find_node, missing
 
@@ -28,7 +29,7 @@ def read_all(charts: list[str]) -> list[dict[str, Any]]:
     node = find_node()
     assert node is not None
     proc = subprocess.run([str(node), str(SCRIPT)], input=json.dumps(charts), capture_output=True, text=True,
-                          cwd=HERE, timeout=120 + len(charts))
+                          cwd=HERE, preexec_fn=cpu_limit(120 + len(charts)))
     if proc.returncode != 0:
         raise RuntimeError(f"{SCRIPT.name} exited with {proc.returncode}:\n{proc.stderr[-4000:]}")
     results = json.loads(proc.stdout)
